@@ -1,0 +1,1 @@
+"""The FastAPI application, its settings, and the `referral` command line."""

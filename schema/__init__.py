@@ -1,0 +1,1 @@
+"""GraphQL types (strawberry) and the root schema; no Cypher and no business rules."""

@@ -1,0 +1,73 @@
+"""The GraphQL endpoint: context per request, and the error edge of SPEC §5.
+
+Expected errors keep their message and `extensions.code`; request errors (syntax,
+validation, bad variables) get `BAD_USER_INPUT`; anything else is logged with the
+request id and answered with a masked message that carries the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from graphql import GraphQLError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from graph.db import Database
+from graph.errors import ReferralError
+from graph.models import Actor, Policy
+from resolvers.context import Context
+from schema.schema import build_schema, is_expected
+
+log = logging.getLogger("referral.api")
+ANONYMOUS = Actor(subject="anonymous", role="NONE")
+
+
+def code_of(error: GraphQLError) -> str:
+    if isinstance(error.original_error, ReferralError):
+        return error.original_error.code
+    return "BAD_USER_INPUT"
+
+
+class ReferralRouter(GraphQLRouter[Context, None]):
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        request_id: str = getattr(request.state, "request_id", "-")
+        errors: list[dict[str, Any]] = []
+        for error in result.errors or []:
+            if is_expected(error):
+                formatted = dict(error.formatted)
+                formatted["extensions"] = {"code": code_of(error)}
+            else:
+                log.error(
+                    "unexpected error in request %s at %s",
+                    request_id,
+                    error.path,
+                    exc_info=error.original_error,
+                )
+                formatted = {
+                    "message": f"Unexpected error; quote request id {request_id} to support.",
+                    "path": error.path,
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+                }
+            errors.append(formatted)
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if errors:
+            response["errors"] = list(errors)
+        return response
+
+
+def graphql_router(*, db: Database, policy: Policy, production: bool) -> ReferralRouter:
+    async def context(request: Request) -> Context:
+        return Context(db=db, policy=policy, actor=ANONYMOUS, request_id=request.state.request_id)
+
+    return ReferralRouter(
+        build_schema(production=production),
+        context_getter=context,
+        graphql_ide=None if production else "graphiql",
+        allow_queries_via_get=False,
+    )

@@ -1,0 +1,75 @@
+"""The FastAPI application: lifespan (one driver, migrations), probes, GraphQL."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from app.graphql import graphql_router
+from app.settings import Settings
+from graph.db import Database, create_driver
+from graph.errors import Unavailable
+from graph.migrations import migrate
+
+log = logging.getLogger("referral.api")
+REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The app; pass `database` to share an existing driver (tests), else one is made."""
+    settings = settings or Settings()
+    db = database or Database(
+        create_driver(
+            uri=settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password
+        ),
+        name=settings.neo4j_database,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            applied = await migrate(db)
+            if applied:
+                log.info("applied migrations %s", applied)
+        except (ServiceUnavailable, Unavailable, Neo4jError) as exc:
+            log.warning(
+                "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
+            )
+        yield
+        if database is None:
+            await db.driver.close()
+
+    app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get("x-request-id", "")
+        request.state.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["x-request-id"] = request.state.request_id
+        return response
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        if await db.ping():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "neo4j unreachable"}, status_code=503)
+
+    app.include_router(
+        graphql_router(db=db, policy=settings.policy, production=settings.env == "production"),
+        prefix="/graphql",
+    )
+    return app

@@ -1,0 +1,89 @@
+"""One validated settings object, read from the environment (prefix REFERRAL_).
+
+The three-level cap lives here: a configuration above it refuses to start, and nothing
+can raise it at run time (the settings are frozen and no API changes them).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.models import BindMode, DistributionMode, Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+CAP = 3
+CAP_RULE = (
+    "commissions and team views may reach at most three levels "
+    "(the three-level cap of 《禁止传销条例》 and WeChat's rules)"
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFERRAL_", frozen=True, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    neo4j_uri: str = Field(
+        "bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "REFERRAL_NEO4J_URI")
+    )
+    neo4j_user: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_USER", "REFERRAL_NEO4J_USER")
+    )
+    neo4j_password: str = Field(
+        "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = "neo4j"
+    neo4j_home: Path = ROOT / "var" / "neo4j"
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "256m"
+
+    commission_levels: int = 2
+    team_depth: int = 3
+    bind_mode: BindMode = BindMode.WHILE_UNBOUND
+    bind_window: timedelta = timedelta(hours=24)
+    distribution_mode: DistributionMode = DistributionMode.EVERYONE
+    team_leader_recruits: int = Field(10, ge=1)
+
+    @field_validator("commission_levels", "team_depth")
+    @classmethod
+    def within_cap(cls, value: int, info: ValidationInfo) -> int:
+        name = info.field_name
+        if value > CAP:
+            raise ValueError(f"{name}={value} is refused: {CAP_RULE}. Use 1, 2 or 3.")
+        if value < 1:
+            raise ValueError(f"{name}={value} is refused: it must be 1, 2 or 3.")
+        return value
+
+    @field_validator("bind_window")
+    @classmethod
+    def positive_window(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("bind_window must be positive.")
+        return value
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            commission_levels=self.commission_levels,
+            team_depth=self.team_depth,
+            bind_mode=self.bind_mode,
+            bind_window=self.bind_window,
+            distribution_mode=self.distribution_mode,
+            team_leader_recruits=self.team_leader_recruits,
+        )
+
+    @property
+    def bolt_host(self) -> str:
+        return urlparse(self.neo4j_uri).hostname or "127.0.0.1"
+
+    @property
+    def bolt_port(self) -> int:
+        return urlparse(self.neo4j_uri).port or 7687

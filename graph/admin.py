@@ -1,0 +1,66 @@
+"""Admin and analyst actions on one distributor: approval to distribute, freezing."""
+
+from __future__ import annotations
+
+from neo4j import AsyncManagedTransaction
+
+from graph import audit
+from graph.db import Database
+from graph.distributors import require
+from graph.errors import NotFound
+from graph.locks import lock_distributor
+from graph.models import Actor, Distributor, Rank, Status
+from graph.rules.ranks import rank_after_recruits
+from graph.structure import SET_RECRUIT_TALLY
+
+SET_RANK = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
+SET_STATUS = "MATCH (d:Distributor {id: $id}) SET d.status = $status"
+
+
+async def approve(
+    db: Database, *, distributor_id: str, actor: Actor, team_leader_recruits: int
+) -> Distributor:
+    """APPROVAL mode: MEMBER becomes DISTRIBUTOR; the sponsor's tally may promote it."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        locked = await lock_distributor(tx, distributor_id=distributor_id)
+        if locked is None:
+            raise NotFound("Distributor", distributor_id)
+        member, sponsor_id = locked
+        if member["rank"] == Rank.MEMBER.value:
+            await tx.run(SET_RANK, id=distributor_id, rank=Rank.DISTRIBUTOR.value)
+            sponsor = await lock_distributor(tx, distributor_id=sponsor_id) if sponsor_id else None
+            if sponsor is not None:
+                qualified = sponsor[0]["qualifiedRecruits"] + 1
+                rank = rank_after_recruits(
+                    Rank(sponsor[0]["rank"]),
+                    qualified_recruits=qualified,
+                    threshold=team_leader_recruits,
+                )
+                await tx.run(
+                    SET_RECRUIT_TALLY, sponsorId=sponsor_id, qualified=qualified, rank=rank.value
+                )
+        await audit.record(
+            tx, actor=actor, operation="approveDistributor", arguments={"id": distributor_id}
+        )
+
+    await db.write(work)
+    return await require(db, distributor_id=distributor_id)
+
+
+async def set_status(
+    db: Database, *, distributor_id: str, status: Status, reason: str, actor: Actor
+) -> Distributor:
+    """Freeze or unfreeze one distributor, with the reason in the audit trail."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        if await lock_distributor(tx, distributor_id=distributor_id) is None:
+            raise NotFound("Distributor", distributor_id)
+        await tx.run(SET_STATUS, id=distributor_id, status=status.value)
+        operation = "freezeDistributor" if status is Status.FROZEN else "unfreezeDistributor"
+        await audit.record(
+            tx, actor=actor, operation=operation, arguments={"id": distributor_id, "reason": reason}
+        )
+
+    await db.write(work)
+    return await require(db, distributor_id=distributor_id)

@@ -1,0 +1,76 @@
+"""Bulk loading of a whole network in UNWIND batches (demo data, benchmarks).
+
+The caller computes each row's path, depth and counters (`rules.tree.layout`), so the
+load is two plain CREATE passes: nodes, then REFERRED edges. Every sponsor must be in
+the same load (or already in the graph with counters that include these rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from graph.db import Database
+from graph.rules.tree import Placement
+
+CREATE_NODES = """
+UNWIND $rows AS row
+CREATE (:Distributor {
+  id: row.id, name: row.name, rank: row.rank, status: 'ACTIVE',
+  joinedAt: datetime({epochMillis: row.joinedAtMs}), path: row.path, depth: row.depth,
+  down1: row.down1, down2: row.down2, down3: row.down3, qualifiedRecruits: row.qualified
+})
+"""
+
+CREATE_EDGES = """
+UNWIND $rows AS row
+MATCH (s:Distributor {id: row.sponsorId})
+MATCH (d:Distributor {id: row.id})
+CREATE (s)-[:REFERRED {at: datetime({epochMillis: row.joinedAtMs})}]->(d)
+"""
+
+ANY_WITH_ID = "MATCH (d:Distributor {id: $id}) RETURN count(d) AS n"
+
+
+def _row(p: Placement) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "rank": p.rank.value,
+        "joinedAtMs": p.joined_at_ms,
+        "path": p.path,
+        "depth": p.depth,
+        "down1": p.counts[0],
+        "down2": p.counts[1],
+        "down3": p.counts[2],
+        "qualified": p.qualified_recruits,
+        "sponsorId": p.sponsor_id,
+    }
+
+
+def _batches(rows: Sequence[Placement], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield [_row(p) for p in rows[start : start + size]]
+
+
+async def exists(db: Database, *, distributor_id: str) -> bool:
+    return bool((await db.read(ANY_WITH_ID, id=distributor_id))[0]["n"])
+
+
+async def load_network(
+    db: Database, *, rows: Sequence[Placement], batch_size: int = 10_000
+) -> None:
+    """Create all nodes, then all edges, one transaction per batch."""
+    for batch in _batches(rows, batch_size):
+        await _run_batch(db, CREATE_NODES, batch)
+    for batch in _batches([p for p in rows if p.sponsor_id is not None], batch_size):
+        await _run_batch(db, CREATE_EDGES, batch)
+
+
+async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str, Any]]) -> None:
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await (await tx.run(statement, rows=rows)).consume()
+
+    await db.write(work)

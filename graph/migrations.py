@@ -1,0 +1,68 @@
+"""Schema migrations: constraints and indexes, each applied once and recorded.
+
+A migration is an id and a list of idempotent statements. Applied ids are stored as
+`(:Migration {id, appliedAt})`, so `referral migrate` (also run at start-up) only runs
+what is new. Append new migrations; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import LiteralString
+
+from graph.db import Database
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str
+    statements: tuple[LiteralString, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001-distributors",
+        (
+            "CREATE CONSTRAINT distributor_id IF NOT EXISTS "
+            "FOR (d:Distributor) REQUIRE d.id IS UNIQUE",
+            "CREATE CONSTRAINT distributor_path IF NOT EXISTS "
+            "FOR (d:Distributor) REQUIRE d.path IS UNIQUE",
+            "CREATE INDEX distributor_depth_path IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.depth, d.path)",
+            "CREATE INDEX distributor_joined_at IF NOT EXISTS FOR (d:Distributor) ON (d.joinedAt)",
+            "CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (m:Migration) REQUIRE m.id IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0002-audit-and-orders",
+        (
+            "CREATE CONSTRAINT audit_event_id IF NOT EXISTS "
+            "FOR (e:AuditEvent) REQUIRE e.id IS UNIQUE",
+            "CREATE INDEX audit_event_at IF NOT EXISTS FOR (e:AuditEvent) ON (e.at)",
+            "CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE",
+            "CREATE INDEX ledger_entry_distributor IF NOT EXISTS "
+            "FOR (e:LedgerEntry) ON (e.distributorId)",
+            "CREATE CONSTRAINT tree_lock_id IF NOT EXISTS FOR (l:TreeLock) REQUIRE l.id IS UNIQUE",
+            "MERGE (:TreeLock {id: 'referral-tree'})",
+        ),
+    ),
+)
+
+APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
+RECORD = "MERGE (m:Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()"
+
+
+async def migrate(db: Database) -> list[str]:
+    """Apply every migration not yet recorded; return the ids applied now."""
+    await db.driver.execute_query(MIGRATIONS[0].statements[-1], database_=db.name)
+    done = {record["id"] for record in await db.read(APPLIED)}
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        if migration.id in done:
+            continue
+        for statement in migration.statements:
+            await db.driver.execute_query(statement, database_=db.name)
+        await db.driver.execute_query(RECORD, {"id": migration.id}, database_=db.name)
+        applied.append(migration.id)
+    await db.driver.execute_query("CALL db.awaitIndexes(300)", database_=db.name)
+    return applied

@@ -1,0 +1,51 @@
+"""The per-request context: database, policy, caller, DataLoaders, request id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from graph import distributors
+from graph.db import Database
+from graph.models import Actor, Distributor, Policy
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Loaders:
+    """DataLoaders live for one request only, so nothing is cached across callers."""
+
+    db: Database
+    distributor: DataLoader[str, Distributor | None] = field(init=False)
+    batches: int = 0
+
+    def __post_init__(self) -> None:
+        self.distributor = DataLoader(load_fn=self._load_distributors)
+
+    async def _load_distributors(self, ids: list[str]) -> list[Distributor | None]:
+        self.batches += 1
+        return await distributors.get_many(self.db, ids=ids)
+
+
+@dataclass
+class Context(BaseContext):
+    db: Database
+    policy: Policy
+    actor: Actor
+    request_id: str
+    clock: Callable[[], datetime] = utc_now
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.loaders = Loaders(self.db)
+
+    def now(self) -> datetime:
+        return self.clock()

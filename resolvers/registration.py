@@ -1,0 +1,83 @@
+"""Resolvers for registration, binding, reassignment, approval and freezing."""
+
+from __future__ import annotations
+
+import re
+
+from graph import admin, registration
+from graph.errors import BadUserInput
+from graph.models import Distributor, Status
+from graph.rules import inputs
+from resolvers.context import Context
+
+PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
+
+
+def _check_phone(phone: str | None) -> str | None:
+    if phone is None:
+        return None
+    if not PHONE_PATTERN.fullmatch(phone.strip()):
+        raise BadUserInput("phone must be 5-20 digits, optionally with a leading + and spaces.")
+    return phone.strip()
+
+
+async def register(
+    ctx: Context, *, distributor_id: str, name: str, sponsor_id: str | None, phone: str | None
+) -> Distributor:
+    return await registration.register(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id),
+        name=inputs.check_name(name),
+        sponsor_id=None if sponsor_id is None else inputs.check_id(sponsor_id, field="sponsorId"),
+        phone=_check_phone(phone),
+        now=ctx.now(),
+        distribution_mode=ctx.policy.distribution_mode,
+        team_leader_recruits=ctx.policy.team_leader_recruits,
+    )
+
+
+async def bind(ctx: Context, *, distributor_id: str, sponsor_id: str) -> Distributor:
+    return await registration.bind(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        sponsor_id=inputs.check_id(sponsor_id, field="sponsorId"),
+        now=ctx.now(),
+        bind_mode=ctx.policy.bind_mode,
+        bind_window=ctx.policy.bind_window,
+        team_leader_recruits=ctx.policy.team_leader_recruits,
+    )
+
+
+async def reassign(
+    ctx: Context, *, distributor_id: str, sponsor_id: str, reason: str
+) -> Distributor:
+    return await registration.reassign(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        sponsor_id=inputs.check_id(sponsor_id, field="sponsorId"),
+        reason=inputs.check_reason(reason),
+        actor=ctx.actor,
+        now=ctx.now(),
+        team_leader_recruits=ctx.policy.team_leader_recruits,
+    )
+
+
+async def approve(ctx: Context, *, distributor_id: str) -> Distributor:
+    return await admin.approve(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id),
+        actor=ctx.actor,
+        team_leader_recruits=ctx.policy.team_leader_recruits,
+    )
+
+
+async def set_status(
+    ctx: Context, *, distributor_id: str, status: Status, reason: str
+) -> Distributor:
+    return await admin.set_status(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id),
+        status=status,
+        reason=inputs.check_reason(reason),
+        actor=ctx.actor,
+    )

@@ -1,0 +1,57 @@
+"""The DateTime (ISO-8601 with offset) and Money ("12.34", CNY in fen) scalars."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NewType
+
+import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+from graph.errors import BadUserInput
+from graph.rules.money import format_fen, parse_money
+
+Money = NewType("Money", int)
+
+
+def parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise BadUserInput("DateTime must be an ISO-8601 string with an offset.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadUserInput(
+            f"DateTime must be ISO-8601 with an offset, like 2026-01-31T08:00:00+08:00 "
+            f"(got {value[:40]!r})."
+        ) from None
+    if parsed.tzinfo is None:
+        raise BadUserInput(f"DateTime {value[:40]!r} needs an offset, like +08:00 or Z.")
+    return parsed
+
+
+def serialize_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+def serialize_money(value: int) -> str:
+    return format_fen(value)
+
+
+def parse_money_value(value: object) -> Money:
+    return Money(parse_money(value))  # type: ignore[arg-type]
+
+
+SCALARS: dict[object, ScalarDefinition] = {
+    datetime: strawberry.scalar(
+        name="DateTime",
+        description="ISO-8601 date and time with an offset, e.g. 2026-01-31T08:00:00+08:00.",
+        serialize=serialize_datetime,
+        parse_value=parse_datetime,
+    ),
+    Money: strawberry.scalar(
+        name="Money",
+        description='CNY as a decimal string with exactly two places, e.g. "12.34".',
+        serialize=serialize_money,
+        parse_value=parse_money_value,
+    ),
+}

@@ -1,0 +1,163 @@
+"""The GraphQL object types of SPEC §4, each wrapping a `graph.models` record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from graph import models
+from resolvers import distributors as resolve
+from resolvers.context import Context
+from schema.scalars import Money
+
+DistributorRank = strawberry.enum(models.Rank, name="DistributorRank")
+DistributorStatus = strawberry.enum(models.Status, name="DistributorStatus")
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class LevelCount:
+    level: int
+    count: int
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class TeamMetrics:
+    level_counts: list[LevelCount]
+    team_size: int
+    new_members: int
+    active_members: int
+    team_sales: Money
+    own_sales: Money
+
+    @classmethod
+    def from_model(cls, m: models.TeamMetrics) -> TeamMetrics:
+        return cls(
+            level_counts=[LevelCount(level=i + 1, count=c) for i, c in enumerate(m.level_counts)],
+            team_size=m.team_size,
+            new_members=m.new_members,
+            active_members=m.active_members,
+            team_sales=Money(m.team_sales_fen),
+            own_sales=Money(m.own_sales_fen),
+        )
+
+
+@strawberry.type
+class Balance:
+    pending: Money
+    available: Money
+    withdrawn: Money
+
+
+@strawberry.type
+class Distributor:
+    model: strawberry.Private[models.Distributor]
+    id: strawberry.ID
+    name: str
+    phone: str | None
+    rank: DistributorRank  # type: ignore[valid-type]
+    status: DistributorStatus  # type: ignore[valid-type]
+    joined_at: datetime
+
+    @classmethod
+    def from_model(cls, m: models.Distributor) -> Distributor:
+        return cls(
+            model=m,
+            id=strawberry.ID(m.id),
+            name=m.name,
+            phone=m.phone,
+            rank=m.rank,
+            status=m.status,
+            joined_at=m.joined_at,
+        )
+
+    @strawberry.field
+    async def sponsor(self, info: Info) -> Distributor | None:
+        found = await resolve.sponsor(info.context, of=self.model)
+        return None if found is None else Distributor.from_model(found)
+
+    @strawberry.field(description="Nearest first; level 1 is the sponsor.")
+    async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
+        entries = await resolve.upline(info.context, of=self.model, depth=depth)
+        return [
+            UplineEntry(level=e.level, distributor=Distributor.from_model(e.distributor))
+            for e in entries
+        ]
+
+    @strawberry.field(description="Ordered by level, then by branch; keyset-paginated.")
+    async def downline(
+        self,
+        info: Info,
+        depth: int | None = None,
+        level: int | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> DownlineConnection:
+        page = await resolve.downline(
+            info.context,
+            of=self.model,
+            depth=depth,
+            level=level,
+            first=50 if first is None else first,
+            after=after,
+        )
+        return DownlineConnection(
+            total_count=page.total_count,
+            edges=[
+                DownlineEdge(
+                    cursor=e.cursor, level=e.level, node=Distributor.from_model(e.distributor)
+                )
+                for e in page.edges
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field
+    async def team_metrics(
+        self,
+        info: Info,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        depth: int | None = None,
+    ) -> TeamMetrics:
+        metrics = await resolve.team_metrics(
+            info.context, of=self.model, since=since, until=until, depth=depth
+        )
+        return TeamMetrics.from_model(metrics)
+
+    @strawberry.field
+    async def balance(self, info: Info) -> Balance:
+        b = await resolve.balance(info.context, of=self.model)
+        return Balance(
+            pending=Money(b.pending_fen),
+            available=Money(b.available_fen),
+            withdrawn=Money(b.withdrawn_fen),
+        )
+
+
+@strawberry.type
+class UplineEntry:
+    level: int
+    distributor: Annotated[Distributor, strawberry.lazy("schema.types")]
+
+
+@strawberry.type
+class DownlineEdge:
+    cursor: str
+    level: int
+    node: Distributor
+
+
+@strawberry.type
+class DownlineConnection:
+    total_count: int
+    edges: list[DownlineEdge]
+    page_info: PageInfo
