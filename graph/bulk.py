@@ -74,3 +74,15 @@ async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str
         await (await tx.run(statement, rows=rows)).consume()
 
     await db.write(work)
+
+
+DELETE_BY_PREFIX = """
+MATCH (d:Distributor) WHERE d.id STARTS WITH $prefix
+CALL (d) { DETACH DELETE d } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+
+async def delete_by_prefix(db: Database, *, prefix: str) -> None:
+    """Remove a loaded network (benchmarks clean up after themselves)."""
+    async with db.driver.session(database=db.name) as session:
+        await (await session.run(DELETE_BY_PREFIX, prefix=prefix)).consume()

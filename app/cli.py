@@ -1,0 +1,155 @@
+"""The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from app import neo4j_server
+from app.settings import Settings
+from graph.db import Database, create_driver
+from graph.errors import Unavailable
+from graph.migrations import migrate
+
+T = TypeVar("T")
+
+
+def _server_config(settings: Settings) -> neo4j_server.ServerConfig:
+    return neo4j_server.ServerConfig(
+        home=settings.neo4j_home,
+        host=settings.bolt_host,
+        port=settings.bolt_port,
+        heap=settings.neo4j_heap,
+        pagecache=settings.neo4j_pagecache,
+    )
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        driver = create_driver(
+            uri=settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password
+        )
+        db = Database(driver, name=settings.neo4j_database)
+        try:
+            if not await db.ping():
+                raise Unavailable()
+            return await work(db)
+        finally:
+            await driver.close()
+
+    try:
+        return asyncio.run(run())
+    except Unavailable:
+        sys.exit(
+            f"Neo4j is not reachable at {settings.neo4j_uri}. Start it with "
+            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
+        )
+
+
+def cmd_neo4j(settings: Settings, action: str) -> None:
+    config = _server_config(settings)
+    if action == "start":
+        started = neo4j_server.start(config=config)
+        if started.already_running:
+            print(f"Neo4j is already running at {settings.neo4j_uri} (pid {started.pid}).")
+        else:
+            print(
+                f"Neo4j started at {settings.neo4j_uri} in {started.seconds:.1f} s "
+                f"(pid {started.pid}, data in {config.home})."
+            )
+    elif action == "stop":
+        stopped = neo4j_server.stop(config=config)
+        print("Neo4j stopped." if stopped else "Neo4j was not running.")
+    else:
+        state = neo4j_server.status(config=config)
+        if state.running:
+            ready = "ready" if state.bolt_ready else "starting"
+            print(f"Neo4j is running (pid {state.pid}, {ready}) at {state.uri}.")
+        else:
+            print(f"Neo4j is not running (expected at {state.uri}).")
+
+
+def cmd_migrate(settings: Settings) -> None:
+    applied = _with_db(settings, migrate)
+    print(f"Applied migrations: {', '.join(applied)}." if applied else "Schema is up to date.")
+
+
+def cmd_demo_data(settings: Settings, size: int, batch_size: int) -> None:
+    from app.demo import load_demo
+
+    async def work(db: Database) -> None:
+        await migrate(db)
+        report = await load_demo(db, size=size, batch_size=batch_size)
+        if report is None:
+            print("The demo network is already loaded.")
+        else:
+            print(
+                f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
+                f"({report.rate:,.0f} distributors/s)."
+            )
+
+    _with_db(settings, work)
+
+
+def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    _with_db(settings, migrate)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def cmd_schema() -> None:
+    from schema.schema import SDL_PATH, export_sdl
+
+    SDL_PATH.write_text(export_sdl())
+    print(f"Wrote {SDL_PATH}.")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="referral", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the GraphQL API (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    sub.add_parser("migrate", help="create constraints and indexes (each migration once)")
+    neo4j = sub.add_parser("neo4j", help="run a local Neo4j 5.26 from Maven Central's jars")
+    neo4j.add_argument("action", choices=["start", "stop", "status"])
+    demo = sub.add_parser("demo-data", help="load a demo network")
+    demo.add_argument("--size", type=int, default=10_000)
+    demo.add_argument("--batch-size", type=int, default=10_000)
+    sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
+    return top
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        sys.exit(f"Invalid settings, refusing to start:\n{exc}")
+    try:
+        if args.command == "neo4j":
+            cmd_neo4j(settings, args.action)
+        elif args.command == "migrate":
+            cmd_migrate(settings)
+        elif args.command == "demo-data":
+            if not 1 <= args.size <= 5_000_000:
+                sys.exit("--size must be between 1 and 5,000,000.")
+            cmd_demo_data(settings, args.size, args.batch_size)
+        elif args.command == "serve":
+            cmd_serve(settings, args.host, args.port)
+        else:
+            cmd_schema()
+    except neo4j_server.Neo4jServerError as exc:
+        sys.exit(f"Neo4j: {exc}")
+
+
+if __name__ == "__main__":
+    main()

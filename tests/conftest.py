@@ -1,0 +1,102 @@
+"""Shared fixtures: a real Neo4j, chosen as SPEC §6 says.
+
+`NEO4J_URI` if set; else a testcontainer where a Docker engine answers; else the local
+launcher (`app.neo4j_server`) on its own port and data directory, started once per test
+session and stopped at the end if this session started it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from neo4j import AsyncGraphDatabase
+
+from app import neo4j_server
+from app.main import create_app
+from app.settings import ROOT, Settings
+from graph.db import Database
+from graph.migrations import migrate
+
+TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    if uri := os.environ.get("NEO4J_URI"):
+        yield uri
+        return
+    if _docker_answers():
+        from testcontainers.neo4j import Neo4jContainer
+
+        with Neo4jContainer("neo4j:5.26-community", password="referral-test") as container:
+            os.environ["NEO4J_PASSWORD"] = "referral-test"
+            yield container.get_connection_url()
+        return
+    config = neo4j_server.ServerConfig(
+        home=ROOT / "var" / "neo4j-test", port=TEST_BOLT_PORT, heap="1g", pagecache="256m"
+    )
+    started = neo4j_server.start(config=config)
+    yield f"bolt://127.0.0.1:{TEST_BOLT_PORT}"
+    if not started.already_running:
+        neo4j_server.stop(config=config)
+
+
+@pytest.fixture(scope="session")
+def settings(neo4j_uri: str) -> Settings:
+    return Settings(neo4j_uri=neo4j_uri, env="test")
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    driver = AsyncGraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, os.environ.get("NEO4J_PASSWORD", settings.neo4j_password)),
+    )
+    database = Database(driver, name=settings.neo4j_database)
+    await migrate(database)
+    yield database
+    await driver.close()
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def uid() -> str:
+    """A fresh id prefix, so every test makes its own data."""
+    return "t" + uuid.uuid4().hex[:12]
+
+
+async def gql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """POST one GraphQL operation; the HTTP status must never be a 5xx."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code < 500, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]

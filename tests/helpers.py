@@ -1,0 +1,67 @@
+"""Test helpers that build data through the product's own graph functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from graph import registration
+from graph.db import Database
+from graph.models import DistributionMode, Distributor
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+COUNTER_TRUTH = """
+UNWIND $ids AS id
+MATCH (x:Distributor {id: id})
+RETURN id, [x.down1, x.down2, x.down3] AS stored,
+       [k IN [1, 2, 3] | COUNT { MATCH (x)-[:REFERRED*1..3]->(m) WHERE m.depth = x.depth + k }]
+         AS walkedByDepth,
+       [COUNT { (x)-[:REFERRED]->() }, COUNT { (x)-[:REFERRED]->()-[:REFERRED]->() },
+        COUNT { (x)-[:REFERRED]->()-[:REFERRED]->()-[:REFERRED]->() }] AS walked
+"""
+
+BROKEN_PATHS = """
+MATCH (s:Distributor)-[:REFERRED]->(d:Distributor)
+WHERE (d.id IN $ids OR s.id IN $ids)
+  AND NOT (d.path STARTS WITH s.path + '/' AND size(d.path) = size(s.path) + 12
+           AND d.depth = s.depth + 1)
+RETURN count(*) AS n
+"""
+
+
+async def register(
+    db: Database,
+    distributor_id: str,
+    sponsor_id: str | None = None,
+    *,
+    now: datetime = NOW,
+    mode: DistributionMode = DistributionMode.EVERYONE,
+    threshold: int = 10,
+) -> Distributor:
+    return await registration.register(
+        db,
+        distributor_id=distributor_id,
+        name=f"name {distributor_id}",
+        sponsor_id=sponsor_id,
+        phone=None,
+        now=now,
+        distribution_mode=mode,
+        team_leader_recruits=threshold,
+    )
+
+
+async def chain(db: Database, prefix: str, length: int) -> list[str]:
+    """prefix-0 -> prefix-1 -> ... ; returns the ids, root first."""
+    ids = [f"{prefix}-{i}" for i in range(length)]
+    for i, distributor_id in enumerate(ids):
+        await register(db, distributor_id, ids[i - 1] if i else None)
+    return ids
+
+
+async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
+    """Stored level counters equal a walk of the REFERRED edges, and depths agree."""
+    for record in await db.read(COUNTER_TRUTH, ids=ids):
+        assert record["walked"] == record["stored"], record["id"]
+        assert record["walkedByDepth"] == record["stored"], record["id"]
+    broken = await db.read(BROKEN_PATHS, ids=ids)
+    assert broken[0]["n"] == 0, "a recruit's path or depth does not follow its sponsor's"
