@@ -27,6 +27,7 @@ def create_driver(*, uri: str, user: str, password: str) -> AsyncDriver:
         connection_acquisition_timeout=10.0,
         connection_timeout=5.0,
         max_transaction_retry_time=15.0,
+        notifications_min_severity="OFF",
     )
 
 

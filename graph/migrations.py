@@ -46,6 +46,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "MERGE (:TreeLock {id: 'referral-tree'})",
         ),
     ),
+    Migration(
+        "0003-team-index-with-joined-at",
+        (
+            # One index serves downline pages (depth =, path range, in order) and windowed
+            # team metrics (joinedAt read from the index, not from each node).
+            "CREATE INDEX distributor_team IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.depth, d.path, d.joinedAt)",
+            "DROP INDEX distributor_depth_path IF EXISTS",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from neo4j import Record
+
 from graph.db import Database
 from graph.models import Balance, Distributor, DownlineEdge, DownlinePage, TeamMetrics, UplineEntry
 from graph.records import distributor_from_node
@@ -23,32 +25,31 @@ RETURN length(p) AS level, a, s.id AS sponsorId
 ORDER BY level
 """
 
-DOWNLINE_PAGE = """
-UNWIND $levels AS lv
-CALL (lv) {
-  MATCH (m:Distributor)
-  WHERE m.depth = $baseDepth + lv.level AND m.path > lv.after AND m.path < $hi
-  RETURN m ORDER BY m.path LIMIT $limit
-}
+DOWNLINE_LEVEL_PAGE = """
+MATCH (m:Distributor)
+USING INDEX m:Distributor(depth, path, joinedAt)
+WHERE m.depth = $depth AND m.path > $after AND m.path < $hi AND m.joinedAt IS NOT NULL
+WITH m ORDER BY m.depth, m.path LIMIT $limit
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(m)
-RETURN lv.level AS level, m, s.id AS sponsorId
-ORDER BY level, m.path
-LIMIT $limit
+RETURN m, s.id AS sponsorId
 """
 
 TEAM_ACTIVITY = """
 UNWIND $levels AS level
 MATCH (m:Distributor)
-WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi
-WITH m,
-     ($since IS NULL OR m.joinedAt >= $since) AND ($until IS NULL OR m.joinedAt < $until) AS isNew
-OPTIONAL MATCH (m)-[:PLACED]->(o:Order)
-WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
-WITH m, isNew, sum(o.amount - o.refunded) AS net,
-     count(CASE WHEN o.amount > o.refunded THEN 1 END) AS liveOrders
-RETURN count(CASE WHEN isNew THEN 1 END) AS newMembers,
-       count(CASE WHEN liveOrders > 0 THEN 1 END) AS activeMembers,
-       sum(net) AS teamSales
+USING INDEX m:Distributor(depth, path, joinedAt)
+WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi AND m.joinedAt IS NOT NULL
+WITH count(CASE WHEN ($since IS NULL OR m.joinedAt >= $since)
+                 AND ($until IS NULL OR m.joinedAt < $until) THEN 1 END) AS newMembers,
+     collect(CASE WHEN COUNT { (m)-[:PLACED]->() } > 0 THEN m END) AS buyers
+CALL (buyers) {
+  UNWIND buyers AS b
+  MATCH (b)-[:PLACED]->(o:Order)
+  WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
+  RETURN count(DISTINCT CASE WHEN o.amount > o.refunded THEN b END) AS activeMembers,
+         sum(o.amount - o.refunded) AS teamSales
+}
+RETURN newMembers, activeMembers, teamSales
 """
 
 OWN_SALES = """
@@ -84,39 +85,46 @@ async def downline(
     first: int,
     after: str | None,
 ) -> DownlinePage:
-    """One keyset page of the downline, ordered by level, then by branch (path)."""
+    """One keyset page of the downline, ordered by level, then by branch (path).
+
+    Each level is one seek of the (depth, path) index that reads rows already in order,
+    so a page costs O(page) however far the cursor is; the next level is only read
+    when the current one cannot fill the page.
+    """
     root_key = node_key(root.id)
     levels = [level] if level is not None else list(range(1, depth + 1))
     lo, hi = descendant_range(root.path)
-    bounds = [{"level": n, "after": lo} for n in levels]
+    start = {n: lo for n in levels}
     if after is not None:
         cursor = decode_cursor(after, root_key=root_key)
-        bounds = [
-            {"level": n, "after": cursor.path if n == cursor.level else lo}
-            for n in levels
-            if n >= cursor.level
-        ]
-    records = (
-        await db.read(DOWNLINE_PAGE, levels=bounds, baseDepth=root.depth, hi=hi, limit=first + 1)
-        if bounds
-        else []
-    )
-    edges = [
-        DownlineEdge(
-            cursor=encode_cursor(
-                DownlineCursor(root_key=root_key, level=record["level"], path=record["m"]["path"])
-            ),
-            level=record["level"],
-            distributor=distributor_from_node(record["m"], sponsor_id=record["sponsorId"]),
+        start = {n: cursor.path if n == cursor.level else lo for n in levels if n >= cursor.level}
+    edges: list[DownlineEdge] = []
+    for n, after_path in start.items():
+        records = await db.read(
+            DOWNLINE_LEVEL_PAGE,
+            depth=root.depth + n,
+            after=after_path,
+            hi=hi,
+            limit=first + 1 - len(edges),
         )
-        for record in records
-    ]
+        edges += [_edge(root_key, n, record) for record in records]
+        if len(edges) > first:
+            break
     page = edges[:first]
     return DownlinePage(
         total_count=sum(root.level_counts[n - 1] for n in levels),
         edges=page,
         has_next_page=len(edges) > first,
         end_cursor=page[-1].cursor if page else None,
+    )
+
+
+def _edge(root_key: str, level: int, record: Record) -> DownlineEdge:
+    member = distributor_from_node(record["m"], sponsor_id=record["sponsorId"])
+    return DownlineEdge(
+        cursor=encode_cursor(DownlineCursor(root_key=root_key, level=level, path=member.path)),
+        level=level,
+        distributor=member,
     )
 
 

@@ -99,3 +99,43 @@ async def test_balance_of_a_new_distributor_is_zero(db: Database, uid: str) -> N
     await register(db, f"{uid}-a")
     b = await team.balance(db, distributor_id=f"{uid}-a")
     assert (b.pending_fen, b.available_fen, b.withdrawn_fen) == (0, 0, 0)
+
+
+PLACE_ORDER = """
+MATCH (b:Distributor {id: $buyer})
+CREATE (b)-[:PLACED]->(:Order {id: $id, amount: $amount, refunded: $refunded, paidAt: $paidAt})
+"""
+
+
+async def test_team_metrics_sales_and_activity_follow_orders(db: Database, uid: str) -> None:
+    """Net sales are paid minus refunded; a fully refunded buyer is not active."""
+    root = await _fan(db, uid)
+    orders = [
+        (f"{uid}-10", 10_000, 0, NOW + timedelta(days=2)),
+        (f"{uid}-10", 5_000, 1_000, NOW + timedelta(days=3)),
+        (f"{uid}-200", 3_000, 3_000, NOW + timedelta(days=3)),  # fully refunded
+        (f"{uid}-300", 7_000, 0, NOW + timedelta(days=30)),  # outside the window
+        (f"{uid}-4", 99_900, 0, NOW + timedelta(days=3)),  # level 4: not in the team
+        (root, 2_500, 500, NOW + timedelta(days=3)),  # own sales
+    ]
+    for n, (buyer, amount, refunded, paid_at) in enumerate(orders):
+        await db.driver.execute_query(
+            PLACE_ORDER,
+            buyer=buyer,
+            id=f"{uid}-o{n}",
+            amount=amount,
+            refunded=refunded,
+            paidAt=paid_at,
+            database_=db.name,
+        )
+    found = await require(db, distributor_id=root)
+    window = await team.metrics(
+        db, root=found, depth=3, since=NOW + timedelta(days=1), until=NOW + timedelta(days=10)
+    )
+    assert (1, 14_000, 2_000) == (
+        window.active_members,
+        window.team_sales_fen,
+        window.own_sales_fen,
+    )
+    everything = await team.metrics(db, root=found, depth=3, since=None, until=None)
+    assert (2, 21_000) == (everything.active_members, everything.team_sales_fen)
