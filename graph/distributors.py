@@ -5,14 +5,18 @@ from __future__ import annotations
 from graph.db import Database
 from graph.errors import NotFound
 from graph.models import Distributor
-from graph.records import distributor_from_node
+from graph.records import distributor_from_node, fields
 
-GET_MANY = """
+GET_MANY = (
+    """
 UNWIND $ids AS id
 MATCH (d:Distributor {id: id})
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
-RETURN d, s.id AS sponsorId
+RETURN """
+    + fields("d")
+    + """ AS d, s.id AS sponsorId
 """
+)
 
 
 async def get_many(db: Database, *, ids: list[str]) -> list[Distributor | None]:

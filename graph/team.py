@@ -8,49 +8,66 @@ level counts come from the counters maintained on every distributor.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import LiteralString
 
 from neo4j import Record
 
 from graph.db import Database
 from graph.models import Balance, Distributor, DownlineEdge, DownlinePage, TeamMetrics, UplineEntry
-from graph.records import distributor_from_node
+from graph.records import distributor_from_node, fields
 from graph.rules.pagination import DownlineCursor, decode_cursor, encode_cursor
 from graph.rules.tree import descendant_range, node_key
 
-UPLINE = """
+UPLINE = (
+    """
 MATCH p = (a:Distributor)-[:REFERRED*1..3]->(:Distributor {id: $id})
 WHERE length(p) <= $depth
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(a)
-RETURN length(p) AS level, a, s.id AS sponsorId
+RETURN length(p) AS level, """
+    + fields("a")
+    + """ AS a, s.id AS sponsorId
 ORDER BY level
 """
+)
 
-DOWNLINE_LEVEL_PAGE = """
+DOWNLINE_LEVEL_PAGE = (
+    """
 MATCH (m:Distributor)
 USING INDEX m:Distributor(depth, path, joinedAt)
 WHERE m.depth = $depth AND m.path > $after AND m.path < $hi AND m.joinedAt IS NOT NULL
 WITH m ORDER BY m.depth, m.path LIMIT $limit
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(m)
-RETURN m, s.id AS sponsorId
+RETURN """
+    + fields("m")
+    + """ AS m, s.id AS sponsorId
 """
+)
 
-TEAM_ACTIVITY = """
+TEAM_SEEK: LiteralString = """
 UNWIND $levels AS level
 MATCH (m:Distributor)
 USING INDEX m:Distributor(depth, path, joinedAt)
 WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi AND m.joinedAt IS NOT NULL
-WITH count(CASE WHEN ($since IS NULL OR m.joinedAt >= $since)
-                 AND ($until IS NULL OR m.joinedAt < $until) THEN 1 END) AS newMembers,
-     collect(CASE WHEN COUNT { (m)-[:PLACED]->() } > 0 THEN m END) AS buyers
-CALL (buyers) {
-  UNWIND buyers AS b
-  MATCH (b)-[:PLACED]->(o:Order)
-  WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
-  RETURN count(DISTINCT CASE WHEN o.amount > o.refunded THEN b END) AS activeMembers,
-         sum(o.amount - o.refunded) AS teamSales
-}
-RETURN newMembers, activeMembers, teamSales
 """
+
+NEW_MEMBERS = (
+    TEAM_SEEK
+    + """
+RETURN count(CASE WHEN ($since IS NULL OR m.joinedAt >= $since)
+                   AND ($until IS NULL OR m.joinedAt < $until) THEN 1 END) AS newMembers
+"""
+)
+
+TEAM_ORDERS = (
+    TEAM_SEEK
+    + """
+WITH m WHERE COUNT { (m)-[:PLACED]->() } > 0
+MATCH (m)-[:PLACED]->(o:Order)
+WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
+RETURN count(DISTINCT CASE WHEN o.amount > o.refunded THEN m END) AS activeMembers,
+       sum(o.amount - o.refunded) AS teamSales
+"""
+)
 
 OWN_SALES = """
 MATCH (:Distributor {id: $id})-[:PLACED]->(o:Order)
@@ -140,21 +157,16 @@ async def metrics(
     level_counts = list(root.level_counts[:depth])
     lo, hi = descendant_range(root.path)
     window = {"since": since, "until": until}
-    activity = (
-        await db.read(
-            TEAM_ACTIVITY,
-            levels=list(range(1, depth + 1)),
-            baseDepth=root.depth,
-            lo=lo,
-            hi=hi,
-            **window,
-        )
-    )[0]
+    team = {"levels": list(range(1, depth + 1)), "baseDepth": root.depth, "lo": lo, "hi": hi}
+    new_members = sum(level_counts)
+    if since is not None or until is not None:
+        new_members = (await db.read(NEW_MEMBERS, **team, **window))[0]["newMembers"]
+    activity = (await db.read(TEAM_ORDERS, **team, **window))[0]
     own = (await db.read(OWN_SALES, id=root.id, **window))[0]
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
-        new_members=activity["newMembers"],
+        new_members=new_members,
         active_members=activity["activeMembers"],
         team_sales_fen=activity["teamSales"] or 0,
         own_sales_fen=own["ownSales"] or 0,
