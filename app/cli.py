@@ -32,7 +32,10 @@ def _server_config(settings: Settings) -> neo4j_server.ServerConfig:
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
         driver = create_driver(
-            uri=settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password
+            uri=settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            retry_seconds=settings.neo4j_retry_seconds,
         )
         db = Database(driver, name=settings.neo4j_database)
         try:

@@ -27,7 +27,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or Settings()
     db = database or Database(
         create_driver(
-            uri=settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password
+            uri=settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            retry_seconds=settings.neo4j_retry_seconds,
         ),
         name=settings.neo4j_database,
     )

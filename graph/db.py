@@ -11,22 +11,33 @@ from collections.abc import Awaitable, Callable
 from typing import Any, LiteralString, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record, RoutingControl
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from graph.errors import Unavailable
 
 T = TypeVar("T")
+# Failures a client can retry: the database is down, or busy beyond the retry window.
+RETRYABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, TransientError)
 Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 
 
-def create_driver(*, uri: str, user: str, password: str) -> AsyncDriver:
-    """The process's only driver; `neo4j://` URIs route reads to followers of a cluster."""
+def create_driver(*, uri: str, user: str, password: str, retry_seconds: float = 5.0) -> AsyncDriver:
+    """The process's only driver; `neo4j://` URIs route reads to followers of a cluster.
+
+    Transient failures are retried for `retry_seconds`; past that the caller gets
+    `UNAVAILABLE` and may retry itself.
+    """
     return AsyncGraphDatabase.driver(
         uri,
         auth=(user, password),
-        connection_acquisition_timeout=10.0,
-        connection_timeout=5.0,
-        max_transaction_retry_time=15.0,
+        connection_acquisition_timeout=60.0,
+        connection_timeout=min(5.0, retry_seconds + 0.5),
+        max_transaction_retry_time=retry_seconds,
         notifications_min_severity="OFF",
     )
 
@@ -46,7 +57,7 @@ class Database:
             result = await self.driver.execute_query(
                 query, params, routing_=RoutingControl.READ, database_=self.name
             )
-        except (ServiceUnavailable, SessionExpired) as exc:
+        except RETRYABLE as exc:
             raise Unavailable() from exc
         return list(result.records)
 
@@ -59,7 +70,7 @@ class Database:
                 bookmark_manager=self.driver.execute_query_bookmark_manager,
             ) as session:
                 return await session.execute_write(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
+        except RETRYABLE as exc:
             raise Unavailable() from exc
 
     async def ping(self) -> bool:

@@ -197,3 +197,69 @@ async def test_graphiql_is_served_in_development(client: httpx.AsyncClient) -> N
 def test_schema_graphql_matches_the_code() -> None:
     """Run `referral schema` after changing a type; this fails until you do."""
     assert export_sdl() == SDL_PATH.read_text()
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        (
+            "mutation($d: ID!, $s: ID!) { bindSponsor(distributorId: $d, sponsorId: $s) { id } }",
+            {"d": "bad id", "s": "ok"},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($d: ID!, $s: ID!) { bindSponsor(distributorId: $d, sponsorId: $s) { id } }",
+            {"d": "same", "s": "same"},
+            "SELF_REFERRAL",
+        ),
+        (
+            "mutation($d: ID!, $s: ID!) { bindSponsor(distributorId: $d, sponsorId: $s) { id } }",
+            {"d": "nobody-here-1", "s": "nobody-here-2"},
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($d: ID!, $s: ID!, $r: String!) "
+            "{ reassignSponsor(distributorId: $d, sponsorId: $s, reason: $r) { id } }",
+            {"d": "a1", "s": "b1", "r": "  "},
+            "BAD_USER_INPUT",
+        ),
+        (
+            'mutation($id: ID!) { freezeDistributor(id: $id, reason: "x") { id } }',
+            {"id": "nobody-here-3"},
+            "NOT_FOUND",
+        ),
+        (
+            "query($id: ID!, $s: DateTime) { distributor(id: $id) { teamMetrics(since: $s) "
+            "{ teamSize } } }",
+            {"id": "x", "s": "2026-01-01T00:00:00"},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "query($id: ID!, $s: DateTime) { distributor(id: $id) { teamMetrics(since: $s) "
+            "{ teamSize } } }",
+            {"id": "x", "s": "yesterday"},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "query($id: ID!) { distributor(id: $id) { id } }",
+            {"id": "no spaces allowed"},
+            "BAD_USER_INPUT",
+        ),
+    ],
+)
+async def test_bad_arguments_of_every_operation_get_coded_errors(
+    client: httpx.AsyncClient, query: str, variables: dict[str, object], code: str
+) -> None:
+    assert [code] == error_codes(await gql(client, query, variables))
+
+
+async def test_team_metrics_window_must_be_ordered(client: httpx.AsyncClient, uid: str) -> None:
+    await gql(client, REGISTER, {"input": {"id": f"{uid}-s", "name": "n"}})
+    query = (
+        "query($id: ID!, $s: DateTime, $u: DateTime) "
+        "{ distributor(id: $id) { teamMetrics(since: $s, until: $u) { teamSize } } }"
+    )
+    body = await gql(
+        client, query, {"id": f"{uid}-s", "s": "2026-02-01T00:00:00Z", "u": "2026-01-01T00:00:00Z"}
+    )
+    assert ["BAD_USER_INPUT"] == error_codes(body)
