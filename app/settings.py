@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
     )
     neo4j_database: str = "neo4j"
-    neo4j_retry_seconds: float = Field(5.0, ge=0, le=60)
+    neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
