@@ -26,7 +26,9 @@ RETRYABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutErr
 Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 
 
-def create_driver(*, uri: str, user: str, password: str, retry_seconds: float = 5.0) -> AsyncDriver:
+def create_driver(
+    *, uri: str, user: str, password: str, retry_seconds: float = 15.0
+) -> AsyncDriver:
     """The process's only driver; `neo4j://` URIs route reads to followers of a cluster.
 
     Transient failures are retried for `retry_seconds`; past that the caller gets
