@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from app import neo4j_server
 from app.settings import Settings
-from graph.db import Database, create_driver
+from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
 
@@ -31,19 +31,13 @@ def _server_config(settings: Settings) -> neo4j_server.ServerConfig:
 
 def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        driver = create_driver(
-            uri=settings.neo4j_uri,
-            user=settings.neo4j_user,
-            password=settings.neo4j_password,
-            retry_seconds=settings.neo4j_retry_seconds,
-        )
-        db = Database(driver, name=settings.neo4j_database)
+        db = settings.open_database()
         try:
             if not await db.ping():
                 raise Unavailable()
             return await work(db)
         finally:
-            await driver.close()
+            await db.driver.close()
 
     try:
         return asyncio.run(run())

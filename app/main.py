@@ -14,7 +14,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from app.graphql import graphql_router
 from app.settings import Settings
-from graph.db import Database, create_driver
+from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
 
@@ -25,15 +25,7 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """The app; pass `database` to share an existing driver (tests), else one is made."""
     settings = settings or Settings()
-    db = database or Database(
-        create_driver(
-            uri=settings.neo4j_uri,
-            user=settings.neo4j_user,
-            password=settings.neo4j_password,
-            retry_seconds=settings.neo4j_retry_seconds,
-        ),
-        name=settings.neo4j_database,
-    )
+    db = database or settings.open_database()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

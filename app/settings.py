@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.db import Database, create_driver
 from graph.models import BindMode, DistributionMode, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +81,16 @@ class Settings(BaseSettings):
             distribution_mode=self.distribution_mode,
             team_leader_recruits=self.team_leader_recruits,
         )
+
+    def open_database(self) -> Database:
+        """A `Database` on a new driver: call once per process (the app, a command)."""
+        driver = create_driver(
+            uri=self.neo4j_uri,
+            user=self.neo4j_user,
+            password=self.neo4j_password,
+            retry_seconds=self.neo4j_retry_seconds,
+        )
+        return Database(driver, name=self.neo4j_database)
 
     @property
     def bolt_host(self) -> str:

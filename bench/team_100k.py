@@ -27,7 +27,6 @@ import httpx
 from app.main import create_app
 from app.settings import Settings
 from graph import bulk, team
-from graph.db import Database, create_driver
 from graph.distributors import require
 from graph.migrations import migrate
 from graph.rules.pagination import DownlineCursor, encode_cursor
@@ -82,11 +81,7 @@ async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float
 
 async def main(runs: int, keep: bool) -> None:
     settings = Settings()
-    db = Database(
-        create_driver(
-            uri=settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password
-        )
-    )
+    db = settings.open_database()
     await migrate(db)
     prefix = "bench" + uuid.uuid4().hex[:6]
     rows = build_team(prefix)

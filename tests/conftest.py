@@ -20,7 +20,7 @@ import pytest
 from app import neo4j_server
 from app.main import create_app
 from app.settings import ROOT, Settings
-from graph.db import Database, create_driver
+from graph.db import Database
 from graph.migrations import migrate
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
@@ -63,15 +63,10 @@ def settings(neo4j_uri: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    driver = create_driver(
-        uri=settings.neo4j_uri,
-        user=settings.neo4j_user,
-        password=os.environ.get("NEO4J_PASSWORD", settings.neo4j_password),
-    )
-    database = Database(driver, name=settings.neo4j_database)
+    database = settings.open_database()
     await migrate(database)
     yield database
-    await driver.close()
+    await database.driver.close()
 
 
 @pytest.fixture(scope="session")
