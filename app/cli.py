@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from app import neo4j_server
 from app.settings import Settings
 from graph.db import Database
-from graph.errors import Unavailable
+from graph.errors import BadUserInput, Unavailable
 from graph.migrations import migrate
+from graph.rules.inputs import check_id
 
 T = TypeVar("T")
 
@@ -76,14 +77,14 @@ def cmd_migrate(settings: Settings) -> None:
     print(f"Applied migrations: {', '.join(applied)}." if applied else "Schema is up to date.")
 
 
-def cmd_demo_data(settings: Settings, size: int, batch_size: int) -> None:
+def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
     from app.demo import load_demo
 
     async def work(db: Database) -> None:
         await migrate(db)
-        report = await load_demo(db, size=size, batch_size=batch_size)
+        report = await load_demo(db, size=size, batch_size=batch_size, prefix=prefix)
         if report is None:
-            print("The demo network is already loaded.")
+            print(f"The demo network {prefix!r} is already loaded.")
         else:
             print(
                 f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
@@ -121,6 +122,9 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="load a demo network")
     demo.add_argument("--size", type=int, default=10_000)
     demo.add_argument("--batch-size", type=int, default=10_000)
+    demo.add_argument(
+        "--prefix", default="demo", help="id prefix; another one loads a second network"
+    )
     sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
     return top
 
@@ -139,13 +143,17 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "demo-data":
             if not 1 <= args.size <= 5_000_000:
                 sys.exit("--size must be between 1 and 5,000,000.")
-            cmd_demo_data(settings, args.size, args.batch_size)
+            cmd_demo_data(
+                settings, args.size, args.batch_size, check_id(args.prefix, field="--prefix")
+            )
         elif args.command == "serve":
             cmd_serve(settings, args.host, args.port)
         else:
             cmd_schema()
     except neo4j_server.Neo4jServerError as exc:
         sys.exit(f"Neo4j: {exc}")
+    except BadUserInput as exc:
+        sys.exit(exc.message)
 
 
 if __name__ == "__main__":
