@@ -10,8 +10,7 @@ from graph.distributors import require
 from graph.errors import NotFound
 from graph.locks import lock_distributor
 from graph.models import Actor, Distributor, Rank, Status
-from graph.rules.ranks import rank_after_recruits
-from graph.structure import SET_RECRUIT_TALLY
+from graph.structure import set_tally
 
 SET_RANK = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
 SET_STATUS = "MATCH (d:Distributor {id: $id}) SET d.status = $status"
@@ -31,15 +30,7 @@ async def approve(
             await tx.run(SET_RANK, id=distributor_id, rank=Rank.DISTRIBUTOR.value)
             sponsor = await lock_distributor(tx, distributor_id=sponsor_id) if sponsor_id else None
             if sponsor is not None:
-                qualified = sponsor[0]["qualifiedRecruits"] + 1
-                rank = rank_after_recruits(
-                    Rank(sponsor[0]["rank"]),
-                    qualified_recruits=qualified,
-                    threshold=team_leader_recruits,
-                )
-                await tx.run(
-                    SET_RECRUIT_TALLY, sponsorId=sponsor_id, qualified=qualified, rank=rank.value
-                )
+                await set_tally(tx, sponsor=sponsor[0], change=1, threshold=team_leader_recruits)
         await audit.record(
             tx, actor=actor, operation="approveDistributor", arguments={"id": distributor_id}
         )

@@ -60,7 +60,7 @@ async def attach(
     await tx.run(ADD_EDGE, sponsorId=sponsor["id"], id=recruit["id"], at=at)
     await _shift_counters(tx, sponsor_id=sponsor["id"], counts=subtree_counts(recruit), sign=1)
     if counts_for_promotion(Rank(recruit["rank"])):
-        await _set_tally(tx, sponsor=sponsor, change=1, threshold=team_leader_recruits)
+        await set_tally(tx, sponsor=sponsor, change=1, threshold=team_leader_recruits)
 
 
 async def detach(
@@ -74,7 +74,7 @@ async def detach(
     await tx.run(REMOVE_EDGE, id=recruit["id"])
     await _shift_counters(tx, sponsor_id=sponsor["id"], counts=subtree_counts(recruit), sign=-1)
     if counts_for_promotion(Rank(recruit["rank"])):
-        await _set_tally(tx, sponsor=sponsor, change=-1, threshold=team_leader_recruits)
+        await set_tally(tx, sponsor=sponsor, change=-1, threshold=team_leader_recruits)
 
 
 async def move_under(
@@ -112,9 +112,10 @@ async def _shift_counters(
     await tx.run(SHIFT_ANCESTOR_COUNTERS, sponsorId=sponsor_id, deltas=deltas)
 
 
-async def _set_tally(
+async def set_tally(
     tx: AsyncManagedTransaction, *, sponsor: dict[str, Any], change: int, threshold: int
 ) -> None:
+    """Count one more (or fewer) qualified recruit and promote the sponsor if it crosses."""
     qualified = sponsor["qualifiedRecruits"] + change
     rank = rank_after_recruits(
         Rank(sponsor["rank"]), qualified_recruits=qualified, threshold=threshold
