@@ -131,11 +131,10 @@ async def bind(
                 "a binding is permanent (an admin can reassign)."
             )
         sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
-        _check_active(sponsor)
+        _check_new_sponsor(recruit, sponsor)
         check_bind_allowed(
-            mode=bind_mode, joined_at=_joined_at(recruit), now=now, window=bind_window
+            mode=bind_mode, joined_at=to_datetime(recruit["joinedAt"]), now=now, window=bind_window
         )
-        _check_no_cycle(recruit, sponsor)
         await move_under(
             tx, recruit=recruit, sponsor=sponsor, at=now, team_leader_recruits=team_leader_recruits
         )
@@ -163,8 +162,7 @@ async def reassign(
         recruit, current = await _locked(tx, "Distributor", distributor_id)
         sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
         if current != sponsor_id:
-            _check_active(sponsor)
-            _check_no_cycle(recruit, sponsor)
+            _check_new_sponsor(recruit, sponsor)
             if current is not None:
                 old_sponsor, _ = await _locked(tx, "Sponsor", current)
                 await detach(
@@ -214,13 +212,11 @@ def _check_active(sponsor: dict[str, Any]) -> None:
         raise SponsorInactive(sponsor["id"], sponsor["status"])
 
 
-def _check_no_cycle(recruit: dict[str, Any], sponsor: dict[str, Any]) -> None:
+def _check_new_sponsor(recruit: dict[str, Any], sponsor: dict[str, Any]) -> None:
+    """A bind or move target must be active and must not sit in the recruit's own downline."""
+    _check_active(sponsor)
     if is_in_subtree(path=sponsor["path"], root_path=recruit["path"]):
         raise ReferralCycle(recruit["id"], sponsor["id"])
-
-
-def _joined_at(node: dict[str, Any]) -> datetime:
-    return to_datetime(node["joinedAt"])
 
 
 async def _locked(

@@ -24,13 +24,11 @@ class Loaders:
 
     db: Database
     distributor: DataLoader[str, Distributor | None] = field(init=False)
-    batches: int = 0
 
     def __post_init__(self) -> None:
         self.distributor = DataLoader(load_fn=self._load_distributors)
 
     async def _load_distributors(self, ids: list[str]) -> list[Distributor | None]:
-        self.batches += 1
         return await distributors.get_many(self.db, ids=ids)
 
 
