@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -13,10 +14,12 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from app.graphql import graphql_router
+from app.scheduler import settle_periodically
 from app.settings import Settings
 from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
+from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
@@ -37,7 +40,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             log.warning(
                 "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
             )
+        stop = asyncio.Event()
+        scheduler = None
+        if settings.settle_interval_seconds > 0:
+            scheduler = asyncio.create_task(
+                settle_periodically(
+                    db, interval=settings.settle_interval_seconds, clock=utc_now, stop=stop
+                )
+            )
         yield
+        stop.set()
+        if scheduler is not None:
+            await scheduler
         if database is None:
             await db.driver.close()
 

@@ -7,6 +7,7 @@ can raise it at run time (the settings are frozen and no API changes them).
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -15,7 +16,9 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.db import Database, create_driver
+from graph.errors import ReferralError
 from graph.models import BindMode, DistributionMode, Policy
+from graph.rules.money import parse_money
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 3
@@ -53,6 +56,14 @@ class Settings(BaseSettings):
     bind_window: timedelta = timedelta(hours=24)
     distribution_mode: DistributionMode = DistributionMode.EVERYONE
     team_leader_recruits: int = Field(10, ge=1)
+    spend_threshold: str = "100.00"  # SPEND_THRESHOLD: own net paid orders to distribute
+
+    self_purchase_commission: bool = False
+    freeze_days: int = Field(7, ge=0, le=365)
+    withdraw_min: str = "1.00"
+    withdraw_fee_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.5"))
+    # Seconds between settlement runs inside the app; 0 turns the scheduler off.
+    settle_interval_seconds: float = Field(3600.0, ge=0)
 
     @field_validator("commission_levels", "team_depth")
     @classmethod
@@ -71,6 +82,15 @@ class Settings(BaseSettings):
             raise ValueError("bind_window must be positive.")
         return value
 
+    @field_validator("spend_threshold", "withdraw_min")
+    @classmethod
+    def money(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            parse_money(value)
+        except ReferralError as exc:
+            raise ValueError(f"{info.field_name}: {exc.message}") from None
+        return value
+
     @property
     def policy(self) -> Policy:
         return Policy(
@@ -80,6 +100,11 @@ class Settings(BaseSettings):
             bind_window=self.bind_window,
             distribution_mode=self.distribution_mode,
             team_leader_recruits=self.team_leader_recruits,
+            spend_threshold_fen=parse_money(self.spend_threshold),
+            self_purchase_commission=self.self_purchase_commission,
+            freeze_days=self.freeze_days,
+            withdraw_min_fen=parse_money(self.withdraw_min),
+            withdraw_fee_rate=self.withdraw_fee_rate,
         )
 
     def open_database(self) -> Database:

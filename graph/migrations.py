@@ -56,6 +56,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP INDEX distributor_depth_path IF EXISTS",
         ),
     ),
+    Migration(
+        "0004-money",
+        (
+            "CREATE CONSTRAINT ledger_entry_id IF NOT EXISTS "
+            "FOR (e:LedgerEntry) REQUIRE e.id IS UNIQUE",
+            "CREATE CONSTRAINT commission_id IF NOT EXISTS "
+            "FOR (c:Commission) REQUIRE c.id IS UNIQUE",
+            "CREATE CONSTRAINT refund_id IF NOT EXISTS FOR (r:Refund) REQUIRE r.id IS UNIQUE",
+            "CREATE CONSTRAINT withdrawal_id IF NOT EXISTS "
+            "FOR (w:Withdrawal) REQUIRE w.id IS UNIQUE",
+            "CREATE CONSTRAINT withdrawal_key IF NOT EXISTS "
+            "FOR (w:Withdrawal) REQUIRE w.key IS UNIQUE",
+            "CREATE CONSTRAINT rule_set_version IF NOT EXISTS "
+            "FOR (r:RuleSet) REQUIRE r.version IS UNIQUE",
+            "CREATE INDEX order_buyer_paid_at IF NOT EXISTS FOR (o:Order) ON (o.buyerId, o.paidAt)",
+            "CREATE INDEX order_paid_at IF NOT EXISTS FOR (o:Order) ON (o.paidAt)",
+            "CREATE INDEX commission_beneficiary_paid_at IF NOT EXISTS "
+            "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt)",
+            "CREATE INDEX commission_paid_at IF NOT EXISTS FOR (c:Commission) ON (c.paidAt)",
+            "CREATE INDEX commission_status_due_at IF NOT EXISTS "
+            "FOR (c:Commission) ON (c.status, c.dueAt)",
+            "CREATE INDEX withdrawal_distributor_month IF NOT EXISTS "
+            "FOR (w:Withdrawal) ON (w.distributorId, w.month)",
+            "CREATE INDEX referred_at IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.at)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

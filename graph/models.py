@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 
 class Rank(enum.Enum):
@@ -31,6 +32,25 @@ class DistributionMode(enum.Enum):
     EVERYONE = "EVERYONE"
     APPROVAL = "APPROVAL"
     SPEND_THRESHOLD = "SPEND_THRESHOLD"
+
+
+class CommissionStatus(enum.Enum):
+    PENDING = "PENDING"
+    SETTLED = "SETTLED"
+    CANCELLED = "CANCELLED"
+
+
+class WithdrawalStatus(enum.Enum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    PAID = "PAID"
+    REJECTED = "REJECTED"
+
+
+class LeaderboardMetric(enum.Enum):
+    SALES = "SALES"
+    RECRUITS = "RECRUITS"
+    COMMISSION = "COMMISSION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +96,126 @@ class TeamMetrics:
     active_members: int
     team_sales_fen: int
     own_sales_fen: int
+    commissions: list[CommissionTotal]
 
 
 @dataclass(frozen=True, slots=True)
 class Balance:
+    """Sums of ledger entries by account; `held` is withdrawals not yet paid or rejected."""
+
     pending_fen: int
     available_fen: int
+    held_fen: int
     withdrawn_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionTotal:
+    status: CommissionStatus
+    amount_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    """One line of an order; items that are not commissionable (shipping) earn nothing."""
+
+    amount_fen: int
+    product_id: str | None = None
+    brand_id: str | None = None
+    commissionable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """A paid order as a client records it (items default to one commissionable line)."""
+
+    id: str
+    buyer_id: str
+    amount_fen: int
+    paid_at: datetime
+    items: tuple[OrderItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Commission:
+    """One level of an order's split; `amount_fen` is what remains after refunds."""
+
+    order_id: str
+    level: int
+    beneficiary_id: str
+    base_fen: int
+    rate_bp: int
+    original_fen: int
+    amount_fen: int
+    status: CommissionStatus
+    paid_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forfeit:
+    """A level the platform kept, and why (the beneficiary was frozen or not eligible)."""
+
+    level: int
+    distributor_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    buyer_id: str
+    amount_fen: int
+    refunded_fen: int
+    paid_at: datetime
+    rule_set_version: int
+    items: list[OrderItem]
+    commissions: list[Commission]
+    forfeits: list[Forfeit]
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    id: str
+    distributor_id: str
+    amount_fen: int
+    fee_fen: int
+    tax_fen: int
+    net_fen: int
+    status: WithdrawalStatus
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    id: str
+    distributor_id: str
+    account: str
+    kind: str
+    amount_fen: int
+    ref: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    entries: list[LedgerEntry]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRuleSet:
+    version: int
+    active: bool
+    created_at: datetime
+    rules_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardEntry:
+    rank: int
+    distributor_id: str
+    value: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +236,8 @@ class Policy:
     bind_window: timedelta = timedelta(hours=24)
     distribution_mode: DistributionMode = DistributionMode.EVERYONE
     team_leader_recruits: int = 10
+    spend_threshold_fen: int = 10_000
+    self_purchase_commission: bool = False
+    freeze_days: int = 7
+    withdraw_min_fen: int = 100
+    withdraw_fee_rate: Decimal = Decimal(0)

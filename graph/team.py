@@ -1,4 +1,4 @@
-"""Team views: upline (nearest first), downline pages, team metrics, balances.
+"""Team views: upline (nearest first), downline pages, team metrics.
 
 All of them are bounded by `depth` ≤ 3. Downline pages and windowed metrics seek the
 `(depth, path)` index over the descendant path range of the root (see `rules.tree`);
@@ -13,8 +13,17 @@ from typing import LiteralString
 from neo4j import Record
 
 from graph.db import Database
-from graph.models import Balance, Distributor, DownlineEdge, DownlinePage, TeamMetrics, UplineEntry
+from graph.models import (
+    CommissionStatus,
+    CommissionTotal,
+    Distributor,
+    DownlineEdge,
+    DownlinePage,
+    TeamMetrics,
+    UplineEntry,
+)
 from graph.records import distributor_from_node, fields
+from graph.rules.inputs import window_bounds
 from graph.rules.pagination import DownlineCursor, decode_cursor, encode_cursor
 from graph.rules.tree import descendant_range, node_key
 
@@ -50,34 +59,31 @@ USING INDEX m:Distributor(depth, path, joinedAt)
 WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi AND m.joinedAt IS NOT NULL
 """
 
-NEW_MEMBERS = (
+TEAM_ACTIVITY = (
     TEAM_SEEK
     + """
-RETURN count(CASE WHEN ($since IS NULL OR m.joinedAt >= $since)
-                   AND ($until IS NULL OR m.joinedAt < $until) THEN 1 END) AS newMembers
-"""
-)
-
-TEAM_ORDERS = (
-    TEAM_SEEK
-    + """
-WITH m WHERE COUNT { (m)-[:PLACED]->() } > 0
-MATCH (m)-[:PLACED]->(o:Order)
-WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
-RETURN count(DISTINCT CASE WHEN o.amount > o.refunded THEN m END) AS activeMembers,
-       sum(o.amount - o.refunded) AS teamSales
+WITH count(CASE WHEN m.joinedAt >= $since AND m.joinedAt < $until THEN 1 END) AS newMembers,
+     collect(CASE WHEN COUNT { (m)-[:PLACED]->() } > 0 THEN m END) AS buyers
+UNWIND CASE WHEN buyers = [] THEN [null] ELSE buyers END AS m
+OPTIONAL MATCH (m)-[:PLACED]->(o:Order)
+WHERE o.paidAt >= $since AND o.paidAt < $until
+RETURN newMembers,
+       count(DISTINCT CASE WHEN o.amount > o.refunded THEN m END) AS activeMembers,
+       coalesce(sum(o.amount - o.refunded), 0) AS teamSales
 """
 )
 
 OWN_SALES = """
-MATCH (:Distributor {id: $id})-[:PLACED]->(o:Order)
-WHERE ($since IS NULL OR o.paidAt >= $since) AND ($until IS NULL OR o.paidAt < $until)
-RETURN sum(o.amount - o.refunded) AS ownSales
+MATCH (o:Order)
+WHERE o.buyerId = $id AND o.paidAt >= $since AND o.paidAt < $until
+RETURN coalesce(sum(o.amount - o.refunded), 0) AS ownSales
 """
 
-BALANCE = """
-MATCH (e:LedgerEntry {distributorId: $id})
-RETURN e.account AS account, sum(e.amount) AS total
+COMMISSIONS_BY_STATUS = """
+MATCH (c:Commission)
+WHERE c.beneficiaryId = $id AND c.paidAt >= $since AND c.paidAt < $until
+RETURN c.status AS status,
+       sum(CASE c.status WHEN 'CANCELLED' THEN c.original ELSE c.amount END) AS amount
 """
 
 
@@ -153,31 +159,29 @@ async def metrics(
     since: datetime | None,
     until: datetime | None,
 ) -> TeamMetrics:
-    """SPEC §3.4 for `root` over `depth` levels and the window [since, until)."""
+    """SPEC §3.4 for `root` over `depth` levels and the window [since, until).
+
+    One ordered pass over the team's index entries counts new members and finds the
+    members who have orders at all; only those members' orders are read.
+    """
     level_counts = list(root.level_counts[:depth])
     lo, hi = descendant_range(root.path)
-    window = {"since": since, "until": until}
+    window = window_bounds(since, until)
     team = {"levels": list(range(1, depth + 1)), "baseDepth": root.depth, "lo": lo, "hi": hi}
-    new_members = sum(level_counts)
-    if since is not None or until is not None:
-        new_members = (await db.read(NEW_MEMBERS, **team, **window))[0]["newMembers"]
-    activity = (await db.read(TEAM_ORDERS, **team, **window))[0]
+    activity = (await db.read(TEAM_ACTIVITY, **team, **window))[0]
     own = (await db.read(OWN_SALES, id=root.id, **window))[0]
+    by_status = {
+        r["status"]: r["amount"] for r in await db.read(COMMISSIONS_BY_STATUS, id=root.id, **window)
+    }
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
-        new_members=new_members,
+        new_members=activity["newMembers"],
         active_members=activity["activeMembers"],
-        team_sales_fen=activity["teamSales"] or 0,
-        own_sales_fen=own["ownSales"] or 0,
-    )
-
-
-async def balance(db: Database, *, distributor_id: str) -> Balance:
-    """Each balance is the sum of the distributor's ledger entries in that account."""
-    totals = {r["account"]: r["total"] for r in await db.read(BALANCE, id=distributor_id)}
-    return Balance(
-        pending_fen=totals.get("pending", 0),
-        available_fen=totals.get("available", 0),
-        withdrawn_fen=totals.get("withdrawn", 0),
+        team_sales_fen=activity["teamSales"],
+        own_sales_fen=own["ownSales"],
+        commissions=[
+            CommissionTotal(status=status, amount_fen=by_status.get(status.value, 0))
+            for status in CommissionStatus
+        ],
     )

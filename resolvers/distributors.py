@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from graph import team
-from graph.models import Balance, Distributor, DownlinePage, TeamMetrics, UplineEntry
+from graph.models import Distributor, DownlinePage, TeamMetrics, UplineEntry
 from graph.rules import inputs
 from resolvers.context import Context
 
@@ -56,7 +56,3 @@ async def team_metrics(
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     since, until = inputs.check_window(since, until)
     return await team.metrics(ctx.db, root=of, depth=checked, since=since, until=until)
-
-
-async def balance(ctx: Context, *, of: Distributor) -> Balance:
-    return await team.balance(ctx.db, distributor_id=of.id)

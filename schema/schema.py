@@ -16,12 +16,16 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.errors import ReferralError
+from schema.money_root import MoneyMutation, MoneyQuery
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 
+RootQuery = merge_types("Query", (Query, MoneyQuery))
+RootMutation = merge_types("Mutation", (Mutation, MoneyMutation))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 log = logging.getLogger("referral.graphql")
 
@@ -47,8 +51,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     if production:
         extensions.append(DisableIntrospection)
     return ReferralSchema(
-        query=Query,
-        mutation=Mutation,
+        query=RootQuery,
+        mutation=RootMutation,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -9,7 +9,15 @@ import strawberry
 
 from graph import models
 from resolvers import distributors as resolve
+from resolvers import withdrawals as money
 from resolvers.context import Context
+from schema.ledger_types import (
+    Balance,
+    CommissionTotal,
+    LedgerConnection,
+    LedgerEntry,
+    Withdrawal,
+)
 from schema.scalars import Money
 
 DistributorRank = strawberry.enum(models.Rank, name="DistributorRank")
@@ -37,6 +45,9 @@ class TeamMetrics:
     active_members: int
     team_sales: Money
     own_sales: Money
+    commissions: list[CommissionTotal] = strawberry.field(
+        description="The distributor's own commissions on orders paid in the window, by status."
+    )
 
     @classmethod
     def from_model(cls, m: models.TeamMetrics) -> TeamMetrics:
@@ -47,14 +58,10 @@ class TeamMetrics:
             active_members=m.active_members,
             team_sales=Money(m.team_sales_fen),
             own_sales=Money(m.own_sales_fen),
+            commissions=[
+                CommissionTotal(status=c.status, amount=Money(c.amount_fen)) for c in m.commissions
+            ],
         )
-
-
-@strawberry.type
-class Balance:
-    pending: Money
-    available: Money
-    withdrawn: Money
 
 
 @strawberry.type
@@ -135,12 +142,27 @@ class Distributor:
 
     @strawberry.field
     async def balance(self, info: Info) -> Balance:
-        b = await resolve.balance(info.context, of=self.model)
-        return Balance(
-            pending=Money(b.pending_fen),
-            available=Money(b.available_fen),
-            withdrawn=Money(b.withdrawn_fen),
+        return Balance.from_model(await money.balance(info.context, of=self.model))
+
+    @strawberry.field(description="Ledger entries, newest first; keyset-paginated.")
+    async def ledger(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> LedgerConnection:
+        page = await money.ledger_page(
+            info.context, of=self.model, first=50 if first is None else first, after=after
         )
+        return LedgerConnection(
+            entries=[LedgerEntry.from_model(e) for e in page.entries],
+            has_next_page=page.has_next_page,
+            end_cursor=page.end_cursor,
+        )
+
+    @strawberry.field(description="The most recent withdrawals, newest first.")
+    async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
+        found = await money.of_distributor(
+            info.context, of=self.model, first=20 if first is None else first
+        )
+        return [Withdrawal.from_model(w) for w in found]
 
 
 @strawberry.type

@@ -58,7 +58,7 @@ def neo4j_uri() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(neo4j_uri: str) -> Settings:
-    return Settings(neo4j_uri=neo4j_uri, env="test")
+    return Settings(neo4j_uri=neo4j_uri, env="test", settle_interval_seconds=0)
 
 
 @pytest.fixture(scope="session")

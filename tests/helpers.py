@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph import registration
+from collections.abc import Sequence
+
+from graph import ledger, orders, registration
 from graph.db import Database
-from graph.models import DistributionMode, Distributor
+from graph.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -65,3 +67,31 @@ async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
         assert record["walkedByDepth"] == record["stored"], record["id"]
     broken = await db.read(BROKEN_PATHS, ids=ids)
     assert broken[0]["n"] == 0, "a recruit's path or depth does not follow its sponsor's"
+
+
+async def record_order(
+    db: Database,
+    order_id: str,
+    buyer_id: str,
+    amount_fen: int,
+    *,
+    paid_at: datetime = NOW,
+    policy: Policy | None = None,
+    items: Sequence[OrderItem] | None = None,
+) -> Order:
+    """Record one order through the product's own path (a batch of one)."""
+    order = NewOrder(
+        id=order_id,
+        buyer_id=buyer_id,
+        amount_fen=amount_fen,
+        paid_at=paid_at,
+        items=tuple(items) if items else (OrderItem(amount_fen=amount_fen),),
+    )
+    recorded = await orders.record(db, orders=[order], policy=policy or Policy(), now=paid_at)
+    return recorded[0]
+
+
+async def assert_ledger_consistent(db: Database, ids: Sequence[str]) -> None:
+    """Every balance equals its entries, and the entries equal the commissions and
+    withdrawals they come from (`graph.ledger.reconcile`)."""
+    assert [] == await ledger.reconcile(db, distributor_ids=ids)

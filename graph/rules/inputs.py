@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from graph.errors import BadUserInput, DepthLimitExceeded
 
@@ -11,6 +11,9 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_\-.:]{1,64}")
 MAX_NAME_LENGTH = 100
 MAX_PAGE_SIZE = 100
 COMPLIANCE_CAP = 3
+# An open end of a window [since, until) stands for these bounds in queries.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def check_id(value: str, *, field: str = "id") -> str:
@@ -69,3 +72,8 @@ def check_window(
     if since is not None and until is not None and since >= until:
         raise BadUserInput("since must be earlier than until.")
     return since, until
+
+
+def window_bounds(since: datetime | None, until: datetime | None) -> dict[str, datetime]:
+    """`since` and `until` as query parameters, an open end replaced by a far bound."""
+    return {"since": since or EARLIEST, "until": until or LATEST}

@@ -38,3 +38,21 @@ def decode_cursor(text: str, *, root_key: str) -> DownlineCursor:
     if cursor.root_key != root_key:
         raise BadUserInput("after is a cursor from a different distributor's downline.")
     return cursor
+
+
+def encode_keyset(*values: int | str) -> str:
+    """An opaque cursor for the last row of a page, from its sort key."""
+    raw = json.dumps(list(values), separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_keyset(text: str) -> tuple[int, str]:
+    """The (number, id) sort key of an `encode_keyset` cursor; BAD_USER_INPUT otherwise."""
+    try:
+        padded = text + "=" * (-len(text) % 4)
+        number, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(number, int) or not isinstance(key, str):
+            raise ValueError(text)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadUserInput("after is not a cursor returned by this list.") from None
+    return number, key

@@ -147,20 +147,20 @@ async def test_a_page_of_50_with_sponsors_costs_one_batch(
     edges = body["data"]["distributor"]["downline"]["edges"]
     assert len(edges) == 50
     assert {f"{uid}-s{i:02d}" for i in range(50)} == {e["node"]["sponsor"]["id"] for e in edges}
-    # root lookup, upline, downline page, ONE sponsor batch, metrics (2), balance
-    assert db.queries - before == 7
+    # root lookup, upline, downline page, ONE sponsor batch, metrics (3), balance
+    assert db.queries - before == 8
 
 
 async def test_unexpected_errors_are_masked_with_a_request_id(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, uid: str
 ) -> None:
-    from resolvers import distributors
+    from resolvers import withdrawals as money
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
     await gql(client, REGISTER, {"input": {"id": f"{uid}-s", "name": "n"}})
-    monkeypatch.setattr(distributors, "balance", broken)
+    monkeypatch.setattr(money, "balance", broken)
     response = await client.post(
         "/graphql",
         json={

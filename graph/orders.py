@@ -1,0 +1,299 @@
+"""Recording paid orders with their commission splits: one transaction per call.
+
+`record` takes a batch (the single-order mutation is a batch of one), so the same code
+serves the API and bulk imports. Within the transaction it locks the buyers, reads
+their upline and the active rule set, splits each order with `rules.commission.split`,
+and writes the orders, their commissions and the ledger entries together: a crash
+leaves all of it or none. A replayed order id with the same content is returned as
+it is; with other content it is a `CONFLICT`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
+
+from graph import rulesets
+from graph.db import Database, fetch
+from graph.errors import Conflict, NotFound
+from graph.ledger import write_entries
+from graph.locks import lock_distributor
+from graph.models import DistributionMode, NewOrder, Order, Policy, Rank, Status
+from graph.records import ORDER_FIELDS, order_from_record
+from graph.rules.commission import (
+    Candidate,
+    RuleSet,
+    Share,
+    beneficiary_ids,
+    split,
+)
+from graph.rules.ledger import Entry, commission_earned, commission_ref
+from graph.rules.tax import month_start
+from graph.structure import set_tally
+
+EXISTING = """
+UNWIND $ids AS id
+MATCH (o:Order {id: id})
+RETURN o.id AS id, o.fingerprint AS fingerprint
+"""
+
+LOCK_BUYERS = """
+UNWIND $ids AS id
+MATCH (b:Distributor {id: id})
+SET b._lock = true
+REMOVE b._lock
+WITH b
+OPTIONAL MATCH p = (a:Distributor)-[:REFERRED*1..3]->(b)
+WITH b, a, length(p) AS level ORDER BY level
+RETURN b.id AS id, b.rank AS rank, b.status AS status,
+       collect(a {.id, .rank, .status}) AS upline
+"""
+
+MONTH_SALES = """
+UNWIND $asks AS ask
+OPTIONAL MATCH (o:Order)
+WHERE o.buyerId = ask.buyerId AND o.paidAt >= ask.since AND o.paidAt < ask.until
+RETURN ask.orderId AS orderId, sum(o.amount - o.refunded) AS sales
+"""
+
+OWN_TOTALS = """
+UNWIND $ids AS id
+OPTIONAL MATCH (o:Order)
+WHERE o.buyerId = id
+RETURN id, sum(o.amount - o.refunded) AS total
+"""
+
+PROMOTE = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
+
+CREATE_ORDERS = """
+UNWIND $orders AS row
+MATCH (b:Distributor {id: row.buyerId})
+CREATE (b)-[:PLACED]->(o:Order {
+  id: row.id, buyerId: row.buyerId, amount: row.amount, refunded: 0, paidAt: row.paidAt,
+  ruleSetVersion: row.ruleSetVersion, fingerprint: row.fingerprint, recordedAt: $now,
+  itemAmounts: row.itemAmounts, itemProducts: row.itemProducts, itemBrands: row.itemBrands,
+  itemCommissionable: row.itemCommissionable, forfeits: row.forfeits
+})
+WITH o, row
+UNWIND row.commissions AS c
+CREATE (o)-[:PAYS]->(:Commission {
+  id: c.id, orderId: o.id, level: c.level, beneficiaryId: c.beneficiaryId, base: c.base,
+  rate: c.rate, original: c.amount, amount: c.amount, status: 'PENDING',
+  paidAt: o.paidAt, dueAt: c.dueAt
+})
+"""
+
+GET_MANY = (
+    """
+UNWIND $ids AS id
+MATCH (o:Order {id: id})
+CALL (o) {
+  OPTIONAL MATCH (o)-[:PAYS]->(c:Commission)
+  WITH c ORDER BY c.level
+  RETURN collect(c {.level, .beneficiaryId, .base, .rate, .original, .amount, .status})
+    AS commissions
+}
+RETURN """
+    + ORDER_FIELDS
+    + """ AS o, commissions
+"""
+)
+
+
+def fingerprint(order: NewOrder) -> str:
+    """The content an order id stands for; a replay must carry the same."""
+    return json.dumps(
+        [
+            order.buyer_id,
+            order.amount_fen,
+            round(order.paid_at.timestamp() * 1000),
+            [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
+        ]
+    )
+
+
+async def record(
+    db: Database, *, orders: Sequence[NewOrder], policy: Policy, now: datetime
+) -> list[Order]:
+    """Record `orders` (already validated) and their commissions; replays are no-ops."""
+    wanted: dict[str, NewOrder] = {}
+    for order in orders:
+        seen = wanted.setdefault(order.id, order)
+        if fingerprint(seen) != fingerprint(order):
+            raise Conflict(f"Order {order.id!r} appears twice in the batch with other content.")
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        existing = await fetch(tx, EXISTING, ids=list(wanted))
+        for row in existing:
+            if row["fingerprint"] != fingerprint(wanted[row["id"]]):
+                raise Conflict(
+                    f"Order {row['id']!r} was already recorded with other content "
+                    "(buyer, amount, paidAt or items); an order id stands for one order."
+                )
+        recorded = {row["id"] for row in existing}
+        new = [o for o in wanted.values() if o.id not in recorded]
+        if new:
+            await _record_new(tx, orders=new, policy=policy, now=now)
+
+    try:
+        await db.write(work)
+    except ConstraintError:
+        await db.write(work)  # a concurrent replay of the same id won; decide as a replay
+    return await get_many(db, ids=list(wanted))
+
+
+async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
+    """The orders with these ids, in the same order (unknown ids are left out)."""
+    found = {
+        r["o"]["id"]: order_from_record(r["o"], r["commissions"])
+        for r in await db.read(GET_MANY, ids=list(ids))
+    }
+    return [found[i] for i in ids if i in found]
+
+
+async def _record_new(
+    tx: AsyncManagedTransaction, *, orders: list[NewOrder], policy: Policy, now: datetime
+) -> None:
+    buyers = await _lock_buyers(tx, ids=sorted({o.buyer_id for o in orders}))
+    rules = await rulesets.active_in(tx)
+    chains = {
+        o.id: beneficiary_ids(
+            buyer_id=o.buyer_id,
+            upline_ids=[a["id"] for a in buyers[o.buyer_id]["upline"]],
+            levels=policy.commission_levels,
+            self_purchase=policy.self_purchase_commission,
+        )
+        for o in orders
+    }
+    monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
+    people = {b["id"]: b for b in buyers.values()}
+    people |= {a["id"]: a for b in buyers.values() for a in b["upline"]}
+    rows: list[dict[str, Any]] = []
+    entries: list[Entry] = []
+    for order in orders:
+        chain = [
+            Candidate(
+                level=level,
+                distributor_id=who,
+                rank=Rank(people[who]["rank"]),
+                status=Status(people[who]["status"]),
+                monthly_sales_fen=monthly.get(order.id, 0) if level == 1 else 0,
+            )
+            for level, who in enumerate(chains[order.id], start=1)
+        ]
+        shares = split(items=order.items, chain=chain, rules=rules)
+        rows.append(_order_row(order, shares, rules, policy))
+        for share in shares:
+            if share.forfeit is None and share.amount_fen > 0:
+                entries += commission_earned(
+                    ref=commission_ref(order.id, share.level),
+                    beneficiary_id=share.distributor_id,
+                    amount_fen=share.amount_fen,
+                )
+    await tx.run(CREATE_ORDERS, orders=rows, now=now)
+    await write_entries(tx, entries=entries, at=now)
+    if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD:
+        members = [b for b in buyers.values() if b["rank"] == Rank.MEMBER.value]
+        await _promote_spenders(tx, members=members, policy=policy)
+
+
+async def _lock_buyers(tx: AsyncManagedTransaction, *, ids: list[str]) -> dict[str, Any]:
+    buyers = {r["id"]: dict(r) for r in await fetch(tx, LOCK_BUYERS, ids=ids)}
+    for buyer_id in ids:
+        if buyer_id not in buyers:
+            raise NotFound("Buyer", buyer_id)
+    return buyers
+
+
+async def _level1_monthly_sales(
+    tx: AsyncManagedTransaction,
+    *,
+    orders: list[NewOrder],
+    chains: dict[str, list[str]],
+    rules: RuleSet,
+) -> dict[str, int]:
+    """For each order, its level-1 beneficiary's own net sales this month before it.
+
+    Only read when the rule set has tiers. Orders earlier in the same batch count too.
+    """
+    if not rules.tiers:
+        return {}
+    asks: list[dict[str, Any]] = [
+        {
+            "orderId": o.id,
+            "buyerId": chains[o.id][0],
+            "since": month_start(o.paid_at),
+            "until": o.paid_at,
+        }
+        for o in orders
+        if chains[o.id]
+    ]
+    sales: dict[str, int] = {
+        r["orderId"]: r["sales"] for r in await fetch(tx, MONTH_SALES, asks=asks)
+    }
+    for ask in asks:
+        earlier_in_batch = [
+            o.amount_fen
+            for o in orders
+            if o.buyer_id == ask["buyerId"] and ask["since"] <= o.paid_at < ask["until"]
+        ]
+        sales[ask["orderId"]] += sum(earlier_in_batch)
+    return sales
+
+
+async def _promote_spenders(
+    tx: AsyncManagedTransaction, *, members: list[dict[str, Any]], policy: Policy
+) -> None:
+    """SPEND_THRESHOLD: a MEMBER whose own net paid orders reach the threshold distributes.
+
+    The order that crosses the threshold is split with the rank held before it.
+    """
+    if not members:
+        return
+    sponsors = {m["id"]: m["upline"][0]["id"] for m in members if m["upline"]}
+    totals = await fetch(tx, OWN_TOTALS, ids=[m["id"] for m in members])
+    for row in totals:
+        if row["total"] < policy.spend_threshold_fen:
+            continue
+        await tx.run(PROMOTE, id=row["id"], rank=Rank.DISTRIBUTOR.value)
+        sponsor = sponsors.get(row["id"])
+        locked = await lock_distributor(tx, distributor_id=sponsor) if sponsor else None
+        if locked is not None:
+            await set_tally(tx, sponsor=locked[0], change=1, threshold=policy.team_leader_recruits)
+
+
+def _order_row(
+    order: NewOrder, shares: list[Share], rules: RuleSet, policy: Policy
+) -> dict[str, Any]:
+    due = order.paid_at + timedelta(days=policy.freeze_days)
+    return {
+        "id": order.id,
+        "buyerId": order.buyer_id,
+        "amount": order.amount_fen,
+        "paidAt": order.paid_at,
+        "ruleSetVersion": rules.version,
+        "fingerprint": fingerprint(order),
+        "itemAmounts": [i.amount_fen for i in order.items],
+        "itemProducts": [i.product_id or "" for i in order.items],
+        "itemBrands": [i.brand_id or "" for i in order.items],
+        "itemCommissionable": [i.commissionable for i in order.items],
+        "forfeits": [f"{s.level}|{s.forfeit}|{s.distributor_id}" for s in shares if s.forfeit],
+        "commissions": [
+            {
+                "id": f"{order.id}#{s.level}",
+                "level": s.level,
+                "beneficiaryId": s.distributor_id,
+                "base": s.base_fen,
+                "rate": s.rate_bp,
+                "amount": s.amount_fen,
+                "dueAt": due,
+            }
+            for s in shares
+            if s.forfeit is None and s.amount_fen > 0
+        ],
+    }

@@ -1,0 +1,107 @@
+"""Commission rule sets: created by an admin, one active at a time, versioned.
+
+`(:RuleSet {version, rules, active, createdAt, activatedAt})`; `rules` is the JSON of
+`rules.rulesets.to_json`. Until one is activated the platform defaults (version 0:
+15 % / 5 % / 2 %) apply. Every order records the version it was split with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
+
+from graph import audit
+from graph.db import Database, fetch
+from graph.errors import NotFound
+from graph.models import Actor, StoredRuleSet
+from graph.records import from_epoch_ms
+from graph.rules.commission import DEFAULT_RULES, RuleSet
+from graph.rules.rulesets import from_json, to_json
+
+PROJECTION = "{.version, .rules, .active, createdAtMs: r.createdAt.epochMillis}"
+
+NEXT_VERSION = "OPTIONAL MATCH (r:RuleSet) RETURN coalesce(max(r.version), 0) + 1 AS version"
+
+CREATE = (
+    """
+CREATE (r:RuleSet {version: $version, rules: $rules, active: false, createdAt: $now})
+RETURN r """
+    + PROJECTION
+    + " AS r"
+)
+
+ACTIVATE = (
+    """
+MATCH (each:RuleSet)
+WITH each ORDER BY each.version
+SET each._lock = true REMOVE each._lock
+WITH collect(each) AS sets
+UNWIND sets AS r
+SET r.active = (r.version = $version),
+    r.activatedAt = CASE WHEN r.version = $version THEN $now ELSE r.activatedAt END
+WITH r WHERE r.version = $version
+RETURN r """
+    + PROJECTION
+    + " AS r"
+)
+
+ACTIVE = "MATCH (r:RuleSet {active: true}) RETURN r.version AS version, r.rules AS rules"
+
+ALL = "MATCH (r:RuleSet) RETURN r " + PROJECTION + " AS r ORDER BY r.version DESC"
+
+EXISTS = "MATCH (r:RuleSet {version: $version}) RETURN r.version AS version"
+
+
+def _stored(r: Any) -> StoredRuleSet:
+    return StoredRuleSet(
+        version=r["version"],
+        active=r["active"],
+        created_at=from_epoch_ms(r["createdAtMs"]),
+        rules_json=r["rules"],
+    )
+
+
+async def create(db: Database, *, rules: RuleSet, actor: Actor, now: Any) -> StoredRuleSet:
+    """Store `rules` (already validated) as the next version, inactive."""
+
+    async def work(tx: AsyncManagedTransaction) -> StoredRuleSet:
+        version = (await fetch(tx, NEXT_VERSION))[0]["version"]
+        created = await fetch(tx, CREATE, version=version, rules=to_json(rules), now=now)
+        await audit.record(
+            tx, actor=actor, operation="createRuleSet", arguments={"version": version}
+        )
+        return _stored(created[0]["r"])
+
+    try:
+        return await db.write(work)
+    except ConstraintError:
+        return await db.write(work)  # another admin took the version number first
+
+
+async def activate(db: Database, *, version: int, actor: Actor, now: Any) -> StoredRuleSet:
+    """Make `version` the only active rule set; orders from now on use it."""
+
+    async def work(tx: AsyncManagedTransaction) -> StoredRuleSet:
+        if not await fetch(tx, EXISTS, version=version):
+            raise NotFound("Rule set", str(version))
+        activated = await fetch(tx, ACTIVATE, version=version, now=now)
+        await audit.record(
+            tx, actor=actor, operation="activateRuleSet", arguments={"version": version}
+        )
+        return _stored(activated[0]["r"])
+
+    return await db.write(work)
+
+
+async def active_in(tx: AsyncManagedTransaction) -> RuleSet:
+    """The rule set orders are split with now (the platform defaults if none is active)."""
+    records = await fetch(tx, ACTIVE)
+    if not records:
+        return DEFAULT_RULES
+    return from_json(records[0]["version"], records[0]["rules"])
+
+
+async def list_all(db: Database) -> list[StoredRuleSet]:
+    return [_stored(r["r"]) for r in await db.read(ALL)]

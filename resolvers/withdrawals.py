@@ -1,0 +1,104 @@
+"""Resolvers for withdrawals, balances, the ledger and leaderboards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from graph import leaderboard, ledger, withdrawals
+from graph.models import (
+    Balance,
+    Distributor,
+    LeaderboardEntry,
+    LeaderboardMetric,
+    LedgerPage,
+    Withdrawal,
+    WithdrawalStatus,
+)
+from graph.rules import inputs
+from graph.rules.money_inputs import check_withdrawal
+from resolvers.context import Context
+
+
+async def request(
+    ctx: Context, *, distributor_id: str, amount_fen: int, idempotency_key: str
+) -> Withdrawal:
+    check_withdrawal(
+        amount_fen=amount_fen,
+        minimum_fen=ctx.policy.withdraw_min_fen,
+        idempotency_key=idempotency_key,
+    )
+    return await withdrawals.request(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        amount_fen=amount_fen,
+        idempotency_key=idempotency_key,
+        policy=ctx.policy,
+        now=ctx.now(),
+    )
+
+
+async def decide(
+    ctx: Context, *, withdrawal_id: str, status: WithdrawalStatus, reason: str | None = None
+) -> Withdrawal:
+    return await withdrawals.decide(
+        ctx.db,
+        withdrawal_id=inputs.check_id(withdrawal_id),
+        status=status,
+        reason=None if reason is None else inputs.check_reason(reason),
+        actor=ctx.actor,
+        now=ctx.now(),
+    )
+
+
+async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal:
+    return await withdrawals.get(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
+
+
+async def of_distributor(ctx: Context, *, of: Distributor, first: int) -> list[Withdrawal]:
+    return await withdrawals.of_distributor(
+        ctx.db, distributor_id=of.id, first=inputs.check_page_size(first)
+    )
+
+
+async def balance(ctx: Context, *, of: Distributor) -> Balance:
+    return await ledger.balance(ctx.db, distributor_id=of.id)
+
+
+async def ledger_page(
+    ctx: Context, *, of: Distributor, first: int, after: str | None
+) -> LedgerPage:
+    return await ledger.history(
+        ctx.db, distributor_id=of.id, first=inputs.check_page_size(first), after=after
+    )
+
+
+async def top(
+    ctx: Context,
+    *,
+    metric: LeaderboardMetric,
+    since: datetime | None,
+    until: datetime | None,
+    first: int,
+) -> list[LeaderboardEntry]:
+    since, until = inputs.check_window(since, until)
+    return await leaderboard.top(
+        ctx.db, metric=metric, since=since, until=until, first=inputs.check_page_size(first)
+    )
+
+
+async def rank_of(
+    ctx: Context,
+    *,
+    metric: LeaderboardMetric,
+    distributor_id: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> LeaderboardEntry | None:
+    since, until = inputs.check_window(since, until)
+    return await leaderboard.rank_of(
+        ctx.db,
+        metric=metric,
+        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        since=since,
+        until=until,
+    )
