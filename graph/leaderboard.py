@@ -5,8 +5,8 @@
 - COMMISSION: commissions earned on orders paid in the window, less refunds (not
   cancelled ones).
 
-Ties go to whoever reached the value first (the latest event that counts), then to the
-smaller id. `rank_of` finds one distributor's place by counting who is ahead of it, in
+Ties go to whoever reached the value first (the latest event that counts, to the
+millisecond), then to the smaller id. `rank_of` finds one distributor's place by counting who is ahead of it, in
 one aggregation, without returning or sorting the ranking.
 """
 
@@ -32,36 +32,36 @@ class Board:
 SALES = Board(
     everyone="""
 MATCH (o:Order) WHERE o.paidAt >= $since AND o.paidAt < $until
-WITH o.buyerId AS id, sum(o.amount - o.refunded) AS value, max(o.paidAt) AS reachedAt
+WITH o.buyerId AS id, sum(o.amount - o.refunded) AS value, max(o.paidAt.epochMillis) AS reachedAt
 WHERE value > 0
 """,
     one="""
 MATCH (o:Order) WHERE o.buyerId = $id AND o.paidAt >= $since AND o.paidAt < $until
-WITH $id AS id, sum(o.amount - o.refunded) AS value, max(o.paidAt) AS reachedAt
+WITH $id AS id, sum(o.amount - o.refunded) AS value, max(o.paidAt.epochMillis) AS reachedAt
 """,
 )
 
 RECRUITS = Board(
     everyone="""
 MATCH (s:Distributor)-[r:REFERRED]->(:Distributor) WHERE r.at >= $since AND r.at < $until
-WITH s.id AS id, count(r) AS value, max(r.at) AS reachedAt
+WITH s.id AS id, count(r) AS value, max(r.at.epochMillis) AS reachedAt
 """,
     one="""
 MATCH (:Distributor {id: $id})-[r:REFERRED]->(:Distributor)
 WHERE r.at >= $since AND r.at < $until
-WITH $id AS id, count(r) AS value, max(r.at) AS reachedAt
+WITH $id AS id, count(r) AS value, max(r.at.epochMillis) AS reachedAt
 """,
 )
 
 COMMISSION = Board(
     everyone="""
 MATCH (c:Commission) WHERE c.paidAt >= $since AND c.paidAt < $until AND c.amount > 0
-WITH c.beneficiaryId AS id, sum(c.amount) AS value, max(c.paidAt) AS reachedAt
+WITH c.beneficiaryId AS id, sum(c.amount) AS value, max(c.paidAt.epochMillis) AS reachedAt
 """,
     one="""
 MATCH (c:Commission)
 WHERE c.beneficiaryId = $id AND c.paidAt >= $since AND c.paidAt < $until AND c.amount > 0
-WITH $id AS id, sum(c.amount) AS value, max(c.paidAt) AS reachedAt
+WITH $id AS id, sum(c.amount) AS value, max(c.paidAt.epochMillis) AS reachedAt
 """,
 )
 
@@ -80,6 +80,7 @@ LIMIT $limit
 MINE: LiteralString = "RETURN value, reachedAt"
 
 AHEAD: LiteralString = """
+WITH id, value, reachedAt
 WHERE value > $value OR (value = $value AND (reachedAt < $reachedAt
       OR (reachedAt = $reachedAt AND id < $id)))
 RETURN count(*) AS ahead
@@ -114,9 +115,10 @@ async def rank_of(
     """`distributor_id`'s place, or None when it has nothing to show in the window."""
     window = window_bounds(since, until)
     board = BOARDS[metric]
-    mine = (await db.read(board.one + MINE, id=distributor_id, **window))[0]
-    if not mine["value"]:
+    found = await db.read(board.one + MINE, id=distributor_id, **window)
+    if not found or not found[0]["value"]:
         return None
+    mine = found[0]
     ahead = await db.read(
         board.everyone + AHEAD,
         id=distributor_id,

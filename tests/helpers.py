@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from graph import ledger, orders, registration
 from graph.db import Database

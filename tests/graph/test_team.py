@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from graph import team
+from graph import refunds, team
 from graph.db import Database
 from graph.distributors import require
-from tests.helpers import NOW, chain, register
+from graph.models import CommissionStatus
+from tests.helpers import NOW, chain, record_order, register
 
 
 async def _fan(db: Database, uid: str) -> str:
@@ -95,22 +96,11 @@ async def test_team_metrics_level_counts_and_window(db: Database, uid: str) -> N
     assert (two.level_counts, two.team_size) == ([3, 6], 9)
 
 
-async def test_balance_of_a_new_distributor_is_zero(db: Database, uid: str) -> None:
-    await register(db, f"{uid}-a")
-    b = await team.balance(db, distributor_id=f"{uid}-a")
-    assert (b.pending_fen, b.available_fen, b.withdrawn_fen) == (0, 0, 0)
-
-
-PLACE_ORDER = """
-MATCH (b:Distributor {id: $buyer})
-CREATE (b)-[:PLACED]->(:Order {id: $id, amount: $amount, refunded: $refunded, paidAt: $paidAt})
-"""
-
-
 async def test_team_metrics_sales_and_activity_follow_orders(db: Database, uid: str) -> None:
-    """Net sales are paid minus refunded; a fully refunded buyer is not active."""
+    """Net sales are paid minus refunded; a fully refunded buyer is not active; the
+    root's own commissions are totalled by status."""
     root = await _fan(db, uid)
-    orders = [
+    placed = [
         (f"{uid}-10", 10_000, 0, NOW + timedelta(days=2)),
         (f"{uid}-10", 5_000, 1_000, NOW + timedelta(days=3)),
         (f"{uid}-200", 3_000, 3_000, NOW + timedelta(days=3)),  # fully refunded
@@ -118,16 +108,12 @@ async def test_team_metrics_sales_and_activity_follow_orders(db: Database, uid: 
         (f"{uid}-4", 99_900, 0, NOW + timedelta(days=3)),  # level 4: not in the team
         (root, 2_500, 500, NOW + timedelta(days=3)),  # own sales
     ]
-    for n, (buyer, amount, refunded, paid_at) in enumerate(orders):
-        await db.driver.execute_query(
-            PLACE_ORDER,
-            buyer=buyer,
-            id=f"{uid}-o{n}",
-            amount=amount,
-            refunded=refunded,
-            paidAt=paid_at,
-            database_=db.name,
-        )
+    for n, (buyer, amount, refunded, paid_at) in enumerate(placed):
+        await record_order(db, f"{uid}-o{n}", buyer, amount, paid_at=paid_at)
+        if refunded:
+            await refunds.refund(
+                db, order_id=f"{uid}-o{n}", refund_id=f"{uid}-r{n}", amount_fen=refunded, now=NOW
+            )
     found = await require(db, distributor_id=root)
     window = await team.metrics(
         db, root=found, depth=3, since=NOW + timedelta(days=1), until=NOW + timedelta(days=10)
@@ -137,5 +123,16 @@ async def test_team_metrics_sales_and_activity_follow_orders(db: Database, uid: 
         window.team_sales_fen,
         window.own_sales_fen,
     )
+    # root is level 1 of -10's orders: 15 % of 10,000, and of 5,000 less a fifth refunded;
+    # level 2 of -200's: 5 % of 3,000, cancelled by the full refund (shown as it was)
+    assert [
+        (CommissionStatus.PENDING, 1_500 + 600),
+        (CommissionStatus.SETTLED, 0),
+        (CommissionStatus.CANCELLED, 150),
+    ] == [(c.status, c.amount_fen) for c in window.commissions]
     everything = await team.metrics(db, root=found, depth=3, since=None, until=None)
-    assert (2, 21_000) == (everything.active_members, everything.team_sales_fen)
+    assert (2, 21_000, 15) == (
+        everything.active_members,
+        everything.team_sales_fen,
+        everything.new_members,
+    )
