@@ -6,8 +6,9 @@
   cancelled ones).
 
 Ties go to whoever reached the value first (the latest event that counts, to the
-millisecond), then to the smaller id. `rank_of` finds one distributor's place by counting who is ahead of it, in
-one aggregation, without returning or sorting the ranking.
+millisecond), then to the smaller id. `rank_of` finds one distributor's place by
+counting who is ahead of it, in one aggregation, without returning or sorting the
+ranking.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ async def test_refunding_more_than_remains_is_refused(db: Database, uid: str) ->
     ids = await chain(db, uid, 2)
     await record_order(db, f"{uid}-o", ids[1], 10_000)
     await refunds.refund(db, order_id=f"{uid}-o", refund_id=f"{uid}-r1", amount_fen=6_000, now=NOW)
-    with pytest.raises(BadUserInput, match="40.00 that remains"):
+    with pytest.raises(BadUserInput, match=r"40\.00 that remains"):
         await refunds.refund(
             db, order_id=f"{uid}-o", refund_id=f"{uid}-r2", amount_fen=4_001, now=NOW
         )

@@ -134,7 +134,7 @@ async def test_idempotency_key_replays_and_conflicts(db: Database, uid: str) -> 
 
 async def test_more_than_available_is_insufficient(db: Database, uid: str) -> None:
     who = await _earned(db, uid, 10_000)
-    with pytest.raises(InsufficientBalance, match="100.00"):
+    with pytest.raises(InsufficientBalance, match=r"100\.00"):
         await _request(db, who, 10_001)
     with pytest.raises(NotFound):
         await _request(db, f"{uid}-nobody", 100)
