@@ -78,18 +78,23 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from app.demo import load_demo
+    from app.demo import load_demo, load_demo_orders
 
     async def work(db: Database) -> None:
         await migrate(db)
         report = await load_demo(db, size=size, batch_size=batch_size, prefix=prefix)
         if report is None:
             print(f"The demo network {prefix!r} is already loaded.")
-        else:
-            print(
-                f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
-                f"({report.rate:,.0f} distributors/s)."
-            )
+            return
+        print(
+            f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
+            f"({report.rate:,.0f} distributors/s)."
+        )
+        sales = await load_demo_orders(db, size=size, prefix=prefix, policy=settings.policy)
+        print(
+            f"Recorded {sales.size:,} orders with their commissions in {sales.seconds:.1f} s "
+            f"({sales.rate:,.0f} orders/s), and settled those past the freeze period."
+        )
 
     _with_db(settings, work)
 

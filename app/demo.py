@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from graph import bulk
+from graph import bulk, orders, settlement
 from graph.db import Database
+from graph.models import NewOrder, OrderItem, Policy
 from graph.rules.tree import Placement, layout
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -69,3 +71,42 @@ async def load_demo(
     started = time.perf_counter()
     await bulk.load_network(db, rows=rows, batch_size=batch_size)
     return LoadReport(size=size, seconds=time.perf_counter() - started)
+
+
+def demo_orders(
+    *, rows: list[Placement], count: int, prefix: str, now: datetime, seed: int = 11
+) -> list[NewOrder]:
+    """`count` paid orders over the past 30 days (never before the buyer joined)."""
+    rng = random.Random(seed)
+    bound = [row for row in rows if row.sponsor_id is not None]
+    now_ms = int(now.timestamp() * 1000)
+    made: list[NewOrder] = []
+    for n in range(count if bound else 0):
+        buyer = rng.choice(bound)
+        amount = rng.randrange(990, 99_900)
+        paid_ms = rng.randrange(max(buyer.joined_at_ms, now_ms - 30 * DAY_MS), now_ms)
+        made.append(
+            NewOrder(
+                id=f"{prefix}-order-{n:07d}",
+                buyer_id=buyer.id,
+                amount_fen=amount,
+                paid_at=datetime.fromtimestamp(paid_ms / 1000, tz=UTC),
+                items=(OrderItem(amount_fen=amount, brand_id=f"{prefix}-brand-{n % 5}"),),
+            )
+        )
+    return made
+
+
+async def load_demo_orders(
+    db: Database, *, size: int, prefix: str, policy: Policy, batch_size: int = 500
+) -> LoadReport:
+    """Record one order per two distributors (batches), then settle what is due."""
+    now = datetime.now(UTC)
+    made = demo_orders(
+        rows=generate(size=size, prefix=prefix), count=size // 2, prefix=prefix, now=now
+    )
+    started = time.perf_counter()
+    for i in range(0, len(made), batch_size):
+        await orders.record(db, orders=made[i : i + batch_size], policy=policy, now=now)
+    await settlement.settle(db, as_of=now, now=now)
+    return LoadReport(size=len(made), seconds=time.perf_counter() - started)

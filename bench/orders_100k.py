@@ -49,7 +49,7 @@ T = TypeVar("T")
 WINDOW_S = 30 * 86_400
 BATCH = 500
 SWEEP = (100, 500, 1000)
-RECONCILE_SAMPLE = 2_000
+RECONCILE_SAMPLE = 200
 
 RULE_SET = "MATCH (r:RuleSet {version: $version}) RETURN r.rules AS rules"
 ACTIVE = "MATCH (r:RuleSet {active: true}) RETURN r.version AS version"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -24,7 +24,7 @@ from graph.errors import Conflict, NotFound
 from graph.ledger import write_entries
 from graph.locks import lock_distributor
 from graph.models import DistributionMode, NewOrder, Order, Policy, Rank, Status
-from graph.records import ORDER_FIELDS, order_from_record
+from graph.records import ORDER_FIELDS, epoch_ms, order_from_record
 from graph.rules.commission import (
     Candidate,
     RuleSet,
@@ -74,7 +74,8 @@ CREATE_ORDERS = """
 UNWIND $orders AS row
 MATCH (b:Distributor {id: row.buyerId})
 CREATE (b)-[:PLACED]->(o:Order {
-  id: row.id, buyerId: row.buyerId, amount: row.amount, refunded: 0, paidAt: row.paidAt,
+  id: row.id, buyerId: row.buyerId, amount: row.amount, refunded: 0,
+  paidAt: datetime({epochMillis: row.paidAtMs}),
   ruleSetVersion: row.ruleSetVersion, fingerprint: row.fingerprint, recordedAt: $now,
   itemAmounts: row.itemAmounts, itemProducts: row.itemProducts, itemBrands: row.itemBrands,
   itemCommissionable: row.itemCommissionable, forfeits: row.forfeits
@@ -84,7 +85,7 @@ UNWIND row.commissions AS c
 CREATE (o)-[:PAYS]->(:Commission {
   id: c.id, orderId: o.id, level: c.level, beneficiaryId: c.beneficiaryId, base: c.base,
   rate: c.rate, original: c.amount, amount: c.amount, status: 'PENDING',
-  paidAt: o.paidAt, dueAt: c.dueAt
+  paidAt: o.paidAt, dueAt: o.paidAt + duration({days: $freezeDays})
 })
 """
 
@@ -111,7 +112,7 @@ def fingerprint(order: NewOrder) -> str:
         [
             order.buyer_id,
             order.amount_fen,
-            round(order.paid_at.timestamp() * 1000),
+            epoch_ms(order.paid_at),
             [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
         ]
     )
@@ -187,7 +188,7 @@ async def _record_new(
             for level, who in enumerate(chains[order.id], start=1)
         ]
         shares = split(items=order.items, chain=chain, rules=rules)
-        rows.append(_order_row(order, shares, rules, policy))
+        rows.append(_order_row(order, shares, rules))
         for share in shares:
             if share.forfeit is None and share.amount_fen > 0:
                 entries += commission_earned(
@@ -195,7 +196,7 @@ async def _record_new(
                     beneficiary_id=share.distributor_id,
                     amount_fen=share.amount_fen,
                 )
-    await tx.run(CREATE_ORDERS, orders=rows, now=now)
+    await tx.run(CREATE_ORDERS, orders=rows, now=now, freezeDays=policy.freeze_days)
     await write_entries(tx, entries=entries, at=now)
     if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD:
         members = [b for b in buyers.values() if b["rank"] == Rank.MEMBER.value]
@@ -267,15 +268,13 @@ async def _promote_spenders(
             await set_tally(tx, sponsor=locked[0], change=1, threshold=policy.team_leader_recruits)
 
 
-def _order_row(
-    order: NewOrder, shares: list[Share], rules: RuleSet, policy: Policy
-) -> dict[str, Any]:
-    due = order.paid_at + timedelta(days=policy.freeze_days)
+def _order_row(order: NewOrder, shares: list[Share], rules: RuleSet) -> dict[str, Any]:
+    """The parameters of one order; times travel as epoch millis (cheap to send)."""
     return {
         "id": order.id,
         "buyerId": order.buyer_id,
         "amount": order.amount_fen,
-        "paidAt": order.paid_at,
+        "paidAtMs": epoch_ms(order.paid_at),
         "ruleSetVersion": rules.version,
         "fingerprint": fingerprint(order),
         "itemAmounts": [i.amount_fen for i in order.items],
@@ -291,7 +290,6 @@ def _order_row(
                 "base": s.base_fen,
                 "rate": s.rate_bp,
                 "amount": s.amount_fen,
-                "dueAt": due,
             }
             for s in shares
             if s.forfeit is None and s.amount_fen > 0

@@ -33,6 +33,10 @@ def fields(variable: LiteralString) -> LiteralString:
     return variable + " " + DISTRIBUTOR_FIELDS.replace("{0}", variable)
 
 
+def epoch_ms(value: datetime) -> int:
+    return round(value.timestamp() * 1000)
+
+
 def from_epoch_ms(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
