@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team
+.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,6 @@ neo4j-stop: install
 
 bench-team: install
 	$(BIN)/python bench/team_100k.py
+
+bench-orders: install
+	$(BIN)/python bench/orders_100k.py

@@ -11,8 +11,12 @@ product's bulk path under a private id prefix, then, against `graph.orders.recor
     `graph.ledger.reconcile` finds no mismatch for a sample of beneficiaries.
 Buyers are random distributors (about 2 % of them unbound: no commission), amounts
 1.00-999.99 in whole fen, one commissionable line each, paidAt within the last 30 days.
-It never settles (settlement is global and would touch other people's data); it
-deletes what it wrote unless --keep. Uses NEO4J_URI (default bolt://127.0.0.1:7687).
+Settlement is global (it settles every commission due, whoever's it is), so the bench
+never settles, and records with a freeze period of 100 years: a settlement run by anyone
+else sharing the database (a test, the in-app scheduler) leaves its commissions alone,
+and they leave that run alone. The freeze period only sets `dueAt`; the work of a split
+is the same. Everything written is deleted at the end unless --keep. Uses NEO4J_URI
+(default bolt://127.0.0.1:7687).
 
     python bench/orders_100k.py [--size 100000] [--orders 20000] [--runs 500] [--keep]
 """
@@ -49,17 +53,22 @@ T = TypeVar("T")
 WINDOW_S = 30 * 86_400
 BATCH = 500
 SWEEP = (100, 500, 1000)
-RECONCILE_SAMPLE = 200
+RECONCILE_SAMPLE = 100
+FREEZE_DAYS = 36_500  # see the docstring: out of reach of anyone's settlement run
 
 RULE_SET = "MATCH (r:RuleSet {version: $version}) RETURN r.rules AS rules"
 ACTIVE = "MATCH (r:RuleSet {active: true}) RETURN r.version AS version"
 COMMISSIONS = """
 MATCH (c:Commission) WHERE c.id STARTS WITH $prefix
-RETURN count(c) AS n, sum(c.amount) AS fen
+RETURN count(c) AS n, sum(c.amount) AS fen,
+       sum(CASE c.status WHEN 'PENDING' THEN c.amount ELSE 0 END) AS pendingFen
 """
-PENDING = """
+EARNED = """
 MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix
-RETURN count(e) AS n, sum(CASE e.account WHEN 'pending' THEN e.amount ELSE 0 END) AS fen
+RETURN count(CASE e.kind WHEN 'COMMISSION_PENDING' THEN 1 END) AS earned,
+       sum(CASE e.kind WHEN 'COMMISSION_PENDING' THEN e.amount ELSE 0 END) AS earnedFen,
+       sum(CASE e.account WHEN 'pending' THEN e.amount ELSE 0 END) AS pendingFen,
+       sum(e.amount) AS allFen
 """
 # What this script writes besides the distributors, leaves first (batches of 10,000).
 CLEANUP = (
@@ -303,7 +312,8 @@ async def run(db: TimedDatabase, *, prefix: str, size: int, total: int, runs: in
     print(f"active rule set at start: {active[0]['version'] if active else 0} (0 = defaults)")
 
     source = Orders(prefix, [p.id for p in rows])
-    two, three = Policy(commission_levels=2), Policy(commission_levels=3)
+    two = Policy(commission_levels=2, freeze_days=FREEZE_DAYS)
+    three = Policy(commission_levels=3, freeze_days=FREEZE_DAYS)
     recorded: list[Recorded] = []
     cases = [(BATCH, two, total), (BATCH, three, total)]
     cases += [(batch, two, total // 2) for batch in SWEEP]
@@ -358,33 +368,46 @@ async def verify(
     rules = await rule_sets(db, versions)
     count, fen, beneficiaries = expected_splits(recorded, network, rules)
     stored = (await db.read(COMMISSIONS, prefix=prefix + "-"))[0]
-    entries = (await db.read(PENDING, prefix=prefix + "-"))[0]
+    entries = (await db.read(EARNED, prefix=prefix + "-"))[0]
     sample = random.Random(9).sample(
         sorted(beneficiaries), min(RECONCILE_SAMPLE, len(beneficiaries))
     )
     started = time.perf_counter()
     mismatched: list[str] = []
-    for start in range(0, len(sample), 500):
-        mismatched += await ledger.reconcile(db, distributor_ids=sample[start : start + 500])
+    for start in range(0, len(sample), 100):
+        mismatched += await ledger.reconcile(db, distributor_ids=sample[start : start + 100])
     reconcile_s = time.perf_counter() - started
+    # reconcile reads at read-committed isolation, not from one snapshot: a write that
+    # commits while it runs can show as a mismatch once. Only a repeated one counts.
+    persistent = await ledger.reconcile(db, distributor_ids=mismatched) if mismatched else []
 
     print(f"\nchecks over {len(recorded):,} orders (rule set versions used: {sorted(versions)})")
     print("| check | expected | found | ok |\n|---|---:|---:|:-:|")
     rows = [
         ("Commission nodes", count, stored["n"]),
-        ("commission fen", fen, stored["fen"]),
-        ("ledger pending fen", fen, entries["fen"]),
-        ("ledger entries (one COMMISSION_PENDING each)", count, entries["n"]),
+        ("their amounts, fen", fen, stored["fen"]),
+        ("COMMISSION_PENDING entries", count, entries["earned"]),
+        ("their amounts, fen", fen, entries["earnedFen"]),
+        ("all entries, all accounts, fen", fen, entries["allFen"]),
         (
-            f"reconcile mismatches, {len(sample):,} beneficiaries ({reconcile_s:.1f} s)",
+            "`pending` account = PENDING commissions, fen",
+            stored["pendingFen"],
+            entries["pendingFen"],
+        ),
+        (
+            f"reconcile, {len(sample)} beneficiaries "
+            f"({reconcile_s * 1000 / len(sample):.0f} ms each): mismatches",
             0,
             len(mismatched),
         ),
+        ("the same mismatches re-checked", 0, len(persistent)),
     ]
     for name, want, got in rows:
         print(f"| {name} | {want:,} | {got:,} | {'yes' if want == got else '**NO**'} |")
-    if any(want != got for _, want, got in rows):
-        raise SystemExit("a check failed: " + ", ".join(mismatched[:10]))
+    if mismatched:
+        print(f"reconcile mismatches: {', '.join(mismatched[:10])}")
+    if any(want != got for _, want, got in rows[:6]) or persistent:
+        raise SystemExit("a check failed")
 
 
 if __name__ == "__main__":

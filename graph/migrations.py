@@ -82,10 +82,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX referred_at IF NOT EXISTS FOR ()-[r:REFERRED]-() ON (r.at)",
         ),
     ),
+    Migration(
+        "0005-ancestor-stamps",
+        (
+            # a1..a3: the ids 1..3 levels up, on distributors and on their orders, so a
+            # team's new members and orders in a window are index seeks (docs/decisions.md).
+            "CREATE INDEX distributor_a1_joined_at IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.a1, d.joinedAt)",
+            "CREATE INDEX distributor_a2_joined_at IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.a2, d.joinedAt)",
+            "CREATE INDEX distributor_a3_joined_at IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.a3, d.joinedAt)",
+            "CREATE INDEX order_a1_paid_at IF NOT EXISTS "
+            "FOR (o:Order) ON (o.a1, o.paidAt, o.net, o.buyerId)",
+            "CREATE INDEX order_a2_paid_at IF NOT EXISTS "
+            "FOR (o:Order) ON (o.a2, o.paidAt, o.net, o.buyerId)",
+            "CREATE INDEX order_a3_paid_at IF NOT EXISTS "
+            "FOR (o:Order) ON (o.a3, o.paidAt, o.net, o.buyerId)",
+            """
+            MATCH (m:Distributor) WHERE m.a1 IS NULL
+            CALL (m) {
+              OPTIONAL MATCH (s1:Distributor)-[:REFERRED]->(m)
+              OPTIONAL MATCH (s2:Distributor)-[:REFERRED]->(s1)
+              OPTIONAL MATCH (s3:Distributor)-[:REFERRED]->(s2)
+              SET m.a1 = s1.id, m.a2 = s2.id, m.a3 = s3.id
+            } IN TRANSACTIONS OF 10000 ROWS
+            """,
+            """
+            MATCH (o:Order) WHERE o.net IS NULL
+            CALL (o) {
+              MATCH (b:Distributor {id: o.buyerId})
+              SET o.net = o.amount - o.refunded, o.a1 = b.a1, o.a2 = b.a2, o.a3 = b.a3
+            } IN TRANSACTIONS OF 10000 ROWS
+            """,
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
 RECORD = "MERGE (m:Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()"
+
+
+async def _auto_commit(db: Database, statement: LiteralString) -> None:
+    """Run one statement in its own transaction (`CALL … IN TRANSACTIONS` needs that)."""
+    async with db.driver.session(database=db.name) as session:
+        await (await session.run(statement)).consume()
 
 
 async def migrate(db: Database) -> list[str]:
@@ -97,7 +138,7 @@ async def migrate(db: Database) -> list[str]:
         if migration.id in done:
             continue
         for statement in migration.statements:
-            await db.driver.execute_query(statement, database_=db.name)
+            await _auto_commit(db, statement)
         await db.driver.execute_query(RECORD, {"id": migration.id}, database_=db.name)
         applied.append(migration.id)
     await db.driver.execute_query("CALL db.awaitIndexes(300)", database_=db.name)

@@ -74,8 +74,8 @@ CREATE_ORDERS = """
 UNWIND $orders AS row
 MATCH (b:Distributor {id: row.buyerId})
 CREATE (b)-[:PLACED]->(o:Order {
-  id: row.id, buyerId: row.buyerId, amount: row.amount, refunded: 0,
-  paidAt: datetime({epochMillis: row.paidAtMs}),
+  id: row.id, buyerId: row.buyerId, amount: row.amount, refunded: 0, net: row.amount,
+  paidAt: datetime({epochMillis: row.paidAtMs}), a1: b.a1, a2: b.a2, a3: b.a3,
   ruleSetVersion: row.ruleSetVersion, fingerprint: row.fingerprint, recordedAt: $now,
   itemAmounts: row.itemAmounts, itemProducts: row.itemProducts, itemBrands: row.itemBrands,
   itemCommissionable: row.itemCommissionable, forfeits: row.forfeits

@@ -40,7 +40,7 @@ RETURN c.id AS id, c.level AS level, c.beneficiaryId AS beneficiaryId, c.status 
 
 APPLY = """
 MATCH (o:Order {id: $orderId})
-SET o.refunded = $refunded
+SET o.refunded = $refunded, o.net = o.amount - $refunded
 CREATE (o)-[:REFUNDED_BY]->(:Refund {id: $refundId, orderId: $orderId, amount: $amount, at: $now})
 WITH o
 UNWIND $commissions AS change

@@ -30,12 +30,13 @@ from graph.records import to_datetime
 from graph.rules.binding import check_bind_allowed
 from graph.rules.ranks import rank_at_registration
 from graph.rules.tree import child_path, is_in_subtree
-from graph.structure import attach, detach, move_under
+from graph.structure import ancestors_below, attach, detach, move_under
 
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
   id: $id, name: $name, phone: $phone, rank: $rank, status: 'ACTIVE', joinedAt: $now,
-  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, qualifiedRecruits: 0
+  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, qualifiedRecruits: 0,
+  a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
 RETURN d {.*} AS d
 """
@@ -88,6 +89,7 @@ async def register(
                 sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
             ),
             depth=sponsor["depth"] + 1 if sponsor else 0,
+            ancestors=ancestors_below(sponsor),
         )
         if sponsor is not None:
             await attach(

@@ -42,6 +42,27 @@ SET m.path = $newPath + substring(m.path, size($oldPath)), m.depth = m.depth + $
 
 SET_POSITION = "MATCH (d:Distributor {id: $id}) SET d.path = $path, d.depth = $depth"
 
+# The moved distributor and the two levels below it get new ancestors (a1..a3), and so
+# do their orders; deeper members keep theirs, which lie inside the moved subtree.
+RESTAMP = """
+MATCH (m:Distributor)
+WHERE (m.path = $path OR (m.path > $lo AND m.path < $hi)) AND m.depth <= $depth + 2
+OPTIONAL MATCH (s1:Distributor)-[:REFERRED]->(m)
+OPTIONAL MATCH (s2:Distributor)-[:REFERRED]->(s1)
+OPTIONAL MATCH (s3:Distributor)-[:REFERRED]->(s2)
+SET m.a1 = s1.id, m.a2 = s2.id, m.a3 = s3.id
+WITH m
+MATCH (m)-[:PLACED]->(o:Order)
+SET o.a1 = m.a1, o.a2 = m.a2, o.a3 = m.a3
+"""
+
+
+def ancestors_below(sponsor: dict[str, Any] | None) -> list[str | None]:
+    """The a1..a3 stamps of a new recruit of `sponsor` (its sponsor and theirs)."""
+    if sponsor is None:
+        return [None, None, None]
+    return [sponsor["id"], sponsor.get("a1"), sponsor.get("a2")]
+
 
 def subtree_counts(distributor: dict[str, Any]) -> tuple[int, int, int]:
     """Members 0, 1 and 2 levels below a subtree's root (the root itself is the 1)."""
@@ -103,6 +124,8 @@ async def move_under(
     await attach(
         tx, recruit=recruit, sponsor=sponsor, at=at, team_leader_recruits=team_leader_recruits
     )
+    new_lo, new_hi = descendant_range(new_path)
+    await tx.run(RESTAMP, path=new_path, lo=new_lo, hi=new_hi, depth=new_depth)
 
 
 async def _shift_counters(

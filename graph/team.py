@@ -52,26 +52,46 @@ RETURN """
 """
 )
 
-TEAM_SEEK: LiteralString = """
-UNWIND $levels AS level
-MATCH (m:Distributor)
-USING INDEX m:Distributor(depth, path, joinedAt)
-WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi AND m.joinedAt IS NOT NULL
-"""
+# One seek per level of the ancestor stamps a1..a3 (see migration 0005). Each reads only
+# index entries: a level's new members, or its orders with their net amount and buyer.
+NEW_MEMBERS_AT: dict[int, LiteralString] = {
+    1: "MATCH (m:Distributor) WHERE m.a1 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
+    "RETURN count(m) AS n",
+    2: "MATCH (m:Distributor) WHERE m.a2 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
+    "RETURN count(m) AS n",
+    3: "MATCH (m:Distributor) WHERE m.a3 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
+    "RETURN count(m) AS n",
+}
 
-TEAM_ACTIVITY = (
-    TEAM_SEEK
-    + """
-WITH count(CASE WHEN m.joinedAt >= $since AND m.joinedAt < $until THEN 1 END) AS newMembers,
-     collect(CASE WHEN COUNT { (m)-[:PLACED]->() } > 0 THEN m END) AS buyers
-UNWIND CASE WHEN buyers = [] THEN [null] ELSE buyers END AS m
-OPTIONAL MATCH (m)-[:PLACED]->(o:Order)
-WHERE o.paidAt >= $since AND o.paidAt < $until
-RETURN newMembers,
-       count(DISTINCT CASE WHEN o.amount > o.refunded THEN m END) AS activeMembers,
-       coalesce(sum(o.amount - o.refunded), 0) AS teamSales
-"""
-)
+ORDERS_AT: dict[int, LiteralString] = {
+    1: "MATCH (o:Order) WHERE o.a1 = $id AND o.paidAt >= $since AND o.paidAt < $until "
+    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
+    2: "MATCH (o:Order) WHERE o.a2 = $id AND o.paidAt >= $since AND o.paidAt < $until "
+    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
+    3: "MATCH (o:Order) WHERE o.a3 = $id AND o.paidAt >= $since AND o.paidAt < $until "
+    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
+}
+
+
+def team_activity(depth: int, *, windowed: bool) -> LiteralString:
+    """New members (only when windowed: else everyone is new), active members and net
+    sales of levels 1..depth, in one query."""
+    joined: LiteralString = " UNION ALL ".join(NEW_MEMBERS_AT[k] for k in range(1, depth + 1))
+    placed: LiteralString = " UNION ALL ".join(ORDERS_AT[k] for k in range(1, depth + 1))
+    counted: LiteralString = (
+        "CALL () { " + joined + " } WITH sum(n) AS newMembers "
+        if windowed
+        else "WITH $teamSize AS newMembers "
+    )
+    return (
+        counted
+        + "CALL () { CALL () { "
+        + placed
+        + " } RETURN count(DISTINCT CASE WHEN net > 0 THEN buyer END) AS activeMembers, "
+        "coalesce(sum(net), 0) AS teamSales } "
+        "RETURN newMembers, activeMembers, teamSales"
+    )
+
 
 OWN_SALES = """
 MATCH (o:Order)
@@ -161,14 +181,14 @@ async def metrics(
 ) -> TeamMetrics:
     """SPEC §3.4 for `root` over `depth` levels and the window [since, until).
 
-    One ordered pass over the team's index entries counts new members and finds the
-    members who have orders at all; only those members' orders are read.
+    Level counts come from the maintained counters; everything windowed seeks the
+    ancestor-stamp indexes, so the cost follows what happened in the window (members
+    who joined, orders paid), not the size of the team.
     """
     level_counts = list(root.level_counts[:depth])
-    lo, hi = descendant_range(root.path)
     window = window_bounds(since, until)
-    team = {"levels": list(range(1, depth + 1)), "baseDepth": root.depth, "lo": lo, "hi": hi}
-    activity = (await db.read(TEAM_ACTIVITY, **team, **window))[0]
+    query = team_activity(depth, windowed=since is not None or until is not None)
+    activity = (await db.read(query, id=root.id, teamSize=sum(level_counts), **window))[0]
     own = (await db.read(OWN_SALES, id=root.id, **window))[0]
     by_status = {
         r["status"]: r["amount"] for r in await db.read(COMMISSIONS_BY_STATUS, id=root.id, **window)

@@ -30,6 +30,19 @@ RETURN count(*) AS n
 """
 
 
+BROKEN_STAMPS = """
+MATCH (m:Distributor) WHERE m.id IN $ids
+OPTIONAL MATCH (s1:Distributor)-[:REFERRED]->(m)
+OPTIONAL MATCH (s2:Distributor)-[:REFERRED]->(s1)
+OPTIONAL MATCH (s3:Distributor)-[:REFERRED]->(s2)
+WITH m, [coalesce(s1.id, ''), coalesce(s2.id, ''), coalesce(s3.id, '')] AS walked
+WHERE [coalesce(m.a1, ''), coalesce(m.a2, ''), coalesce(m.a3, '')] <> walked
+   OR EXISTS { MATCH (m)-[:PLACED]->(o:Order)
+               WHERE [coalesce(o.a1, ''), coalesce(o.a2, ''), coalesce(o.a3, '')] <> walked }
+RETURN m.id AS id
+"""
+
+
 async def register(
     db: Database,
     distributor_id: str,
@@ -60,12 +73,15 @@ async def chain(db: Database, prefix: str, length: int) -> list[str]:
 
 
 async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
-    """Stored level counters equal a walk of the REFERRED edges, and depths agree."""
+    """Stored level counters and ancestor stamps equal a walk of the REFERRED edges, and
+    depths agree."""
     for record in await db.read(COUNTER_TRUTH, ids=ids):
         assert record["walked"] == record["stored"], record["id"]
         assert record["walkedByDepth"] == record["stored"], record["id"]
     broken = await db.read(BROKEN_PATHS, ids=ids)
     assert broken[0]["n"] == 0, "a recruit's path or depth does not follow its sponsor's"
+    stamps = [r["id"] for r in await db.read(BROKEN_STAMPS, ids=ids)]
+    assert [] == stamps, "ancestor stamps (a1..a3) disagree with the REFERRED edges"
 
 
 async def record_order(

@@ -78,6 +78,7 @@ class Placement:
     depth: int
     counts: tuple[int, int, int]
     qualified_recruits: int
+    ancestors: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 def layout(
@@ -120,6 +121,16 @@ def layout(
             depth=depth[member_id],
             counts=(counts[member_id][0], counts[member_id][1], counts[member_id][2]),
             qualified_recruits=counts[member_id][0],
+            ancestors=_ancestors(member_id, sponsor_of),
         )
         for member_id, name, sponsor_id, joined_ms in members
     ]
+
+
+def _ancestors(
+    member_id: str, sponsor_of: dict[str, str | None]
+) -> tuple[str | None, str | None, str | None]:
+    a1 = sponsor_of[member_id]
+    a2 = sponsor_of[a1] if a1 else None
+    a3 = sponsor_of[a2] if a2 else None
+    return a1, a2, a3

@@ -104,6 +104,7 @@ async def test_orders_survive_a_killed_database_whole_or_not_at_all(
     assert all((r["commissions"], r["entries"]) == (2, 2) for r in parts), parts
     for n in range(sent):  # replay everything: the missing ones are written now, once
         assert "OK" == ("OK" if (await gql(client, RECORD, order(n)))["data"] else "?")
-    balance = await gql(client, '{ distributor(id: "%s") { balance { pending } } }' % ids[1])
+    query = "query($id: ID!) { distributor(id: $id) { balance { pending } } }"
+    balance = await gql(client, query, {"id": ids[1]})
     assert f"{sent * 1.5:.2f}" == balance["data"]["distributor"]["balance"]["pending"]
     await assert_ledger_consistent(db, ids)
