@@ -1,13 +1,15 @@
 """Benchmark: a downline page and team metrics for a 100,000-member team.
 
 Builds one team of 50 x 50 x 40 (102,550 members within three levels) through the
-product's bulk path, then times, warm, over many runs:
+product's bulk path, records `--orders` paid orders of its members over the past year
+through the product's order path (with their commission splits), then times, warm,
+over many runs:
   - a downline page of 50 at a random keyset position (all levels / level 3 only),
   - teamMetrics with no window and with a 30-day window,
   - the same downline page and metrics through the GraphQL endpoint (in-process ASGI).
 Prints p50/p99 in milliseconds. Uses NEO4J_URI (default bolt://127.0.0.1:7687).
 
-    python bench/team_100k.py [--runs 200] [--keep]
+    python bench/team_100k.py [--runs 200] [--orders 100000] [--keep]
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import httpx
 
 from app.main import create_app
 from app.settings import Settings
-from graph import bulk, team
+from graph import bulk, orders, team
 from graph.distributors import require
 from graph.migrations import migrate
+from graph.models import NewOrder, OrderItem, Policy
 from graph.rules.pagination import DownlineCursor, encode_cursor
 from graph.rules.tree import layout, node_key
 
@@ -67,6 +70,28 @@ def build_team(prefix: str) -> list[Any]:
     return layout(rows, team_leader_recruits=10)
 
 
+def team_orders(rows: list[Any], count: int, prefix: str) -> list[NewOrder]:
+    """`count` orders by random team members, each paid after its buyer joined."""
+    rng = random.Random(13)
+    now_ms = int(time.time() * 1000)
+    members = rows[1:]
+    made = []
+    for n in range(count):
+        buyer = rng.choice(members)
+        paid_ms = rng.randrange(buyer.joined_at_ms, now_ms)
+        amount = rng.randrange(990, 99_900)
+        made.append(
+            NewOrder(
+                id=f"{prefix}-order-{n:07d}",
+                buyer_id=buyer.id,
+                amount_fen=amount,
+                paid_at=datetime.fromtimestamp(paid_ms / 1000, tz=UTC),
+                items=(OrderItem(amount_fen=amount),),
+            )
+        )
+    return made
+
+
 async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float, float]:
     for _ in range(10):
         await call()
@@ -79,7 +104,7 @@ async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
 
 
-async def main(runs: int, keep: bool) -> None:
+async def main(runs: int, keep: bool, order_count: int) -> None:
     settings = Settings()
     db = settings.open_database()
     await migrate(db)
@@ -89,6 +114,15 @@ async def main(runs: int, keep: bool) -> None:
     await bulk.load_network(db, rows=rows, batch_size=10_000)
     load_s = time.perf_counter() - started
     print(f"loaded {len(rows):,} distributors in {load_s:.1f} s ({len(rows) / load_s:,.0f}/s)")
+
+    made = team_orders(rows, order_count, prefix)
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    for i in range(0, len(made), 1_000):
+        await orders.record(db, orders=made[i : i + 1_000], policy=Policy(), now=now)
+    order_s = time.perf_counter() - started
+    if made:
+        print(f"recorded {len(made):,} orders in {order_s:.1f} s ({len(made) / order_s:,.0f}/s)")
 
     root = await require(db, distributor_id=f"{prefix}-root")
     root_key = node_key(root.id)
@@ -146,6 +180,7 @@ async def main(runs: int, keep: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--orders", type=int, default=100_000, help="orders of team members")
     parser.add_argument("--keep", action="store_true", help="leave the team in the database")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.keep))
+    asyncio.run(main(args.runs, args.keep, args.orders))

@@ -78,13 +78,32 @@ async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str
     await db.write(work)
 
 
-DELETE_BY_PREFIX = """
-MATCH (d:Distributor) WHERE d.id STARTS WITH $prefix
-CALL (d) { DETACH DELETE d } IN TRANSACTIONS OF 10000 ROWS
-"""
+DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
+    """
+    MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix
+    CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS
+    """,
+    """
+    MATCH (o:Order) WHERE o.buyerId STARTS WITH $prefix
+    CALL (o) {
+      OPTIONAL MATCH (o)-[:PAYS|REFUNDED_BY]->(x)
+      DETACH DELETE x, o
+    } IN TRANSACTIONS OF 2000 ROWS
+    """,
+    """
+    MATCH (w:Withdrawal) WHERE w.distributorId STARTS WITH $prefix
+    CALL (w) { DETACH DELETE w } IN TRANSACTIONS OF 10000 ROWS
+    """,
+    """
+    MATCH (d:Distributor) WHERE d.id STARTS WITH $prefix
+    CALL (d) { DETACH DELETE d } IN TRANSACTIONS OF 10000 ROWS
+    """,
+)
 
 
 async def delete_by_prefix(db: Database, *, prefix: str) -> None:
-    """Remove a loaded network (benchmarks clean up after themselves)."""
+    """Remove a loaded network with its orders, commissions, ledger entries and
+    withdrawals (benchmarks clean up after themselves)."""
     async with db.driver.session(database=db.name) as session:
-        await (await session.run(DELETE_BY_PREFIX, prefix=prefix)).consume()
+        for statement in DELETE_BY_PREFIX:
+            await (await session.run(statement, prefix=prefix)).consume()
