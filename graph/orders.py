@@ -10,7 +10,6 @@ it is; with other content it is a `CONFLICT`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,12 +22,19 @@ from graph.db import Database, fetch
 from graph.errors import Conflict, NotFound
 from graph.ledger import write_entries
 from graph.locks import lock_distributor
-from graph.models import DistributionMode, NewOrder, Order, Policy, Rank, Status
-from graph.records import ORDER_FIELDS, epoch_ms, order_from_record
+from graph.models import (
+    DistributionMode,
+    NewOrder,
+    Order,
+    Policy,
+    Rank,
+    Status,
+)
+from graph.order_rows import as_recorded, fingerprint, order_row
+from graph.records import ORDER_FIELDS, order_from_record
 from graph.rules.commission import (
     Candidate,
     RuleSet,
-    Share,
     beneficiary_ids,
     split,
 )
@@ -106,18 +112,6 @@ RETURN """
 )
 
 
-def fingerprint(order: NewOrder) -> str:
-    """The content an order id stands for; a replay must carry the same."""
-    return json.dumps(
-        [
-            order.buyer_id,
-            order.amount_fen,
-            epoch_ms(order.paid_at),
-            [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
-        ]
-    )
-
-
 async def record(
     db: Database, *, orders: Sequence[NewOrder], policy: Policy, now: datetime
 ) -> list[Order]:
@@ -128,7 +122,7 @@ async def record(
         if fingerprint(seen) != fingerprint(order):
             raise Conflict(f"Order {order.id!r} appears twice in the batch with other content.")
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: AsyncManagedTransaction) -> dict[str, Order]:
         existing = await fetch(tx, EXISTING, ids=list(wanted))
         for row in existing:
             if row["fingerprint"] != fingerprint(wanted[row["id"]]):
@@ -138,14 +132,18 @@ async def record(
                 )
         recorded = {row["id"] for row in existing}
         new = [o for o in wanted.values() if o.id not in recorded]
-        if new:
-            await _record_new(tx, orders=new, policy=policy, now=now)
+        if not new:
+            return {}
+        return {o.id: o for o in await _record_new(tx, orders=new, policy=policy, now=now)}
 
     try:
-        await db.write(work)
+        created = await db.write(work)
     except ConstraintError:
-        await db.write(work)  # a concurrent replay of the same id won; decide as a replay
-    return await get_many(db, ids=list(wanted))
+        # a concurrent replay of the same id won; decide as a replay
+        created = await db.write(work)
+    replayed = await get_many(db, ids=[i for i in wanted if i not in created])
+    found = created | {o.id: o for o in replayed}
+    return [found[i] for i in wanted]
 
 
 async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
@@ -159,7 +157,8 @@ async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
 
 async def _record_new(
     tx: AsyncManagedTransaction, *, orders: list[NewOrder], policy: Policy, now: datetime
-) -> None:
+) -> list[Order]:
+    """Write new orders with their splits; return them as recorded (no read-back)."""
     buyers = await _lock_buyers(tx, ids=sorted({o.buyer_id for o in orders}))
     rules = await rulesets.active_in(tx)
     chains = {
@@ -176,6 +175,7 @@ async def _record_new(
     people |= {a["id"]: a for b in buyers.values() for a in b["upline"]}
     rows: list[dict[str, Any]] = []
     entries: list[Entry] = []
+    recorded: list[Order] = []
     for order in orders:
         chain = [
             Candidate(
@@ -188,7 +188,8 @@ async def _record_new(
             for level, who in enumerate(chains[order.id], start=1)
         ]
         shares = split(items=order.items, chain=chain, rules=rules)
-        rows.append(_order_row(order, shares, rules))
+        rows.append(order_row(order, shares, rules))
+        recorded.append(as_recorded(order, shares, rules))
         for share in shares:
             if share.forfeit is None and share.amount_fen > 0:
                 entries += commission_earned(
@@ -201,6 +202,7 @@ async def _record_new(
     if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD:
         members = [b for b in buyers.values() if b["rank"] == Rank.MEMBER.value]
         await _promote_spenders(tx, members=members, policy=policy)
+    return recorded
 
 
 async def _lock_buyers(tx: AsyncManagedTransaction, *, ids: list[str]) -> dict[str, Any]:
@@ -266,32 +268,3 @@ async def _promote_spenders(
         locked = await lock_distributor(tx, distributor_id=sponsor) if sponsor else None
         if locked is not None:
             await set_tally(tx, sponsor=locked[0], change=1, threshold=policy.team_leader_recruits)
-
-
-def _order_row(order: NewOrder, shares: list[Share], rules: RuleSet) -> dict[str, Any]:
-    """The parameters of one order; times travel as epoch millis (cheap to send)."""
-    return {
-        "id": order.id,
-        "buyerId": order.buyer_id,
-        "amount": order.amount_fen,
-        "paidAtMs": epoch_ms(order.paid_at),
-        "ruleSetVersion": rules.version,
-        "fingerprint": fingerprint(order),
-        "itemAmounts": [i.amount_fen for i in order.items],
-        "itemProducts": [i.product_id or "" for i in order.items],
-        "itemBrands": [i.brand_id or "" for i in order.items],
-        "itemCommissionable": [i.commissionable for i in order.items],
-        "forfeits": [f"{s.level}|{s.forfeit}|{s.distributor_id}" for s in shares if s.forfeit],
-        "commissions": [
-            {
-                "id": f"{order.id}#{s.level}",
-                "level": s.level,
-                "beneficiaryId": s.distributor_id,
-                "base": s.base_fen,
-                "rate": s.rate_bp,
-                "amount": s.amount_fen,
-            }
-            for s in shares
-            if s.forfeit is None and s.amount_fen > 0
-        ],
-    }

@@ -96,6 +96,21 @@ async def test_frozen_and_member_beneficiaries_forfeit(db: Database, uid: str) -
     await assert_ledger_consistent(db, ids)
 
 
+async def test_recorded_order_equals_its_read_back(db: Database, uid: str) -> None:
+    """Recording answers from what it wrote; a read of the same order must agree."""
+    ids = await chain(db, uid, 3)
+    await admin.set_status(db, distributor_id=ids[0], status=Status.FROZEN, reason="t", actor=ADMIN)
+    items = [
+        OrderItem(7_001, product_id="p-1", brand_id="b-1"),
+        OrderItem(2_999, commissionable=False),
+    ]
+    paid = NOW + timedelta(microseconds=123_456)
+    recorded = await record_order(db, f"{uid}-o", ids[2], 10_000, items=items, paid_at=paid)
+    assert [recorded] == await orders.get_many(db, ids=[f"{uid}-o"])
+    assert recorded.forfeits and recorded.commissions
+    assert recorded == await record_order(db, f"{uid}-o", ids[2], 10_000, items=items, paid_at=paid)
+
+
 async def test_self_purchase_pays_the_buyer_as_level_one(db: Database, uid: str) -> None:
     ids = await chain(db, uid, 3)
     order = await record_order(
