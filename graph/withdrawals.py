@@ -195,14 +195,14 @@ async def decide(
         await audit.record(tx, actor=actor, operation=OPERATION[status], arguments=arguments)
 
     await db.write(work)
-    return await get(db, withdrawal_id=withdrawal_id)
+    decided = await find(db, withdrawal_id=withdrawal_id)
+    assert decided is not None
+    return decided
 
 
-async def get(db: Database, *, withdrawal_id: str) -> Withdrawal:
+async def find(db: Database, *, withdrawal_id: str) -> Withdrawal | None:
     records = await db.read(BY_ID, id=withdrawal_id)
-    if not records:
-        raise NotFound("Withdrawal", withdrawal_id)
-    return withdrawal_from_node(records[0]["w"])
+    return withdrawal_from_node(records[0]["w"]) if records else None
 
 
 async def of_distributor(db: Database, *, distributor_id: str, first: int) -> list[Withdrawal]:

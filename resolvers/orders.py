@@ -9,7 +9,12 @@ from datetime import datetime
 from graph import orders, refunds, rulesets, settlement
 from graph.models import Order, OrderItem, StoredRuleSet
 from graph.rules import inputs
-from graph.rules.money_inputs import check_batch_size, check_order, check_positive
+from graph.rules.money_inputs import (
+    check_batch_size,
+    check_not_future,
+    check_order,
+    check_positive,
+)
 from graph.rules.rulesets import build_rule_set
 from resolvers.context import Context
 
@@ -58,7 +63,8 @@ async def refund(ctx: Context, *, order_id: str, refund_id: str, amount_fen: int
 
 
 async def settle(ctx: Context, *, as_of: datetime) -> int:
-    return await settlement.settle(ctx.db, as_of=as_of, now=ctx.now())
+    now = ctx.now()
+    return await settlement.settle(ctx.db, as_of=check_not_future(as_of, now=now), now=now)
 
 
 async def create_rule_set(

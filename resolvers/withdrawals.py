@@ -50,8 +50,8 @@ async def decide(
     )
 
 
-async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal:
-    return await withdrawals.get(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
+async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal | None:
+    return await withdrawals.find(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
 
 
 async def of_distributor(ctx: Context, *, of: Distributor, first: int) -> list[Withdrawal]:

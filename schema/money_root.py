@@ -104,8 +104,9 @@ class MoneyQuery:
         return None if found is None else Order.from_model(found)
 
     @strawberry.field
-    async def withdrawal(self, info: Info, id: strawberry.ID) -> Withdrawal:
-        return Withdrawal.from_model(await money.withdrawal(info.context, withdrawal_id=id))
+    async def withdrawal(self, info: Info, id: strawberry.ID) -> Withdrawal | None:
+        found = await money.withdrawal(info.context, withdrawal_id=id)
+        return None if found is None else Withdrawal.from_model(found)
 
     @strawberry.field(description="Ties go to whoever reached the value first, then by id.")
     async def leaderboard(

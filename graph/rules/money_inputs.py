@@ -36,8 +36,7 @@ def check_order(
     check_id(order_id, field="id")
     check_id(buyer_id, field="buyerId")
     check_positive(amount_fen, field="amount")
-    if paid_at > now + CLOCK_SKEW:
-        raise BadUserInput(f"paidAt {paid_at.isoformat()} is in the future.")
+    check_not_future(paid_at, now=now, field="paidAt")
     lines = tuple(items) if items else (OrderItem(amount_fen=amount_fen),)
     if len(lines) > MAX_ITEMS:
         raise BadUserInput(f"An order has at most {MAX_ITEMS} items, got {len(lines)}.")
@@ -55,6 +54,13 @@ def check_order(
     return NewOrder(
         id=order_id, buyer_id=buyer_id, amount_fen=amount_fen, paid_at=paid_at, items=lines
     )
+
+
+def check_not_future(at: datetime, *, now: datetime, field: str = "asOf") -> datetime:
+    """Times that record or settle money may not lie ahead (beyond clock skew)."""
+    if at > now + CLOCK_SKEW:
+        raise BadUserInput(f"{field} {at.isoformat()} is in the future.")
+    return at
 
 
 def check_batch_size(count: int) -> None:

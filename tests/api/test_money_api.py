@@ -299,6 +299,11 @@ async def test_leaderboard_and_my_rank_over_http(
     assert ["BAD_USER_INPUT"] == error_codes(await gql(client, too_many))
 
 
-async def test_unknown_order_is_null(client: httpx.AsyncClient) -> None:
-    body = await gql(client, '{ order(id: "no-such-order") { id } }')
-    assert {"order": None} == body["data"]
+async def test_unknown_order_and_withdrawal_are_null(client: httpx.AsyncClient) -> None:
+    body = await gql(client, '{ order(id: "no-such") { id } withdrawal(id: "no-such") { id } }')
+    assert {"order": None, "withdrawal": None} == body["data"]
+
+
+async def test_settling_ahead_of_time_is_refused(client: httpx.AsyncClient) -> None:
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert ["BAD_USER_INPUT"] == error_codes(await gql(client, SETTLE, {"asOf": later}))
