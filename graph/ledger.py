@@ -46,6 +46,7 @@ RETURN e {.id, .distributorId, .account, .kind, .amount, .ref, atMs: e.at.epochM
 """
 
 # What the entries should add up to, from the commissions and withdrawals themselves.
+# (`IS NOT NULL` on the second key lets the composite indexes serve the lookups.)
 RECONCILE = """
 UNWIND $ids AS id
 CALL (id) {
@@ -57,12 +58,12 @@ CALL (id) {
          sum(CASE WHEN e.account IN ['withdrawn','fees','tax'] THEN e.amount ELSE 0 END) AS paid
 }
 CALL (id) {
-  OPTIONAL MATCH (c:Commission {beneficiaryId: id})
+  OPTIONAL MATCH (c:Commission {beneficiaryId: id}) WHERE c.paidAt IS NOT NULL
   RETURN sum(CASE c.status WHEN 'PENDING' THEN c.amount ELSE 0 END) AS pendingCommissions,
          sum(CASE c.status WHEN 'SETTLED' THEN c.amount ELSE 0 END) AS settledCommissions
 }
 CALL (id) {
-  OPTIONAL MATCH (w:Withdrawal {distributorId: id})
+  OPTIONAL MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
   RETURN sum(CASE WHEN w.status IN ['REQUESTED','APPROVED'] THEN w.amount ELSE 0 END)
            AS inFlight,
          sum(CASE w.status WHEN 'PAID' THEN w.amount ELSE 0 END) AS paidOut

@@ -70,7 +70,7 @@ RETURN ask.orderId AS orderId, sum(o.amount - o.refunded) AS sales
 OWN_TOTALS = """
 UNWIND $ids AS id
 OPTIONAL MATCH (o:Order)
-WHERE o.buyerId = id
+WHERE o.buyerId = id AND o.paidAt IS NOT NULL
 RETURN id, sum(o.amount - o.refunded) AS total
 """
 

@@ -71,7 +71,7 @@ STATUS_OF = "MATCH (d:Distributor {id: $id}) RETURN d.status AS status"
 
 LIST = (
     """
-MATCH (w:Withdrawal {distributorId: $id})
+MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL
 RETURN """
     + PROJECTION
     + """ AS w

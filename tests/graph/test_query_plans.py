@@ -1,0 +1,60 @@
+"""Every named query of `graph/` finds its starting rows through an index.
+
+A label scan of Distributor, Order, Commission or LedgerEntry would make a query as
+slow as the whole network is big; only the few Migration and RuleSet nodes may be
+scanned. Plans come from EXPLAIN against the real Neo4j (nothing is executed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+import graph
+from graph.db import Database
+from graph.leaderboard import AHEAD, BOARDS, MINE, TOP
+from graph.team import team_activity
+
+SMALL_LABELS = ("Migration", "RuleSet")
+STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "MERGE")
+
+
+def named_queries() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for module in pkgutil.iter_modules(graph.__path__):
+        if module.name in ("rules", "leaderboard"):  # leaderboards are fragments: see below
+            continue
+        loaded = importlib.import_module(f"graph.{module.name}")
+        for name, value in vars(loaded).items():
+            if name.isupper() and isinstance(value, str):
+                text = value.strip()
+                if text.split()[0].upper() in STATEMENT_STARTS and "IN TRANSACTIONS" not in text:
+                    found[f"{module.name}.{name}"] = text
+    for metric, board in BOARDS.items():
+        found[f"leaderboard {metric.value} top"] = board.everyone + TOP
+        found[f"leaderboard {metric.value} mine"] = board.one + MINE
+        found[f"leaderboard {metric.value} ahead"] = board.everyone + AHEAD
+    for depth in (1, 2, 3):
+        for windowed in (False, True):
+            found[f"team activity {depth} {windowed}"] = team_activity(depth, windowed=windowed)
+    return found
+
+
+def _scans(plan: Any) -> list[str]:
+    operator = plan["operatorType"].split("@")[0]
+    details = plan.get("args", {}).get("Details", "")
+    own = [details] if "LabelScan" in operator or "AllNodesScan" in operator else []
+    return own + [scan for child in plan.get("children", []) for scan in _scans(child)]
+
+
+async def test_no_named_query_scans_a_large_label(db: Database) -> None:
+    queries = named_queries()
+    assert len(queries) > 40
+    offenders = {}
+    for name, query in queries.items():
+        result = await db.driver.execute_query("EXPLAIN " + query, database_=db.name)
+        scans = [s for s in _scans(result.summary.plan) if not s.endswith(SMALL_LABELS)]
+        if scans:
+            offenders[name] = scans
+    assert {} == offenders
