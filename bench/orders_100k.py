@@ -70,14 +70,16 @@ RETURN count(CASE e.kind WHEN 'COMMISSION_PENDING' THEN 1 END) AS earned,
        sum(CASE e.account WHEN 'pending' THEN e.amount ELSE 0 END) AS pendingFen,
        sum(e.amount) AS allFen
 """
-# What this script writes besides the distributors, leaves first (batches of 10,000).
+# What this script writes besides the distributors (batches of 10,000). Commissions and
+# orders go before the ledger entries, so an entry written meanwhile (say, by a settlement
+# run) cannot outlive its commission. `bulk.delete_by_prefix` then removes the rest.
 CLEANUP = (
-    "MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix "
-    "CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS",
     "MATCH (c:Commission) WHERE c.id STARTS WITH $prefix "
     "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 10000 ROWS",
     "MATCH (o:Order) WHERE o.id STARTS WITH $prefix "
     "CALL (o) { DETACH DELETE o } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix "
+    "CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS",
 )
 
 
