@@ -26,7 +26,7 @@ def fingerprint(order: NewOrder) -> str:
     )
 
 
-def order_row(order: NewOrder, shares: list[Share], rules: RuleSet) -> dict[str, Any]:
+def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str) -> dict[str, Any]:
     """The parameters of one order; times travel as epoch millis (cheap to send)."""
     return {
         "id": order.id,
@@ -34,7 +34,7 @@ def order_row(order: NewOrder, shares: list[Share], rules: RuleSet) -> dict[str,
         "amount": order.amount_fen,
         "paidAtMs": epoch_ms(order.paid_at),
         "ruleSetVersion": rules.version,
-        "fingerprint": fingerprint(order),
+        "fingerprint": print_,
         "itemAmounts": [i.amount_fen for i in order.items],
         "itemProducts": [i.product_id or "" for i in order.items],
         "itemBrands": [i.brand_id or "" for i in order.items],

@@ -1,26 +1,26 @@
 """Recording paid orders with their commission splits: one transaction per call.
 
 `record` takes a batch (the single-order mutation is a batch of one), so the same code
-serves the API and bulk imports. Within the transaction it locks the buyers, reads
-their upline and the active rule set, splits each order with `rules.commission.split`,
-and writes the orders, their commissions and the ledger entries together: a crash
-leaves all of it or none. A replayed order id with the same content is returned as
-it is; with other content it is a `CONFLICT`.
+serves the API and bulk imports. Its transaction is two round trips in the common case:
+one read (replays, the active rule set, each buyer's upline), then, after
+`rules.commission.split`, one write of the orders, their commissions and the ledger
+entries: a crash leaves all of it or none. When a rank (SPEND_THRESHOLD) or a tier
+bonus depends on someone's own sales, those people are locked first. A replayed order
+id with the same content is returned as it is; with other content it is a `CONFLICT`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
-from graph import rulesets
 from graph.db import Database, fetch
 from graph.errors import Conflict, NotFound
-from graph.ledger import write_entries
+from graph.ledger import WRITE_ENTRIES
 from graph.locks import lock_distributor
 from graph.models import (
     DistributionMode,
@@ -32,32 +32,43 @@ from graph.models import (
 )
 from graph.order_rows import as_recorded, fingerprint, order_row
 from graph.records import ORDER_FIELDS, order_from_record
-from graph.rules.commission import (
-    Candidate,
-    RuleSet,
-    beneficiary_ids,
-    split,
-)
+from graph.rules.commission import DEFAULT_RULES, Candidate, RuleSet, beneficiary_ids, split
 from graph.rules.ledger import Entry, commission_earned, commission_ref
+from graph.rules.rulesets import from_json
 from graph.rules.tax import month_start
 from graph.structure import set_tally
 
-EXISTING = """
-UNWIND $ids AS id
-MATCH (o:Order {id: id})
-RETURN o.id AS id, o.fingerprint AS fingerprint
+# One round trip before any write: which ids are replays, the active rule set, and
+# each buyer with its upline (nearest first).
+PREPARE = """
+CALL () {
+  OPTIONAL MATCH (o:Order) WHERE o.id IN $ids
+  RETURN collect(o {.id, .fingerprint}) AS existing
+}
+CALL () {
+  OPTIONAL MATCH (r:RuleSet {active: true})
+  RETURN r.version AS version, r.rules AS rules
+}
+CALL () {
+  OPTIONAL MATCH (b:Distributor) WHERE b.id IN $buyerIds
+  CALL (b) {
+    OPTIONAL MATCH p = (a:Distributor)-[:REFERRED*1..3]->(b)
+    WITH a, length(p) AS level ORDER BY level
+    RETURN collect(a {.id, .rank, .status}) AS upline
+  }
+  RETURN collect(b {.id, .rank, .status, upline: upline}) AS buyers
+}
+RETURN existing, version, rules, buyers
 """
 
-LOCK_BUYERS = """
+# Only when a rank or a tier bonus depends on it: lock the people whose own sales are
+# read (buyers, level-1 beneficiaries), then read their rank and status again.
+LOCK_PEOPLE = """
 UNWIND $ids AS id
-MATCH (b:Distributor {id: id})
-SET b._lock = true
-REMOVE b._lock
-WITH b
-OPTIONAL MATCH p = (a:Distributor)-[:REFERRED*1..3]->(b)
-WITH b, a, length(p) AS level ORDER BY level
-RETURN b.id AS id, b.rank AS rank, b.status AS status,
-       collect(a {.id, .rank, .status}) AS upline
+MATCH (d:Distributor {id: id})
+SET d._lock = true
+REMOVE d._lock
+RETURN d.id AS id, d.rank AS rank, d.status AS status
 """
 
 MONTH_SALES = """
@@ -76,7 +87,7 @@ RETURN id, sum(o.amount - o.refunded) AS total
 
 PROMOTE = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
 
-CREATE_ORDERS = """
+CREATE_ORDERS: LiteralString = """
 UNWIND $orders AS row
 MATCH (b:Distributor {id: row.buyerId})
 CREATE (b)-[:PLACED]->(o:Order {
@@ -94,6 +105,8 @@ CREATE (o)-[:PAYS]->(:Commission {
   paidAt: o.paidAt, dueAt: o.paidAt + duration({days: $freezeDays})
 })
 """
+
+WRITE = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
 
 GET_MANY = (
     """
@@ -117,33 +130,47 @@ async def record(
 ) -> list[Order]:
     """Record `orders` (already validated) and their commissions; replays are no-ops."""
     wanted: dict[str, NewOrder] = {}
+    prints: dict[str, str] = {}
     for order in orders:
-        seen = wanted.setdefault(order.id, order)
-        if fingerprint(seen) != fingerprint(order):
+        print_ = fingerprint(order)
+        if prints.setdefault(order.id, print_) != print_:
             raise Conflict(f"Order {order.id!r} appears twice in the batch with other content.")
+        wanted.setdefault(order.id, order)
 
     async def work(tx: AsyncManagedTransaction) -> dict[str, Order]:
-        existing = await fetch(tx, EXISTING, ids=list(wanted))
-        for row in existing:
-            if row["fingerprint"] != fingerprint(wanted[row["id"]]):
+        buyer_ids = sorted({o.buyer_id for o in wanted.values()})
+        prepared = (await fetch(tx, PREPARE, ids=list(wanted), buyerIds=buyer_ids))[0]
+        for row in prepared["existing"]:
+            if row["fingerprint"] != prints[row["id"]]:
                 raise Conflict(
                     f"Order {row['id']!r} was already recorded with other content "
                     "(buyer, amount, paidAt or items); an order id stands for one order."
                 )
-        recorded = {row["id"] for row in existing}
-        new = [o for o in wanted.values() if o.id not in recorded]
+        replayed = {row["id"] for row in prepared["existing"]}
+        new = [o for o in wanted.values() if o.id not in replayed]
         if not new:
             return {}
-        return {o.id: o for o in await _record_new(tx, orders=new, policy=policy, now=now)}
+        rules = DEFAULT_RULES
+        if prepared["version"] is not None:
+            rules = from_json(prepared["version"], prepared["rules"])
+        buyers = {b["id"]: b for b in prepared["buyers"]}
+        for order in new:
+            if order.buyer_id not in buyers:
+                raise NotFound("Buyer", order.buyer_id)
+        recorded = await _record_new(
+            tx, orders=new, buyers=buyers, rules=rules, prints=prints, policy=policy, now=now
+        )
+        return {o.id: o for o in recorded}
 
     try:
         created = await db.write(work)
     except ConstraintError:
         # a concurrent replay of the same id won; decide as a replay
         created = await db.write(work)
-    replayed = await get_many(db, ids=[i for i in wanted if i not in created])
-    found = created | {o.id: o for o in replayed}
-    return [found[i] for i in wanted]
+    if len(created) < len(wanted):
+        replays = await get_many(db, ids=[i for i in wanted if i not in created])
+        created |= {o.id: o for o in replays}
+    return [created[i] for i in wanted]
 
 
 async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
@@ -156,11 +183,16 @@ async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
 
 
 async def _record_new(
-    tx: AsyncManagedTransaction, *, orders: list[NewOrder], policy: Policy, now: datetime
+    tx: AsyncManagedTransaction,
+    *,
+    orders: list[NewOrder],
+    buyers: dict[str, Any],
+    rules: RuleSet,
+    prints: dict[str, str],
+    policy: Policy,
+    now: datetime,
 ) -> list[Order]:
     """Write new orders with their splits; return them as recorded (no read-back)."""
-    buyers = await _lock_buyers(tx, ids=sorted({o.buyer_id for o in orders}))
-    rules = await rulesets.active_in(tx)
     chains = {
         o.id: beneficiary_ids(
             buyer_id=o.buyer_id,
@@ -170,9 +202,15 @@ async def _record_new(
         )
         for o in orders
     }
-    monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
     people = {b["id"]: b for b in buyers.values()}
     people |= {a["id"]: a for b in buyers.values() for a in b["upline"]}
+    spend_mode = policy.distribution_mode is DistributionMode.SPEND_THRESHOLD
+    if spend_mode or rules.tiers:
+        first_levels = {chain[0] for chain in chains.values() if chain}
+        ids = sorted({o.buyer_id for o in orders} | first_levels)
+        for row in await fetch(tx, LOCK_PEOPLE, ids=ids):
+            people[row["id"]] = people[row["id"]] | dict(row)
+    monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
     rows: list[dict[str, Any]] = []
     entries: list[Entry] = []
     recorded: list[Order] = []
@@ -188,7 +226,7 @@ async def _record_new(
             for level, who in enumerate(chains[order.id], start=1)
         ]
         shares = split(items=order.items, chain=chain, rules=rules)
-        rows.append(order_row(order, shares, rules))
+        rows.append(order_row(order, shares, rules, prints[order.id]))
         recorded.append(as_recorded(order, shares, rules))
         for share in shares:
             if share.forfeit is None and share.amount_fen > 0:
@@ -197,20 +235,18 @@ async def _record_new(
                     beneficiary_id=share.distributor_id,
                     amount_fen=share.amount_fen,
                 )
-    await tx.run(CREATE_ORDERS, orders=rows, now=now, freezeDays=policy.freeze_days)
-    await write_entries(tx, entries=entries, at=now)
-    if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD:
-        members = [b for b in buyers.values() if b["rank"] == Rank.MEMBER.value]
+    await tx.run(
+        WRITE,
+        orders=rows,
+        entries=[e.as_row() for e in entries],
+        now=now,
+        at=now,
+        freezeDays=policy.freeze_days,
+    )
+    if spend_mode:
+        members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
         await _promote_spenders(tx, members=members, policy=policy)
     return recorded
-
-
-async def _lock_buyers(tx: AsyncManagedTransaction, *, ids: list[str]) -> dict[str, Any]:
-    buyers = {r["id"]: dict(r) for r in await fetch(tx, LOCK_BUYERS, ids=ids)}
-    for buyer_id in ids:
-        if buyer_id not in buyers:
-            raise NotFound("Buyer", buyer_id)
-    return buyers
 
 
 async def _level1_monthly_sales(

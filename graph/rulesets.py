@@ -17,8 +17,8 @@ from graph.db import Database, fetch
 from graph.errors import NotFound
 from graph.models import Actor, StoredRuleSet
 from graph.records import from_epoch_ms
-from graph.rules.commission import DEFAULT_RULES, RuleSet
-from graph.rules.rulesets import from_json, to_json
+from graph.rules.commission import RuleSet
+from graph.rules.rulesets import to_json
 
 PROJECTION = "{.version, .rules, .active, createdAtMs: r.createdAt.epochMillis}"
 
@@ -46,8 +46,6 @@ RETURN r """
     + PROJECTION
     + " AS r"
 )
-
-ACTIVE = "MATCH (r:RuleSet {active: true}) RETURN r.version AS version, r.rules AS rules"
 
 ALL = "MATCH (r:RuleSet) RETURN r " + PROJECTION + " AS r ORDER BY r.version DESC"
 
@@ -93,14 +91,6 @@ async def activate(db: Database, *, version: int, actor: Actor, now: Any) -> Sto
         return _stored(activated[0]["r"])
 
     return await db.write(work)
-
-
-async def active_in(tx: AsyncManagedTransaction) -> RuleSet:
-    """The rule set orders are split with now (the platform defaults if none is active)."""
-    records = await fetch(tx, ACTIVE)
-    if not records:
-        return DEFAULT_RULES
-    return from_json(records[0]["version"], records[0]["rules"])
 
 
 async def list_all(db: Database) -> list[StoredRuleSet]:
