@@ -80,15 +80,15 @@ async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str
 
 DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
     """
-    MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix
-    CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS
-    """,
-    """
     MATCH (o:Order) WHERE o.buyerId STARTS WITH $prefix
     CALL (o) {
       OPTIONAL MATCH (o)-[:PAYS|REFUNDED_BY]->(x)
       DETACH DELETE x, o
     } IN TRANSACTIONS OF 2000 ROWS
+    """,
+    """
+    MATCH (e:LedgerEntry) WHERE e.distributorId STARTS WITH $prefix
+    CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS
     """,
     """
     MATCH (w:Withdrawal) WHERE w.distributorId STARTS WITH $prefix
@@ -103,7 +103,8 @@ DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
 
 async def delete_by_prefix(db: Database, *, prefix: str) -> None:
     """Remove a loaded network with its orders, commissions, ledger entries and
-    withdrawals (benchmarks clean up after themselves)."""
+    withdrawals (benchmarks clean up after themselves). Commissions go before ledger
+    entries, so a settlement running meanwhile cannot leave entries without them."""
     async with db.driver.session(database=db.name) as session:
         for statement in DELETE_BY_PREFIX:
             await (await session.run(statement, prefix=prefix)).consume()

@@ -56,8 +56,9 @@ WITH $id AS id, count(r) AS value, max(r.at.epochMillis) AS reachedAt
 
 COMMISSION = Board(
     everyone="""
-MATCH (c:Commission) WHERE c.paidAt >= $since AND c.paidAt < $until AND c.amount > 0
-WITH c.beneficiaryId AS id, sum(c.amount) AS value, max(c.paidAt.epochMillis) AS reachedAt
+MATCH (o:Order)-[:PAYS]->(c:Commission)
+WHERE o.paidAt >= $since AND o.paidAt < $until AND c.amount > 0
+WITH c.beneficiaryId AS id, sum(c.amount) AS value, max(o.paidAt.epochMillis) AS reachedAt
 """,
     one="""
 MATCH (c:Commission)

@@ -117,6 +117,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0006-fewer-commission-indexes",
+        # The COMMISSION leaderboard finds commissions through their orders' paidAt.
+        ("DROP INDEX commission_paid_at IF EXISTS",),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -17,9 +18,10 @@ from graph.db import Database, fetch
 from graph.errors import NotFound
 from graph.models import Actor, StoredRuleSet
 from graph.records import from_epoch_ms
-from graph.rules.commission import RuleSet
+from graph.rules.commission import DEFAULT_RULES, RuleSet
 from graph.rules.rulesets import to_json
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROJECTION = "{.version, .rules, .active, createdAtMs: r.createdAt.epochMillis}"
 
 NEXT_VERSION = "OPTIONAL MATCH (r:RuleSet) RETURN coalesce(max(r.version), 0) + 1 AS version"
@@ -61,7 +63,7 @@ def _stored(r: Any) -> StoredRuleSet:
     )
 
 
-async def create(db: Database, *, rules: RuleSet, actor: Actor, now: Any) -> StoredRuleSet:
+async def create(db: Database, *, rules: RuleSet, actor: Actor, now: datetime) -> StoredRuleSet:
     """Store `rules` (already validated) as the next version, inactive."""
 
     async def work(tx: AsyncManagedTransaction) -> StoredRuleSet:
@@ -78,16 +80,21 @@ async def create(db: Database, *, rules: RuleSet, actor: Actor, now: Any) -> Sto
         return await db.write(work)  # another admin took the version number first
 
 
-async def activate(db: Database, *, version: int, actor: Actor, now: Any) -> StoredRuleSet:
-    """Make `version` the only active rule set; orders from now on use it."""
+async def activate(db: Database, *, version: int, actor: Actor, now: datetime) -> StoredRuleSet:
+    """Make `version` the only active rule set; orders from now on use it. Version 0
+    deactivates them all: the platform defaults apply again."""
 
     async def work(tx: AsyncManagedTransaction) -> StoredRuleSet:
-        if not await fetch(tx, EXISTS, version=version):
+        if version != 0 and not await fetch(tx, EXISTS, version=version):
             raise NotFound("Rule set", str(version))
         activated = await fetch(tx, ACTIVATE, version=version, now=now)
         await audit.record(
             tx, actor=actor, operation="activateRuleSet", arguments={"version": version}
         )
+        if version == 0:
+            return StoredRuleSet(
+                version=0, active=True, created_at=EPOCH, rules_json=to_json(DEFAULT_RULES)
+            )
         return _stored(activated[0]["r"])
 
     return await db.write(work)

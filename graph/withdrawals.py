@@ -2,8 +2,9 @@
 
 A request locks the distributor, so concurrent requests against one balance run one
 after another and each sees the holds of those before it: the balance is never
-overdrawn. The fee and the tax withheld are fixed at request time from the month's
-cumulative gross (see `rules.tax`); a rejection returns the funds.
+overdrawn. The fee and the tax withheld are set at request time from the month's
+cumulative gross (see `rules.tax`); a rejection returns the funds and re-prices the
+tax of the month's withdrawals not yet paid.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from graph.models import Actor, Policy, Status, Withdrawal, WithdrawalStatus
 from graph.records import withdrawal_from_node
 from graph.rules.ledger import withdrawal_held, withdrawal_paid, withdrawal_released
 from graph.rules.money import format_fen
-from graph.rules.tax import fee_fen, tax_month, withholding_fen
+from graph.rules.tax import fee_fen, reprice, tax_month, withholding_fen
 from graph.rules.withdrawals import needs_transition
 
 PROJECTION = (
@@ -58,6 +59,19 @@ RETURN """
     + PROJECTION
     + " AS w"
 )
+
+MONTH_REMAINING = """
+MATCH (w:Withdrawal {distributorId: $id, month: $month})
+WHERE w.status <> 'REJECTED'
+RETURN w.id AS id, w.amount AS amount, w.fee AS fee, w.tax AS tax, w.status = 'PAID' AS paid
+ORDER BY w.requestedAt, w.id
+"""
+
+SET_TAX = """
+UNWIND $changes AS change
+MATCH (w:Withdrawal {id: change.id})
+SET w.tax = change.tax, w.net = w.amount - w.fee - change.tax
+"""
 
 SET_STATUS = "MATCH (w:Withdrawal {id: $id}) SET w.status = $status, w.decidedAt = $now"
 
@@ -178,6 +192,7 @@ async def decide(
             entries = withdrawal_released(
                 withdrawal_id=w.id, distributor_id=w.distributor_id, amount_fen=w.amount_fen
             )
+            await _reprice_month(tx, distributor_id=w.distributor_id, requested_at=w.requested_at)
         elif status is WithdrawalStatus.PAID:
             entries = withdrawal_paid(
                 withdrawal_id=w.id,
@@ -198,6 +213,20 @@ async def decide(
     decided = await find(db, withdrawal_id=withdrawal_id)
     assert decided is not None
     return decided
+
+
+async def _reprice_month(
+    tx: AsyncManagedTransaction, *, distributor_id: str, requested_at: datetime
+) -> None:
+    """A rejected withdrawal leaves its month: the unpaid ones withhold again (rules.tax)."""
+    await lock_distributor(tx, distributor_id=distributor_id)
+    rows = await fetch(tx, MONTH_REMAINING, id=distributor_id, month=tax_month(requested_at))
+    taxes = reprice([(r["amount"], r["tax"], r["paid"]) for r in rows])
+    changes = [
+        {"id": r["id"], "tax": tax} for r, tax in zip(rows, taxes, strict=True) if tax != r["tax"]
+    ]
+    if changes:
+        await tx.run(SET_TAX, changes=changes)
 
 
 async def find(db: Database, *, withdrawal_id: str) -> Withdrawal | None:

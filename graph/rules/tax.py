@@ -63,3 +63,23 @@ def month_start(at: datetime) -> datetime:
     """The first instant of `at`'s month in China time, as UTC."""
     local = at.astimezone(CHINA)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def reprice(withdrawals: list[tuple[int, int, bool]]) -> list[int]:
+    """The month's withholdings again, after a withdrawal left the month (rejected).
+
+    `withdrawals` are the month's remaining ones in request order as (amount, tax,
+    paid); a paid one keeps its tax, every other one withholds the month's tax so far
+    minus what the ones before it withhold.
+    """
+    gross = withheld = 0
+    taxes: list[int] = []
+    for amount, tax, paid in withdrawals:
+        if not paid:
+            tax = withholding_fen(
+                gross_before_fen=gross, withheld_before_fen=withheld, amount_fen=amount
+            )
+        taxes.append(tax)
+        gross += amount
+        withheld += tax
+    return taxes

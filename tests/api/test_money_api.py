@@ -266,6 +266,10 @@ async def test_create_and_activate_a_rule_set(client: httpx.AsyncClient, db: Dat
         listed = await gql(client, "{ ruleSets { version active } }")
         assert 1 == sum(r["active"] for r in listed["data"]["ruleSets"])
         assert ["NOT_FOUND"] == error_codes(await gql(client, activate, {"v": 10**6}))
+        defaults = await gql(client, activate, {"v": 0})
+        assert {"version": 0, "active": True} == defaults["data"]["activateRuleSet"]
+        listed = await gql(client, "{ ruleSets { version active } }")
+        assert 0 == sum(r["active"] for r in listed["data"]["ruleSets"])
     finally:
         await db.driver.execute_query(
             "MATCH (r:RuleSet {active: true}) SET r.active = false", database_=db.name

@@ -123,6 +123,30 @@ async def test_rejection_returns_the_funds_and_the_tax_allowance(db: Database, u
         )
 
 
+async def test_rejection_reprices_the_months_unpaid_withdrawals(db: Database, uid: str) -> None:
+    """2,000 (240 tax) then 2,000 (400 tax); rejecting the first leaves 2,000 alone in
+    the month, which withholds 240."""
+    who = await _earned(db, uid, 400_000)
+    first = await _request(db, who, 200_000, "a")
+    second = await _request(db, who, 200_000, "b", now=NOW + timedelta(minutes=1))
+    assert (24_000, 40_000) == (first.tax_fen, second.tax_fen)
+    await withdrawals.decide(
+        db,
+        withdrawal_id=first.id,
+        status=WithdrawalStatus.REJECTED,
+        reason="r",
+        actor=ADMIN,
+        now=NOW,
+    )
+    for target in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):
+        paid = await withdrawals.decide(
+            db, withdrawal_id=second.id, status=target, reason=None, actor=ADMIN, now=NOW
+        )
+    assert (24_000, 176_000) == (paid.tax_fen, paid.net_fen)
+    assert 176_000 == (await ledger.balance(db, distributor_id=who)).withdrawn_fen
+    await assert_ledger_consistent(db, [who])
+
+
 async def test_idempotency_key_replays_and_conflicts(db: Database, uid: str) -> None:
     who = await _earned(db, uid, 10_000)
     first = await _request(db, who, 5_000, "same")

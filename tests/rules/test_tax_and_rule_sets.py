@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from graph.errors import BadUserInput, DepthLimitExceeded
 from graph.rules.rulesets import build_rule_set, from_json, parse_rate, to_json
-from graph.rules.tax import fee_fen, monthly_tax_fen, tax_month, withholding_fen
+from graph.rules.tax import fee_fen, monthly_tax_fen, reprice, tax_month, withholding_fen
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,19 @@ def test_withholdings_in_a_month_add_up_to_the_months_tax(amounts: list[int]) ->
         )
         gross += amount
     assert monthly_tax_fen(gross) == withheld
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=10))
+def test_repricing_unpaid_withdrawals_withholds_exactly_the_months_tax(
+    amounts: list[int],
+) -> None:
+    taxes = reprice([(amount, 999_999, False) for amount in amounts])
+    assert monthly_tax_fen(sum(amounts)) == sum(taxes)
+
+
+def test_repricing_keeps_paid_withholdings() -> None:
+    """2,000 paid (240 withheld), then 2,000 unpaid: it withholds 400, not 240."""
+    assert [24_000, 40_000] == reprice([(200_000, 24_000, True), (200_000, 0, False)])
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=10**12))
