@@ -7,6 +7,7 @@ level counts come from the counters maintained on every distributor.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import LiteralString
 
@@ -73,23 +74,20 @@ ORDERS_AT: dict[int, LiteralString] = {
 }
 
 
-def team_activity(depth: int, *, windowed: bool) -> LiteralString:
-    """New members (only when windowed: else everyone is new), active members and net
-    sales of levels 1..depth, in one query."""
+def new_members_query(depth: int) -> LiteralString:
+    """Members of levels 1..depth who joined in the window."""
     joined: LiteralString = " UNION ALL ".join(NEW_MEMBERS_AT[k] for k in range(1, depth + 1))
-    placed: LiteralString = " UNION ALL ".join(ORDERS_AT[k] for k in range(1, depth + 1))
-    counted: LiteralString = (
-        "CALL () { " + joined + " } WITH sum(n) AS newMembers "
-        if windowed
-        else "WITH $teamSize AS newMembers "
-    )
+    return "CALL () { " + joined + " } RETURN sum(n) AS newMembers"
+
+
+def level_orders_query(level: int) -> LiteralString:
+    """Active members and net sales of one level. Levels hold different people, so the
+    distinct buyers of each level add up to the team's active members."""
     return (
-        counted
-        + "CALL () { CALL () { "
-        + placed
+        "CALL () { "
+        + ORDERS_AT[level]
         + " } RETURN count(DISTINCT CASE WHEN net > 0 THEN buyer END) AS activeMembers, "
-        "coalesce(sum(net), 0) AS teamSales } "
-        "RETURN newMembers, activeMembers, teamSales"
+        "coalesce(sum(net), 0) AS teamSales"
     )
 
 
@@ -187,21 +185,28 @@ async def metrics(
     """
     level_counts = list(root.level_counts[:depth])
     window = window_bounds(since, until)
-    query = team_activity(depth, windowed=since is not None or until is not None)
-    activity = (await db.read(query, id=root.id, teamSize=sum(level_counts), **window))[0]
-    own = (await db.read(OWN_SALES, id=root.id, **window))[0]
-    by_status = {
-        r["status"]: r["amount"] for r in await db.read(COMMISSIONS_BY_STATUS, id=root.id, **window)
-    }
+    windowed = since is not None or until is not None
+    # Independent reads, sent at once: the slowest one sets the time.
+    new_members, own, commissions, *levels = await asyncio.gather(
+        db.read(new_members_query(depth), id=root.id, **window) if windowed else _none(),
+        db.read(OWN_SALES, id=root.id, **window),
+        db.read(COMMISSIONS_BY_STATUS, id=root.id, **window),
+        *(db.read(level_orders_query(k), id=root.id, **window) for k in range(1, depth + 1)),
+    )
+    by_status = {r["status"]: r["amount"] for r in commissions}
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
-        new_members=activity["newMembers"],
-        active_members=activity["activeMembers"],
-        team_sales_fen=activity["teamSales"],
-        own_sales_fen=own["ownSales"],
+        new_members=new_members[0]["newMembers"] if windowed else sum(level_counts),
+        active_members=sum(level[0]["activeMembers"] for level in levels),
+        team_sales_fen=sum(level[0]["teamSales"] for level in levels),
+        own_sales_fen=own[0]["ownSales"],
         commissions=[
             CommissionTotal(status=status, amount_fen=by_status.get(status.value, 0))
             for status in CommissionStatus
         ],
     )
+
+
+async def _none() -> list[Record]:
+    return []

@@ -147,8 +147,9 @@ async def test_a_page_of_50_with_sponsors_costs_one_batch(
     edges = body["data"]["distributor"]["downline"]["edges"]
     assert len(edges) == 50
     assert {f"{uid}-s{i:02d}" for i in range(50)} == {e["node"]["sponsor"]["id"] for e in edges}
-    # root lookup, upline, downline page, ONE sponsor batch, metrics (3), balance
-    assert db.queries - before == 8
+    # root lookup, upline, downline page, ONE sponsor batch, metrics (own, commissions,
+    # one per level: 4), balance
+    assert db.queries - before == 9
 
 
 async def test_unexpected_errors_are_masked_with_a_request_id(

@@ -14,7 +14,7 @@ from typing import Any
 import graph
 from graph.db import Database
 from graph.leaderboard import AHEAD, BOARDS, MINE, TOP
-from graph.team import team_activity
+from graph.team import level_orders_query, new_members_query
 
 SMALL_LABELS = ("Migration", "RuleSet")
 STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "MERGE")
@@ -36,8 +36,8 @@ def named_queries() -> dict[str, str]:
         found[f"leaderboard {metric.value} mine"] = board.one + MINE
         found[f"leaderboard {metric.value} ahead"] = board.everyone + AHEAD
     for depth in (1, 2, 3):
-        for windowed in (False, True):
-            found[f"team activity {depth} {windowed}"] = team_activity(depth, windowed=windowed)
+        found[f"team new members {depth}"] = new_members_query(depth)
+        found[f"team orders level {depth}"] = level_orders_query(depth)
     return found
 
 
