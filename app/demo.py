@@ -74,9 +74,16 @@ async def load_demo(
 
 
 def demo_orders(
-    *, rows: list[Placement], count: int, prefix: str, now: datetime, seed: int = 11
+    *,
+    rows: list[Placement],
+    count: int,
+    prefix: str,
+    now: datetime,
+    days: int = 30,
+    seed: int = 11,
 ) -> list[NewOrder]:
-    """`count` paid orders over the past 30 days (never before the buyer joined)."""
+    """`count` orders of bound members, paid over the past `days` (never before the buyer
+    joined), 9.90-998.99 each, one commissionable line of one of five brands."""
     rng = random.Random(seed)
     bound = [row for row in rows if row.sponsor_id is not None]
     now_ms = int(now.timestamp() * 1000)
@@ -84,7 +91,7 @@ def demo_orders(
     for n in range(count if bound else 0):
         buyer = rng.choice(bound)
         amount = rng.randrange(990, 99_900)
-        paid_ms = rng.randrange(max(buyer.joined_at_ms, now_ms - 30 * DAY_MS), now_ms)
+        paid_ms = rng.randrange(max(buyer.joined_at_ms, now_ms - days * DAY_MS), now_ms)
         made.append(
             NewOrder(
                 id=f"{prefix}-order-{n:07d}",

@@ -26,12 +26,13 @@ from typing import Any
 
 import httpx
 
+from app.demo import demo_orders
 from app.main import create_app
 from app.settings import Settings
 from graph import bulk, orders, team
 from graph.distributors import require
 from graph.migrations import migrate
-from graph.models import NewOrder, OrderItem, Policy
+from graph.models import Policy
 from graph.rules.pagination import DownlineCursor, encode_cursor
 from graph.rules.tree import layout, node_key
 
@@ -70,28 +71,6 @@ def build_team(prefix: str) -> list[Any]:
     return layout(rows, team_leader_recruits=10)
 
 
-def team_orders(rows: list[Any], count: int, prefix: str) -> list[NewOrder]:
-    """`count` orders by random team members, each paid after its buyer joined."""
-    rng = random.Random(13)
-    now_ms = int(time.time() * 1000)
-    members = rows[1:]
-    made = []
-    for n in range(count):
-        buyer = rng.choice(members)
-        paid_ms = rng.randrange(buyer.joined_at_ms, now_ms)
-        amount = rng.randrange(990, 99_900)
-        made.append(
-            NewOrder(
-                id=f"{prefix}-order-{n:07d}",
-                buyer_id=buyer.id,
-                amount_fen=amount,
-                paid_at=datetime.fromtimestamp(paid_ms / 1000, tz=UTC),
-                items=(OrderItem(amount_fen=amount),),
-            )
-        )
-    return made
-
-
 async def timed(runs: int, call: Callable[[], Awaitable[object]]) -> tuple[float, float]:
     for _ in range(10):
         await call()
@@ -115,7 +94,9 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
     load_s = time.perf_counter() - started
     print(f"loaded {len(rows):,} distributors in {load_s:.1f} s ({len(rows) / load_s:,.0f}/s)")
 
-    made = team_orders(rows, order_count, prefix)
+    made = demo_orders(
+        rows=rows, count=order_count, prefix=prefix, now=datetime.now(UTC), days=365, seed=13
+    )
     started = time.perf_counter()
     now = datetime.now(UTC)
     for i in range(0, len(made), 1_000):
