@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from app.graphql import graphql_router
-from app.scheduler import settle_periodically
+from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from graph.db import Database
 from graph.errors import Unavailable
@@ -41,17 +41,27 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
             )
         stop = asyncio.Event()
-        scheduler = None
+        jobs = []
         if settings.settle_interval_seconds > 0:
-            scheduler = asyncio.create_task(
+            jobs.append(
                 settle_periodically(
                     db, interval=settings.settle_interval_seconds, clock=utc_now, stop=stop
                 )
             )
+        if settings.fraud_scan_interval_seconds > 0:
+            jobs.append(
+                scan_periodically(
+                    db,
+                    interval=settings.fraud_scan_interval_seconds,
+                    hot_limit=settings.hot_identifier_limit,
+                    clock=utc_now,
+                    stop=stop,
+                )
+            )
+        tasks = [asyncio.create_task(job) for job in jobs]
         yield
         stop.set()
-        if scheduler is not None:
-            await scheduler
+        await asyncio.gather(*tasks)
         if database is None:
             await db.driver.close()
 

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
     settle_interval_seconds: float = Field(3600.0, ge=0)
 
+    # Fraud detection (SPEC §3.8). The secret keys the HMAC of every identifier.
+    identifier_secret: str = Field("dev-identifier-secret", min_length=16)
+    hot_identifier_limit: int = Field(50, ge=2)
+    burst_recruits: int = Field(20, ge=2)
+    burst_window: timedelta = timedelta(hours=1)
+    fraud_scan_interval_seconds: float = Field(21600.0, ge=0)  # 0 = off
+
     @field_validator("commission_levels", "team_depth")
     @classmethod
     def within_cap(cls, value: int, info: ValidationInfo) -> int:
@@ -105,6 +112,10 @@ class Settings(BaseSettings):
             freeze_days=self.freeze_days,
             withdraw_min_fen=parse_money(self.withdraw_min),
             withdraw_fee_rate=self.withdraw_fee_rate,
+            identifier_secret=self.identifier_secret.encode(),
+            hot_identifier_limit=self.hot_identifier_limit,
+            burst_recruits=self.burst_recruits,
+            burst_window=self.burst_window,
         )
 
     def open_database(self) -> Database:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from neo4j import AsyncManagedTransaction
 
 from graph import audit
-from graph.db import Database
+from graph.db import Database, fetch
 from graph.distributors import require
 from graph.errors import NotFound
 from graph.locks import lock_distributor
@@ -55,3 +55,33 @@ async def set_status(
 
     await db.write(work)
     return await require(db, distributor_id=distributor_id)
+
+
+FREEZE_RING = """
+MATCH (:FraudRing {id: $ringId})-[:INCLUDES]->(d:Distributor)
+SET d.status = $status
+RETURN d.id AS id ORDER BY id
+"""
+
+
+async def set_ring_status(
+    db: Database, *, ring_id: str, status: Status, reason: str, actor: Actor
+) -> list[str]:
+    """Freeze (or unfreeze) every member of a ring in one transaction, audited."""
+
+    async def work(tx: AsyncManagedTransaction) -> list[str]:
+        members = [
+            r["id"] for r in await fetch(tx, FREEZE_RING, ringId=ring_id, status=status.value)
+        ]
+        if not members:
+            raise NotFound("Fraud ring", ring_id)
+        operation = "freezeFraudRing" if status is Status.FROZEN else "unfreezeFraudRing"
+        await audit.record(
+            tx,
+            actor=actor,
+            operation=operation,
+            arguments={"ringId": ring_id, "members": members, "reason": reason},
+        )
+        return members
+
+    return await db.write(work)

@@ -20,7 +20,8 @@ UNWIND $rows AS row
 CREATE (:Distributor {
   id: row.id, name: row.name, rank: row.rank, status: 'ACTIVE',
   joinedAt: datetime({epochMillis: row.joinedAtMs}), path: row.path, depth: row.depth,
-  down1: row.down1, down2: row.down2, down3: row.down3, qualifiedRecruits: row.qualified,
+  down1: row.down1, down2: row.down2, down3: row.down3,
+  teamSize: row.down1 + row.down2 + row.down3, qualifiedRecruits: row.qualified,
   a1: row.ancestors[0], a2: row.ancestors[1], a3: row.ancestors[2]
 })
 """

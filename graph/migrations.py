@@ -122,6 +122,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         # The COMMISSION leaderboard finds commissions through their orders' paidAt.
         ("DROP INDEX commission_paid_at IF EXISTS",),
     ),
+    Migration(
+        "0007-fraud",
+        (
+            "CREATE CONSTRAINT identifier_key IF NOT EXISTS "
+            "FOR (i:Identifier) REQUIRE i.key IS UNIQUE",
+            "CREATE INDEX identifier_kind IF NOT EXISTS FOR (i:Identifier) ON (i.kind)",
+            "CREATE CONSTRAINT fraud_ring_id IF NOT EXISTS "
+            "FOR (r:FraudRing) REQUIRE r.id IS UNIQUE",
+            "CREATE INDEX fraud_ring_current_score IF NOT EXISTS "
+            "FOR (r:FraudRing) ON (r.current, r.score)",
+            "CREATE INDEX fraud_ring_scan IF NOT EXISTS FOR (r:FraudRing) ON (r.scanId)",
+            "CREATE CONSTRAINT fraud_alert_id IF NOT EXISTS "
+            "FOR (a:FraudAlert) REQUIRE a.id IS UNIQUE",
+            "CREATE INDEX fraud_alert_acknowledged_at IF NOT EXISTS "
+            "FOR (a:FraudAlert) ON (a.acknowledged, a.at)",
+            # teamSize = down1 + down2 + down3, maintained with them: the heaviest teams.
+            "CREATE INDEX distributor_team_size IF NOT EXISTS FOR (d:Distributor) ON (d.teamSize)",
+            """
+            MATCH (d:Distributor) WHERE d.teamSize IS NULL
+            CALL (d) { SET d.teamSize = d.down1 + d.down2 + d.down3 } IN TRANSACTIONS OF 10000 ROWS
+            """,
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

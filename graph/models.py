@@ -134,6 +134,7 @@ class NewOrder:
     amount_fen: int
     paid_at: datetime
     items: tuple[OrderItem, ...]
+    identifiers: tuple[str, ...] = ()  # identifier keys (graph.rules.identifiers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,3 +242,35 @@ class Policy:
     freeze_days: int = 7
     withdraw_min_fen: int = 100
     withdraw_fee_rate: Decimal = Decimal(0)
+    identifier_secret: bytes = b"dev-identifier-secret"
+    hot_identifier_limit: int = 50
+    burst_recruits: int = 20
+    burst_window: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class FraudAlert:
+    id: str
+    distributor_id: str
+    reasons: list[str]
+    evidence: list[str]
+    acknowledged: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FraudRing:
+    id: str
+    member_ids: list[str]
+    score: int
+    reasons: list[str]
+    identifier_kinds: list[str]
+    referral_edges: list[tuple[str, str]]
+    commissions_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class FraudSignal:
+    kind: str
+    score: int
+    evidence: str

@@ -16,14 +16,15 @@ from graph.rules.commission import RuleSet, Share
 
 def fingerprint(order: NewOrder) -> str:
     """The content an order id stands for; a replay must carry the same."""
-    return json.dumps(
-        [
-            order.buyer_id,
-            order.amount_fen,
-            epoch_ms(order.paid_at),
-            [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
-        ]
-    )
+    content: list[object] = [
+        order.buyer_id,
+        order.amount_fen,
+        epoch_ms(order.paid_at),
+        [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
+    ]
+    if order.identifiers:
+        content.append(sorted(order.identifiers))
+    return json.dumps(content)
 
 
 def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str) -> dict[str, Any]:
@@ -35,6 +36,9 @@ def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str)
         "paidAtMs": epoch_ms(order.paid_at),
         "ruleSetVersion": rules.version,
         "fingerprint": print_,
+        "identifiers": [
+            {"key": key, "kind": key.split(":", 1)[0]} for key in sorted(order.identifiers)
+        ],
         "itemAmounts": [i.amount_fen for i in order.items],
         "itemProducts": [i.product_id or "" for i in order.items],
         "itemBrands": [i.brand_id or "" for i in order.items],

@@ -20,6 +20,7 @@ from neo4j.exceptions import ConstraintError
 
 from graph.db import Database, fetch
 from graph.errors import Conflict, NotFound
+from graph.identifiers import LINK_ORDERS
 from graph.ledger import WRITE_ENTRIES
 from graph.locks import lock_distributor
 from graph.models import (
@@ -106,7 +107,15 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
-WRITE = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
+WRITE = (
+    "CALL () { "
+    + CREATE_ORDERS
+    + " } CALL () { "
+    + WRITE_ENTRIES
+    + " } CALL () { "
+    + LINK_ORDERS
+    + " }"
+)
 
 GET_MANY = (
     """

@@ -7,6 +7,7 @@ B→A serialize there, and the second one finds the cycle).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from graph import audit
+from graph.alerts import check_registration
 from graph.db import Database, fetch
 from graph.distributors import require
 from graph.errors import (
@@ -24,10 +26,12 @@ from graph.errors import (
     SelfReferral,
     SponsorInactive,
 )
+from graph.identifiers import link_distributor
 from graph.locks import lock_distributor, lock_tree
 from graph.models import Actor, BindMode, DistributionMode, Distributor, Status
 from graph.records import to_datetime
 from graph.rules.binding import check_bind_allowed
+from graph.rules.identifiers import Identifier
 from graph.rules.ranks import rank_at_registration
 from graph.rules.tree import child_path, is_in_subtree
 from graph.structure import ancestors_below, attach, detach, move_under
@@ -35,7 +39,7 @@ from graph.structure import ancestors_below, attach, detach, move_under
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
   id: $id, name: $name, phone: $phone, rank: $rank, status: 'ACTIVE', joinedAt: $now,
-  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, qualifiedRecruits: 0,
+  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
   a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
 RETURN d {.*} AS d
@@ -58,8 +62,12 @@ async def register(
     now: datetime,
     distribution_mode: DistributionMode,
     team_leader_recruits: int,
+    identifiers: Sequence[Identifier] = (),
+    hot_identifier_limit: int = 50,
 ) -> Distributor:
-    """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is."""
+    """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is
+    (adding any identifiers it carries). A new one that shares an identifier with its
+    sponsor or a known ring raises a fraud alert in the same transaction."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
@@ -71,6 +79,9 @@ async def register(
         existing = await fetch(tx, FIND, id=distributor_id)
         if existing:
             _check_replay(distributor_id, existing[0]["sponsorId"], sponsor_id)
+            await link_distributor(
+                tx, distributor_id=distributor_id, identifiers=identifiers, now=now
+            )
             return
         if sponsor_id is not None and sponsor is None:
             raise NotFound("Sponsor", sponsor_id)
@@ -98,6 +109,17 @@ async def register(
                 sponsor=sponsor,
                 at=now,
                 team_leader_recruits=team_leader_recruits,
+            )
+        if identifiers:
+            await link_distributor(
+                tx, distributor_id=distributor_id, identifiers=identifiers, now=now
+            )
+            await check_registration(
+                tx,
+                distributor_id=distributor_id,
+                sponsor_id=sponsor_id,
+                hot_limit=hot_identifier_limit,
+                now=now,
             )
 
     try:

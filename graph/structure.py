@@ -27,6 +27,8 @@ SHIFT_ANCESTOR_COUNTERS = """
 MATCH p = (a:Distributor)-[:REFERRED*0..2]->(:Distributor {id: $sponsorId})
 WITH a, $deltas[length(p)] AS delta
 SET a.down1 = a.down1 + delta[0], a.down2 = a.down2 + delta[1], a.down3 = a.down3 + delta[2]
+WITH a
+SET a.teamSize = a.down1 + a.down2 + a.down3
 """
 
 SET_RECRUIT_TALLY = """

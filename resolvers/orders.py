@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from graph import orders, refunds, rulesets, settlement
 from graph.models import Order, OrderItem, StoredRuleSet
 from graph.rules import inputs
+from graph.rules.identifiers import IdentifierKind, identify_all
 from graph.rules.money_inputs import (
     check_batch_size,
     check_not_future,
@@ -28,19 +29,24 @@ class OrderRequest:
     amount_fen: int
     paid_at: datetime
     items: Sequence[OrderItem] | None
+    identifiers: dict[IdentifierKind, str | None] | None = None
 
 
 async def record(ctx: Context, *, requests: Sequence[OrderRequest]) -> list[Order]:
     check_batch_size(len(requests))
     now = ctx.now()
+    secret = ctx.policy.identifier_secret
     checked = [
-        check_order(
-            order_id=r.id,
-            buyer_id=r.buyer_id,
-            amount_fen=r.amount_fen,
-            paid_at=r.paid_at,
-            items=r.items,
-            now=now,
+        replace(
+            check_order(
+                order_id=r.id,
+                buyer_id=r.buyer_id,
+                amount_fen=r.amount_fen,
+                paid_at=r.paid_at,
+                items=r.items,
+                now=now,
+            ),
+            identifiers=tuple(i.key for i in identify_all(r.identifiers or {}, secret=secret)),
         )
         for r in requests
     ]

@@ -8,6 +8,7 @@ from graph import admin, registration
 from graph.errors import BadUserInput
 from graph.models import Distributor, Status
 from graph.rules import inputs
+from graph.rules.identifiers import IdentifierKind, identify_all
 from resolvers.context import Context
 
 PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
@@ -22,8 +23,27 @@ def _check_phone(phone: str | None) -> str | None:
 
 
 async def register(
-    ctx: Context, *, distributor_id: str, name: str, sponsor_id: str | None, phone: str | None
+    ctx: Context,
+    *,
+    distributor_id: str,
+    name: str,
+    sponsor_id: str | None,
+    phone: str | None,
+    device_id: str | None = None,
+    ip: str | None = None,
+    payment_account: str | None = None,
+    address: str | None = None,
 ) -> Distributor:
+    identifiers = identify_all(
+        {
+            IdentifierKind.DEVICE: device_id,
+            IdentifierKind.PHONE: phone,
+            IdentifierKind.IP: ip,
+            IdentifierKind.PAYMENT: payment_account,
+            IdentifierKind.ADDRESS: address,
+        },
+        secret=ctx.policy.identifier_secret,
+    )
     return await registration.register(
         ctx.db,
         distributor_id=inputs.check_id(distributor_id),
@@ -33,6 +53,8 @@ async def register(
         now=ctx.now(),
         distribution_mode=ctx.policy.distribution_mode,
         team_leader_recruits=ctx.policy.team_leader_recruits,
+        identifiers=identifiers,
+        hot_identifier_limit=ctx.policy.hot_identifier_limit,
     )
 
 

@@ -11,6 +11,7 @@ from graph.errors import BadUserInput
 from graph.models import LeaderboardMetric as Metric
 from graph.models import OrderItem as OrderItemModel
 from graph.models import WithdrawalStatus as Status
+from graph.rules.identifiers import IdentifierKind
 from resolvers import orders as resolve
 from resolvers import withdrawals as money
 from schema.ledger_types import Withdrawal
@@ -34,6 +35,10 @@ class RecordOrderInput:
     amount: Money
     paid_at: datetime
     items: list[OrderItemInput] | None = None
+    device_id: str | None = None
+    ip: str | None = None
+    payment_account: str | None = None
+    address: str | None = None
 
     def request(self) -> resolve.OrderRequest:
         return resolve.OrderRequest(
@@ -52,6 +57,12 @@ class RecordOrderInput:
                 )
                 for i in self.items
             ],
+            identifiers={
+                IdentifierKind.DEVICE: self.device_id,
+                IdentifierKind.IP: self.ip,
+                IdentifierKind.PAYMENT: self.payment_account,
+                IdentifierKind.ADDRESS: self.address,
+            },
         )
 
 

@@ -16,6 +16,10 @@ class RegisterDistributorInput:
     name: str
     sponsor_id: strawberry.ID | None = None
     phone: str | None = None
+    device_id: str | None = None
+    ip: str | None = None
+    payment_account: str | None = None
+    address: str | None = None
 
 
 @strawberry.type
@@ -38,6 +42,10 @@ class Mutation:
             name=input.name,
             sponsor_id=input.sponsor_id,
             phone=input.phone,
+            device_id=input.device_id,
+            ip=input.ip,
+            payment_account=input.payment_account,
+            address=input.address,
         )
         return Distributor.from_model(created)
 

@@ -58,13 +58,19 @@ def neo4j_uri() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(neo4j_uri: str) -> Settings:
-    return Settings(neo4j_uri=neo4j_uri, env="test", settle_interval_seconds=0)
+    return Settings(
+        neo4j_uri=neo4j_uri, env="test", settle_interval_seconds=0, fraud_scan_interval_seconds=0
+    )
 
 
 @pytest.fixture(scope="session")
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = settings.open_database()
     await migrate(database)
+    # Tests expect the platform's default rates unless they activate a rule set themselves.
+    await database.driver.execute_query(
+        "MATCH (r:RuleSet {active: true}) SET r.active = false", database_=database.name
+    )
     yield database
     await database.driver.close()
 

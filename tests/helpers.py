@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 COUNTER_TRUTH = """
 UNWIND $ids AS id
 MATCH (x:Distributor {id: id})
-RETURN id, [x.down1, x.down2, x.down3] AS stored,
+RETURN id, [x.down1, x.down2, x.down3] AS stored, x.teamSize AS teamSize,
        [k IN [1, 2, 3] | COUNT { MATCH (x)-[:REFERRED*1..3]->(m) WHERE m.depth = x.depth + k }]
          AS walkedByDepth,
        [COUNT { (x)-[:REFERRED]->() }, COUNT { (x)-[:REFERRED]->()-[:REFERRED]->() },
@@ -77,6 +77,7 @@ async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
     depths agree."""
     for record in await db.read(COUNTER_TRUTH, ids=ids):
         assert record["walked"] == record["stored"], record["id"]
+        assert sum(record["stored"]) == record["teamSize"], record["id"]
         assert record["walkedByDepth"] == record["stored"], record["id"]
     broken = await db.read(BROKEN_PATHS, ids=ids)
     assert broken[0]["n"] == 0, "a recruit's path or depth does not follow its sponsor's"

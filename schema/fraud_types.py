@@ -1,0 +1,130 @@
+"""GraphQL types for fraud detection: signals, rings, alerts, hot identifiers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import strawberry
+
+from graph import models
+from schema.scalars import Money
+from schema.types import Distributor, Info, PageInfo
+
+
+@strawberry.enum
+class FraudSignalKind(enum.Enum):
+    SHARED_IDENTIFIER_RING = "SHARED_IDENTIFIER_RING"
+    SELF_REFERRAL = "SELF_REFERRAL"
+    UPLINE_BUYS_THROUGH_DOWNLINE = "UPLINE_BUYS_THROUGH_DOWNLINE"
+    RECRUIT_BURST = "RECRUIT_BURST"
+    HOLLOW_DOWNLINE = "HOLLOW_DOWNLINE"
+    REFUND_AFTER_SETTLEMENT = "REFUND_AFTER_SETTLEMENT"
+    REFERRAL_CYCLE = "REFERRAL_CYCLE"
+
+
+@strawberry.type
+class FraudSignal:
+    kind: FraudSignalKind
+    score: int
+    evidence: str
+
+    @classmethod
+    def from_model(cls, s: models.FraudSignal) -> FraudSignal:
+        return cls(kind=FraudSignalKind(s.kind), score=s.score, evidence=s.evidence)
+
+
+@strawberry.type
+class ReferralEdge:
+    sponsor_id: strawberry.ID
+    recruit_id: strawberry.ID
+
+
+async def _members(info: Info, ids: list[str]) -> list[Distributor]:
+    found = await info.context.loaders.distributor.load_many(ids)
+    return [Distributor.from_model(d) for d in found if d is not None]
+
+
+@strawberry.type(description="A connected group of ≥ 3 distributors sharing identifiers.")
+class FraudRing:
+    member_ids: strawberry.Private[list[str]]
+    id: strawberry.ID
+    size: int
+    score: int
+    reasons: list[str]
+    identifier_kinds: list[str]
+    referral_edges: list[ReferralEdge]
+    commissions: Money = strawberry.field(description="What its members earned in all.")
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[Distributor]:
+        return await _members(info, self.member_ids)
+
+    @classmethod
+    def from_model(cls, r: models.FraudRing) -> FraudRing:
+        return cls(
+            member_ids=r.member_ids,
+            id=strawberry.ID(r.id),
+            size=len(r.member_ids),
+            score=r.score,
+            reasons=r.reasons,
+            identifier_kinds=r.identifier_kinds,
+            referral_edges=[
+                ReferralEdge(sponsor_id=strawberry.ID(a), recruit_id=strawberry.ID(b))
+                for a, b in r.referral_edges
+            ],
+            commissions=Money(r.commissions_fen),
+        )
+
+
+@strawberry.type
+class FraudRingEdge:
+    cursor: str
+    node: FraudRing
+
+
+@strawberry.type
+class FraudRingConnection:
+    total_count: int
+    edges: list[FraudRingEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class FraudAlert:
+    distributor_id: strawberry.Private[str]
+    id: strawberry.ID
+    reasons: list[str]
+    evidence: list[str]
+    acknowledged: bool
+    at: datetime
+
+    @strawberry.field
+    async def distributor(self, info: Info) -> Distributor | None:
+        found = await info.context.loaders.distributor.load(self.distributor_id)
+        return None if found is None else Distributor.from_model(found)
+
+    @classmethod
+    def from_model(cls, a: models.FraudAlert) -> FraudAlert:
+        return cls(
+            distributor_id=a.distributor_id,
+            id=strawberry.ID(a.id),
+            reasons=a.reasons,
+            evidence=a.evidence,
+            acknowledged=a.acknowledged,
+            at=a.at,
+        )
+
+
+@strawberry.type
+class FraudAlertConnection:
+    alerts: list[FraudAlert]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="Shared by more than hot_identifier_limit: kept out of rings.")
+class HotIdentifier:
+    key: str
+    kind: str
+    users: int
