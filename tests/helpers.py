@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from graph import ledger, orders, registration
 from graph.db import Database
 from graph.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
+from graph.rules.identifiers import Identifier, IdentifierKind, identify
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -51,6 +52,8 @@ async def register(
     now: datetime = NOW,
     mode: DistributionMode = DistributionMode.EVERYONE,
     threshold: int = 10,
+    identifiers: Sequence[Identifier] = (),
+    hot_limit: int = 50,
 ) -> Distributor:
     return await registration.register(
         db,
@@ -61,7 +64,14 @@ async def register(
         now=now,
         distribution_mode=mode,
         team_leader_recruits=threshold,
+        identifiers=identifiers,
+        hot_identifier_limit=hot_limit,
     )
+
+
+def ident(kind: IdentifierKind, value: str) -> Identifier:
+    """An identifier keyed with the default (test) secret."""
+    return identify(kind, value, secret=Policy().identifier_secret)
 
 
 async def chain(db: Database, prefix: str, length: int) -> list[str]:
@@ -94,6 +104,7 @@ async def record_order(
     paid_at: datetime = NOW,
     policy: Policy | None = None,
     items: Sequence[OrderItem] | None = None,
+    identifiers: Sequence[Identifier] = (),
 ) -> Order:
     """Record one order through the product's own path (a batch of one)."""
     order = NewOrder(
@@ -102,6 +113,7 @@ async def record_order(
         amount_fen=amount_fen,
         paid_at=paid_at,
         items=tuple(items) if items else (OrderItem(amount_fen=amount_fen),),
+        identifiers=tuple(i.key for i in identifiers),
     )
     recorded = await orders.record(db, orders=[order], policy=policy or Policy(), now=paid_at)
     return recorded[0]
