@@ -6,7 +6,6 @@ import strawberry
 
 from graph.models import Status
 from graph.rules.pagination import encode_keyset
-from resolvers import distributors as read
 from resolvers import fraud as resolve
 from schema.fraud_types import (
     FraudAlert,
@@ -97,13 +96,12 @@ class FraudQuery:
     @strawberry.field(description="Analysts: subtree sizes by level, up to 20 levels.")
     async def investigate_levels(
         self, info: Info, distributor_id: strawberry.ID, depth: int | None = 20
-    ) -> list[LevelCount]:
-        root = await read.distributor(info.context, distributor_id=distributor_id)
-        if root is None:
-            return []
+    ) -> list[LevelCount] | None:
         sizes = await resolve.level_sizes(
-            info.context, root=root, depth=20 if depth is None else depth
+            info.context, distributor_id=distributor_id, depth=20 if depth is None else depth
         )
+        if sizes is None:
+            return None
         return [LevelCount(level=i + 1, count=n) for i, n in enumerate(sizes)]
 
     @strawberry.field(description="Analysts: the largest teams (within three levels).")
