@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders
+.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,6 @@ bench-team: install
 
 bench-orders: install
 	$(BIN)/python bench/orders_100k.py
+
+bench-fraud: install
+	$(BIN)/python bench/fraud_1m.py

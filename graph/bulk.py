@@ -7,7 +7,8 @@ the same load (or already in the graph with counters that include these rows).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -31,6 +32,20 @@ UNWIND $rows AS row
 MATCH (s:Distributor {id: row.sponsorId})
 MATCH (d:Distributor {id: row.id})
 CREATE (s)-[:REFERRED {at: datetime({epochMillis: row.joinedAtMs})}]->(d)
+"""
+
+MERGE_IDENTIFIERS = """
+UNWIND $rows AS row
+MERGE (i:Identifier {key: row.key})
+  ON CREATE SET i.kind = row.kind, i.firstSeen = $at
+"""
+
+CREATE_USES = """
+UNWIND $rows AS row
+MATCH (d:Distributor {id: row.id})
+UNWIND row.keys AS key
+MATCH (i:Identifier {key: key})
+CREATE (d)-[:USES {at: $at}]->(i)
 """
 
 ANY_WITH_ID = "MATCH (d:Distributor {id: $id}) RETURN count(d) AS n"
@@ -70,6 +85,46 @@ async def load_network(
         await _run_batch(db, CREATE_NODES, batch)
     for batch in _batches([p for p in rows if p.sponsor_id is not None], batch_size):
         await _run_batch(db, CREATE_EDGES, batch)
+
+
+async def load_identifiers(
+    db: Database,
+    *,
+    rows: Sequence[Mapping[str, str]],
+    batch_size: int = 10_000,
+    at: datetime | None = None,
+) -> None:
+    """Link distributors to identifiers: rows of {distributorId, key, kind}, the key as
+    `rules.identifiers.identify` makes it. Identifiers are merged by key (one pass over
+    the distinct ones), then each distributor's USES edges are created at once. The
+    distributors must exist, and must not use these identifiers yet (a repeated row is
+    linked once)."""
+    stamp = at or datetime.now(UTC)
+
+    async def run(statement: LiteralString, batch: list[dict[str, Any]]) -> None:
+        async def work(tx: AsyncManagedTransaction) -> None:
+            await (await tx.run(statement, rows=batch, at=stamp)).consume()
+
+        await db.write(work)
+
+    kinds: dict[str, str] = {}
+    keys_of: dict[str, dict[str, None]] = {}
+    for row in rows:
+        kinds.setdefault(row["key"], row["kind"])
+        keys_of.setdefault(row["distributorId"], {})[row["key"]] = None
+    identifiers = [{"key": key, "kind": kind} for key, kind in kinds.items()]
+    for start in range(0, len(identifiers), batch_size):
+        await run(MERGE_IDENTIFIERS, identifiers[start : start + batch_size])
+    batch: list[dict[str, Any]] = []
+    links = 0
+    for distributor_id, keys in keys_of.items():
+        batch.append({"id": distributor_id, "keys": list(keys)})
+        links += len(keys)
+        if links >= batch_size:
+            await run(CREATE_USES, batch)
+            batch, links = [], 0
+    if batch:
+        await run(CREATE_USES, batch)
 
 
 async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str, Any]]) -> None:
