@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import shlex
@@ -29,7 +30,8 @@ from bench.fraud_1m import facts as neo4j_facts
 from bench.scale import dataset, neo4j_side, pg_load, plot, report
 from bench.scale.ops_neo4j import BareOps, HttpOps, Neo4jOps
 from bench.scale.ops_pg import PgOps
-from bench.scale.pg_server import PgServer, ensure_installed
+from bench.scale.pg_server import DATA, PgServer, ensure_installed
+from bench.scale.profile import write_profile
 from bench.scale.runner import run_all
 from bench.scale.workload import make_plan
 
@@ -62,8 +64,10 @@ async def main(args: argparse.Namespace) -> None:
     )
     print(f"dataset {data.folder}: teams {data.meta['teams'][:3]}", flush=True)
     network = dataset.read_network(data)
-    server = neo4j_side.config(port=args.bolt_port, heap=args.heap, pagecache=args.pagecache)
-    pg = PgServer(ensure_installed(), port=args.pg_port)
+    server = neo4j_side.config(
+        port=args.bolt_port, heap=args.heap, pagecache=args.pagecache, home=Path(args.neo4j_home)
+    )
+    pg = PgServer(ensure_installed(), data=Path(args.pg_data), port=args.pg_port)
     db = None
     pg_workers: dict[str, list[PgOps]] = {}
     http = None
@@ -133,8 +137,8 @@ async def main(args: argparse.Namespace) -> None:
             measured=measured,
             checks=checks,
         )
-        import json
-
+        profiled = await write_profile(db, pg.dsn, plan, neo.roots[root], buyer=plan.orders[0][1])
+        (folder / "profile.md").write_text(profiled)
         plot.draw(json.loads((folder / "results.json").read_text()), folder / "latency.png")
         print(f"\nreport: {path}\nplot: {folder / 'latency.png'}")
         print(path.read_text())
@@ -171,6 +175,8 @@ if __name__ == "__main__":
     parser.add_argument("--sweep-rows", type=int, default=50_000, help="0: no batch sweep")
     parser.add_argument("--bolt-port", type=int, default=7689)
     parser.add_argument("--pg-port", type=int, default=55432)
+    parser.add_argument("--neo4j-home", default=str(neo4j_side.HOME))
+    parser.add_argument("--pg-data", default=str(DATA))
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="4g")
     parser.add_argument("--keep", action="store_true", help="leave both servers running")
