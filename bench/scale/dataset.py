@@ -74,7 +74,9 @@ def _pareto_split(rng: random.Random, total: int, parts: int) -> list[int]:
     return counts
 
 
-def network_rows(size: int, seed: int) -> list[tuple[str, str, str | None, int]]:
+def network_rows(
+    size: int, seed: int, prefix: str = PREFIX
+) -> list[tuple[str, str, str | None, int]]:
     """(id, name, sponsor_id, joined_ms) for `size` distributors, sponsors first."""
     rng = random.Random(seed)
     sponsor: list[int | None] = []
@@ -121,13 +123,13 @@ def network_rows(size: int, seed: int) -> list[tuple[str, str, str | None, int]]
     rows = []
     for i, parent in enumerate(sponsor):
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
-        sponsor_id = f"{PREFIX}-{parent:07d}" if parent is not None else None
-        rows.append((f"{PREFIX}-{i:07d}", name, sponsor_id, joined[i]))
+        sponsor_id = f"{prefix}-{parent:07d}" if parent is not None else None
+        rows.append((f"{prefix}-{i:07d}", name, sponsor_id, joined[i]))
     return rows
 
 
 def order_rows(
-    network: list[Placement], *, count: int, seed: int
+    network: list[Placement], *, count: int, seed: int, prefix: str = PREFIX
 ) -> Iterator[tuple[str, str, int, int]]:
     """(id, buyer_id, amount_fen, paid_ms): paid after the buyer joined, within the year."""
     rng = random.Random(seed + 1)
@@ -142,16 +144,18 @@ def order_rows(
         )
 
 
-def generate(*, size: int, seed: int, orders: int, links: int, root: Path) -> Dataset:
-    """Write the files under `root/n{size}-s{seed}` unless they are there already."""
-    folder = root / f"n{size}-o{orders}-l{links}-s{seed}"
+def generate(
+    *, size: int, seed: int, orders: int, links: int, root: Path, prefix: str = PREFIX
+) -> Dataset:
+    """Write the files under `root` unless they are there already; ids start `prefix-`."""
+    folder = root / f"{prefix}-n{size}-o{orders}-l{links}-s{seed}"
     meta_file = folder / "meta.json"
     if meta_file.exists():
         meta = json.loads(meta_file.read_text())
         if meta.get("format") == FORMAT:
             return Dataset(folder, meta)
     folder.mkdir(parents=True, exist_ok=True)
-    network = layout(network_rows(size, seed), team_leader_recruits=10)
+    network = layout(network_rows(size, seed, prefix), team_leader_recruits=10)
     with (folder / "distributors.csv").open("w", newline="") as f:
         out = csv.writer(f)
         out.writerow(("id", "name", "sponsor_id", "joined_ms"))
@@ -159,7 +163,7 @@ def generate(*, size: int, seed: int, orders: int, links: int, root: Path) -> Da
     with (folder / "orders.csv").open("w", newline="") as f:
         out = csv.writer(f)
         out.writerow(("id", "buyer_id", "amount_fen", "paid_ms"))
-        out.writerows(order_rows(network, count=orders, seed=seed))
+        out.writerows(order_rows(network, count=orders, seed=seed, prefix=prefix))
     plan = plan_links(
         network, total=links, seed=seed, token=f"{seed:06x}", secret=Policy().identifier_secret
     )

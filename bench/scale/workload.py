@@ -71,7 +71,13 @@ class Plan:
 
 
 def make_plan(
-    network: Sequence[Placement], root_id: str, *, reads: int, writes: int, seed: int
+    network: Sequence[Placement],
+    root_id: str,
+    *,
+    reads: int,
+    writes: int,
+    seed: int,
+    tag: str = "new",
 ) -> Plan:
     rng = random.Random(seed + 2)
     bound = [p for p in network if p.sponsor_id is not None]
@@ -89,8 +95,8 @@ def make_plan(
             (f"{tag}{k:05d}", rng.choice(bound).id, rng.randrange(100, 100_000)) for k in range(n)
         ]
 
-    def referrals(n: int, tag: str) -> list[tuple[str, str]]:
-        return [(f"new-{tag}{k:05d}", rng.choice(network).id) for k in range(n)]
+    def referrals(n: int, kind: str) -> list[tuple[str, str]]:
+        return [(f"{tag}-{kind}{k:05d}", rng.choice(network).id) for k in range(n)]
 
     return Plan(
         root=root_id,
