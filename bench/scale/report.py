@@ -48,6 +48,7 @@ def latency_table(measured: Sequence[Measured]) -> list[str]:
                 f"{m.pct(0.95):.1f}",
                 f"{m.pct(0.99):.1f}",
                 f"{m.throughput:,.1f}",
+                f"{m.queries:.1f}" if m.queries else "",
                 TARGETS.get(m.op, "") if m.system.startswith(NEO) else "",
             )
         )
@@ -60,6 +61,7 @@ def latency_table(measured: Sequence[Measured]) -> list[str]:
         "p95 ms",
         "p99 ms",
         "ops/s",
+        "Neo4j queries/call",
         "SPEC §7",
     ]
     return _table(header, rows)

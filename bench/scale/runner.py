@@ -43,6 +43,7 @@ async def run_all(
     ) -> dict[str, list[Any]]:
         answers = {}
         for system, workers in systems:
+            before = neo.db.queries
             m, found = await measure(
                 name,
                 system,
@@ -51,6 +52,9 @@ async def run_all(
                 warm=calls[:WARM_READS] if warm is None else warm,
                 budget_s=budget_s,
             )
+            done = len(m.samples) + len(calls[:WARM_READS] if warm is None else warm)
+            if system in (neo.name, http.name):
+                m.queries = (neo.db.queries - before) / done
             measured.append(m)
             answers[system] = found
         if check:

@@ -36,6 +36,7 @@ class Measured:
     concurrency: int
     samples: list[float]  # ms, one per completed call
     seconds: float
+    queries: float = 0.0  # Neo4j queries per call through `graph.db.Database` (0: not counted)
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.samples)
