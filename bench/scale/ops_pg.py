@@ -16,6 +16,7 @@ import psycopg
 
 from bench.scale.neo4j_side import POLICY
 from bench.scale.ops_neo4j import HOT_LIMIT, Row
+from bench.scale.pg_load import commission_row
 from graph.models import OrderItem, Rank, Status
 from graph.rules.commission import DEFAULT_RULES, Candidate, beneficiary_ids, split
 from graph.rules.fraud import connected_groups, ring_score
@@ -108,7 +109,7 @@ INSERT_ORDER: LiteralString = """
 INSERT INTO orders (id, buyer_id, amount, paid_at) VALUES (%(id)s, %(buyer)s, %(amount)s, %(at)s)
 ON CONFLICT (id) DO NOTHING RETURNING id"""
 INSERT_COMMISSION: LiteralString = """
-INSERT INTO commission VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'PENDING', %s)"""
+INSERT INTO commission VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 SHARED: LiteralString = """
 SELECT key, kind, array_agg(distributor_id) FROM identifier_link
 WHERE kind = ANY(%(kinds)s) GROUP BY key, kind
@@ -185,21 +186,7 @@ class PgOps:
             if made and paid:
                 async with self.conn.cursor() as cur:
                     await cur.executemany(
-                        INSERT_COMMISSION,
-                        [
-                            (
-                                f"{order_id}#{s.level}",
-                                order_id,
-                                s.level,
-                                s.distributor_id,
-                                s.base_fen,
-                                s.rate_bp,
-                                s.amount_fen,
-                                s.amount_fen,
-                                now,
-                            )
-                            for s in paid
-                        ],
+                        INSERT_COMMISSION, [commission_row(order_id, s, now) for s in paid]
                     )
         return tuple((s.level, s.distributor_id, s.amount_fen) for s in paid)
 

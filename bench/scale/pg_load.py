@@ -22,7 +22,7 @@ import psycopg
 from bench.scale.dataset import Dataset, read_links, read_orders
 from bench.scale.neo4j_side import POLICY, Loads
 from graph.models import OrderItem, Status
-from graph.rules.commission import DEFAULT_RULES, Candidate, beneficiary_ids, split
+from graph.rules.commission import DEFAULT_RULES, Candidate, Share, beneficiary_ids, split
 from graph.rules.tree import Placement
 
 DISTRIBUTOR_TABLE = """
@@ -123,21 +123,26 @@ def commissions_of(
     ]
     shares = split(items=(OrderItem(amount_fen=amount),), chain=chain, rules=DEFAULT_RULES)
     return [
-        (
-            f"{order_id}#{s.level}",
-            order_id,
-            s.level,
-            s.distributor_id,
-            s.base_fen,
-            s.rate_bp,
-            s.amount_fen,
-            s.amount_fen,
-            "PENDING",
-            at(paid_ms),
-        )
-        for s in shares
-        if s.forfeit is None and s.amount_fen > 0
+        commission_row(order_id, share, at(paid_ms))
+        for share in shares
+        if share.forfeit is None and share.amount_fen > 0
     ]
+
+
+def commission_row(order_id: str, share: Share, paid_at: datetime) -> tuple[object, ...]:
+    """A `commission` row of a share that pays (PENDING, nothing refunded yet)."""
+    return (
+        f"{order_id}#{share.level}",
+        order_id,
+        share.level,
+        share.distributor_id,
+        share.base_fen,
+        share.rate_bp,
+        share.amount_fen,
+        share.amount_fen,
+        "PENDING",
+        paid_at,
+    )
 
 
 def _copy(conn: psycopg.Connection, table: str, rows: Iterator[tuple[object, ...]]) -> int:
