@@ -137,9 +137,9 @@ async def main(args: argparse.Namespace) -> None:
             measured=measured,
             checks=checks,
         )
+        plot.draw(json.loads((folder / "results.json").read_text()), folder / "latency.png")
         profiled = await write_profile(db, pg.dsn, plan, neo.roots[root], buyer=plan.orders[0][1])
         (folder / "profile.md").write_text(profiled)
-        plot.draw(json.loads((folder / "results.json").read_text()), folder / "latency.png")
         print(f"\nreport: {path}\nplot: {folder / 'latency.png'}")
         print(path.read_text())
         if not all(c.equal for c in checks):

@@ -42,13 +42,14 @@ async def neo4j_profile(db: Database, name: str, query: LiteralString, **params:
     async with db.driver.session(database=db.name) as session:
         started = time.perf_counter()
         result = await session.run("PROFILE " + query, params)  # type: ignore[operator]
+        rows = len([record async for record in result])  # PROFILE needs the rows pulled
         summary = await result.consume()
         ms = (time.perf_counter() - started) * 1000
     plan = summary.profile or {}
     head = (
         f"### Neo4j: {name}\n\n{ms:.1f} ms wall with PROFILE; server "
         f"{(summary.result_available_after or 0) + (summary.result_consumed_after or 0)} ms; "
-        f"total db hits {_total_hits(plan):,}\n"
+        f"total db hits {_total_hits(plan):,}; {rows:,} rows returned\n"
     )
     return [head, "```", *_operators(plan), "```", ""]
 
@@ -100,7 +101,10 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
         ),
     ]
     for name, query, params in cases:
-        lines += await neo4j_profile(db, name, query, **params)
+        try:
+            lines += await neo4j_profile(db, name, query, **params)
+        except Exception as exc:  # evidence is best effort: say what failed, go on
+            lines += [f"### Neo4j: {name}\n\nPROFILE failed: {exc}\n"]
     metrics_params = {"root": root.id, "since": plan.since, "until": plan.until}
     for design in ("adj", "clo"):
         lines += pg_profile(dsn, f"{design} upline", UPLINE[design], {"id": upline_id, "depth": 3})
