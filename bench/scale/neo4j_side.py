@@ -1,7 +1,7 @@
 """Neo4j for the benchmark: its own server (home, port, heap, page cache) and the loads.
 
 The server is `app.neo4j_server`'s launcher on a fresh store under
-var/neo4j-bench (Bolt on 127.0.0.1:7689 unless told otherwise). Everything is loaded
+var/neo4j-bench (Bolt on 127.0.0.1:7692 unless told otherwise). Everything is loaded
 through the product's own paths: `graph.bulk.load_network` (distributors, batched
 UNWIND; a batch-size sweep on a side network first), `graph.orders.record` (orders with
 their commission splits and ledger entries, batches of 500) and
