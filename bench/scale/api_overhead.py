@@ -27,11 +27,11 @@ from strawberry.extensions import ParserCache, ValidationCache
 
 from app import graphql as app_graphql
 from app.settings import Settings
+from bench.scale.dataset import side_network
 from bench.scale.ops_neo4j import BareOps, HttpOps, Neo4jOps
 from bench.scale.workload import Measured
 from graph import bulk
 from graph.migrations import migrate
-from graph.rules.tree import layout
 from schema.schema import ReferralSchema, RootMutation, RootQuery
 
 
@@ -39,10 +39,7 @@ async def main(calls: int) -> None:
     db = Settings().open_database()
     await migrate(db)
     prefix = "ao" + uuid.uuid4().hex[:6]
-    rows = layout(
-        [(f"{prefix}-{i}", "试", f"{prefix}-{i // 5}" if i else None, i) for i in range(5_000)],
-        team_leader_recruits=10,
-    )
+    rows = side_network(prefix, 5_000, fanout=5)
     await bulk.load_network(db, rows=rows)
     rng = random.Random(1)
     ids = [rng.choice(rows).id for _ in range(calls)]

@@ -22,23 +22,16 @@ from typing import Any, LiteralString
 
 from app import neo4j_server
 from app.settings import ROOT
+from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import config, open_db, start_fresh
 from graph import bulk
 from graph.db import Database
 from graph.migrations import migrate
-from graph.rules.tree import Placement, layout
 
 ONLY_ID = (
     "CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE"
 )
 AWAIT = "CALL db.awaitIndexes(3600)"
-
-
-def network(prefix: str, rows: int) -> list[Placement]:
-    return layout(
-        [(f"{prefix}-{i}", "试", f"{prefix}-{i // 20}" if i else None, i) for i in range(rows)],
-        team_leader_recruits=10,
-    )
 
 
 SERVER_MS: list[float] = []
@@ -61,11 +54,21 @@ async def _pass(db: Database, statement: LiteralString, rows: list[dict[str, Any
 
 
 async def load(db: Database, prefix: str, rows: int) -> tuple[float, float]:
-    placed = network(prefix, rows)
+    placed = side_network(prefix, rows, fanout=20)
     made = [bulk._row(p) for p in placed]
     nodes = await _pass(db, bulk.CREATE_NODES, made)
     edges = await _pass(db, bulk.CREATE_EDGES, [r for r in made if r["sponsorId"]])
     return nodes, edges
+
+
+def _print(label: str, rows: int, nodes: float, edges: float) -> None:
+    total = nodes + edges
+    print(f"   statements' server time {sum(SERVER_MS) / 1000:.1f} s of {total:.1f} s")
+    print(
+        f"{label}: nodes {rows / nodes:,.0f}/s, edges {rows / edges:,.0f}/s, "
+        f"together {rows / total:,.0f}/s",
+        flush=True,
+    )
 
 
 async def main(rows: int) -> None:
@@ -77,30 +80,19 @@ async def main(rows: int) -> None:
         await db.driver.execute_query(AWAIT)
         await load(db, "x0", 20_000)  # JIT and plan cache warm-up, not counted
         SERVER_MS.clear()
-        nodes, edges = await load(db, "x1", rows)
-        print(f"   statements' server time {sum(SERVER_MS) / 1000:.1f} s of {nodes + edges:.1f} s")
-        print(
-            f"1. only the id constraint: nodes {rows / nodes:,.0f}/s, edges {rows / edges:,.0f}/s, "
-            f"together {rows / (nodes + edges):,.0f}/s",
-            flush=True,
-        )
+        first = await load(db, "x1", rows)
+        _print("1. only the id constraint", rows, *first)
         started = time.perf_counter()
         await migrate(db)
         await db.driver.execute_query(AWAIT)
         built = time.perf_counter() - started
         print(
             f"2. then every other index built: {built:.1f} s for {rows:,} distributors "
-            f"(with 1: {rows / (nodes + edges + built):,.0f}/s)",
+            f"(with 1: {rows / (sum(first) + built):,.0f}/s)",
             flush=True,
         )
         SERVER_MS.clear()
-        nodes, edges = await load(db, "x2", rows)
-        print(f"   statements' server time {sum(SERVER_MS) / 1000:.1f} s of {nodes + edges:.1f} s")
-        print(
-            f"3. every index in place: nodes {rows / nodes:,.0f}/s, edges {rows / edges:,.0f}/s, "
-            f"together {rows / (nodes + edges):,.0f}/s",
-            flush=True,
-        )
+        _print("3. every index in place", rows, *await load(db, "x2", rows))
     finally:
         await db.driver.close()
         neo4j_server.stop(config=server)

@@ -190,6 +190,14 @@ def generate(
     return Dataset(folder, meta)
 
 
+def side_network(prefix: str, size: int, *, fanout: int) -> list[Placement]:
+    """A regular tree of `size` (everyone recruits `fanout`) for experiments and sweeps."""
+    rows = [
+        (f"{prefix}-{i}", "试", f"{prefix}-{i // fanout}" if i else None, i) for i in range(size)
+    ]
+    return layout(rows, team_leader_recruits=10)
+
+
 def read_network(data: Dataset) -> list[Placement]:
     """The distributors of the files, laid out as the product lays them out."""
     with data.distributors.open(newline="") as f:

@@ -21,12 +21,12 @@ from neo4j.exceptions import SessionExpired
 
 from app import neo4j_server
 from app.settings import ROOT
-from bench.scale.dataset import Dataset, read_links, read_orders
+from bench.scale.dataset import Dataset, read_links, read_orders, side_network
 from graph import bulk, orders
 from graph.db import Database, create_driver
 from graph.migrations import migrate
 from graph.models import NewOrder, OrderItem, Policy
-from graph.rules.tree import Placement, layout
+from graph.rules.tree import Placement
 
 HOME = ROOT / "var" / "neo4j-bench"
 NETWORK_BATCH = 10_000
@@ -87,10 +87,7 @@ async def sweep_batches(db: Database, *, rows: int, loads: Loads) -> list[tuple[
     found = []
     for batch in SWEEP:
         prefix = f"sweep{batch}"
-        side = layout(
-            [(f"{prefix}-{i}", "试", f"{prefix}-{i // 20}" if i else None, i) for i in range(rows)],
-            team_leader_recruits=10,
-        )
+        side = side_network(prefix, rows, fanout=20)
         seconds = await _timed_network(db, side, batch)
         loads.add(f"batch-size sweep: load_network, batches of {batch:,}", rows, seconds)
         found.append((batch, rows / seconds))

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from app.settings import Settings
+from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import POLICY
 from bench.scale.profile import _operators, _total_hits
 from bench.scale.workload import Measured
@@ -28,7 +29,6 @@ from graph import bulk, orders
 from graph.db import Database, Work
 from graph.migrations import migrate
 from graph.models import NewOrder, OrderItem
-from graph.rules.tree import layout
 
 T = TypeVar("T")
 
@@ -61,10 +61,7 @@ async def main(calls: int) -> None:
     await migrate(base)
     db = SplitDatabase(base)
     prefix = "ol" + uuid.uuid4().hex[:6]
-    rows = layout(
-        [(f"{prefix}-{i}", "试", f"{prefix}-{i // 5}" if i else None, i) for i in range(5_000)],
-        team_leader_recruits=10,
-    )
+    rows = side_network(prefix, 5_000, fanout=5)
     await bulk.load_network(db, rows=rows)
     rng = random.Random(2)
     whole, work, commit = [], [], []
