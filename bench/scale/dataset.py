@@ -137,7 +137,7 @@ def order_rows(
         buyer = network[rng.randrange(len(network))]
         low = max(buyer.joined_at_ms, END_MS - YEAR_MS)
         yield (
-            f"{PREFIX}-o{n:08d}",
+            f"{prefix}-o{n:08d}",
             buyer.id,
             rng.randrange(100, 100_000),
             rng.randrange(low, END_MS),
