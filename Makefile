@@ -53,7 +53,7 @@ bench-orders: install
 bench-fraud: install
 	$(BIN)/python bench/fraud_1m.py
 
-# The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7692,
+# The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7697,
 # var/neo4j-bench) and PostgreSQL 15 (127.0.0.1:55432, var/pg-bench; installed from
 # Debian's packages if missing), loads both with the same generated files, runs the
 # workload, cross-checks, writes bench/results/scale-*/, stops both. Bounded by timeout.

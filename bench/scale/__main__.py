@@ -174,7 +174,7 @@ if __name__ == "__main__":
     parser.add_argument("--budget", type=float, default=180, help="seconds per op and system")
     parser.add_argument("--sweep-rows", type=int, default=50_000, help="0: no batch sweep")
     # Not 7689: tests/api/test_crash_recovery.py takes any Bolt server there for its own.
-    parser.add_argument("--bolt-port", type=int, default=7692)
+    parser.add_argument("--bolt-port", type=int, default=7697)
     parser.add_argument("--pg-port", type=int, default=55432)
     parser.add_argument("--neo4j-home", default=str(neo4j_side.HOME))
     parser.add_argument("--pg-data", default=str(DATA))

@@ -1,7 +1,7 @@
 """Neo4j for the benchmark: its own server (home, port, heap, page cache) and the loads.
 
 The server is `app.neo4j_server`'s launcher on a fresh store under
-var/neo4j-bench (Bolt on 127.0.0.1:7692 unless told otherwise). Everything is loaded
+var/neo4j-bench (Bolt on 127.0.0.1:7697 unless told otherwise). Everything is loaded
 through the product's own paths: `graph.bulk.load_network` (distributors, batched
 UNWIND; a batch-size sweep on a side network first), `graph.orders.record` (orders with
 their commission splits and ledger entries, batches of 500) and
@@ -56,6 +56,9 @@ def config(*, port: int, heap: str, pagecache: str, home: Path = HOME) -> neo4j_
 def start_fresh(server: neo4j_server.ServerConfig) -> float:
     """Stop a server left on this home, wipe its store, start it; the start-up seconds."""
     neo4j_server.stop(config=server)
+    if neo4j_server.bolt_ready(config=server):
+        # `start` would take a stranger's server on this port for ours and load into it.
+        raise SystemExit(f"Another Neo4j answers on {server.uri}: choose --bolt-port.")
     for sub in ("data", "logs"):
         shutil.rmtree(server.home / sub, ignore_errors=True)
     started = time.monotonic()
