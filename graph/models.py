@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -267,10 +267,32 @@ class FraudRing:
     identifier_kinds: list[str]
     referral_edges: list[tuple[str, str]]
     commissions_fen: int
+    current: bool = True  # found by the latest completed scan
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, kind) shared
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceNode:
+    """A node that proves a signal: its label and id (an identifier's HMAC key)."""
+
+    label: str
+    id: str
+    kind: str | None = None  # an identifier's kind
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceEdge:
+    """A relationship that proves a signal, by the ids of its two ends."""
+
+    type: str
+    source: str
+    target: str
 
 
 @dataclass(frozen=True, slots=True)
 class FraudSignal:
     kind: str
     score: int
-    evidence: str
+    evidence: str  # one sentence for people
+    nodes: list[EvidenceNode] = field(default_factory=list)
+    edges: list[EvidenceEdge] = field(default_factory=list)

@@ -23,15 +23,50 @@ class FraudSignalKind(enum.Enum):
     REFERRAL_CYCLE = "REFERRAL_CYCLE"
 
 
+@strawberry.type(description="A node that proves a signal: `id` is an identifier's HMAC key.")
+class EvidenceNode:
+    label: str
+    id: strawberry.ID
+    kind: str | None = strawberry.field(description="An identifier's kind.")
+
+
+@strawberry.type(description="A relationship that proves a signal, by its ends' ids.")
+class EvidenceEdge:
+    type: str
+    source: strawberry.ID
+    target: strawberry.ID
+
+
 @strawberry.type
 class FraudSignal:
     kind: FraudSignalKind
     score: int
-    evidence: str
+    evidence: str = strawberry.field(description="What the nodes and edges prove, in words.")
+    nodes: list[EvidenceNode]
+    edges: list[EvidenceEdge]
 
     @classmethod
     def from_model(cls, s: models.FraudSignal) -> FraudSignal:
-        return cls(kind=FraudSignalKind(s.kind), score=s.score, evidence=s.evidence)
+        return cls(
+            kind=FraudSignalKind(s.kind),
+            score=s.score,
+            evidence=s.evidence,
+            nodes=[
+                EvidenceNode(label=n.label, id=strawberry.ID(n.id), kind=n.kind) for n in s.nodes
+            ],
+            edges=[
+                EvidenceEdge(
+                    type=e.type, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
+                )
+                for e in s.edges
+            ],
+        )
+
+
+@strawberry.type(description="An identifier a ring's members share: its HMAC key and kind.")
+class SharedIdentifier:
+    key: str
+    kind: str
 
 
 @strawberry.type
@@ -53,8 +88,10 @@ class FraudRing:
     score: int
     reasons: list[str]
     identifier_kinds: list[str]
+    identifiers: list[SharedIdentifier]
     referral_edges: list[ReferralEdge]
     commissions: Money = strawberry.field(description="What its members earned in all.")
+    current: bool = strawberry.field(description="Found again by the latest completed scan.")
 
     @strawberry.field
     async def members(self, info: Info) -> list[Distributor]:
@@ -69,11 +106,13 @@ class FraudRing:
             score=r.score,
             reasons=r.reasons,
             identifier_kinds=r.identifier_kinds,
+            identifiers=[SharedIdentifier(key=key, kind=kind) for key, kind in r.identifiers],
             referral_edges=[
                 ReferralEdge(sponsor_id=strawberry.ID(a), recruit_id=strawberry.ID(b))
                 for a, b in r.referral_edges
             ],
             commissions=Money(r.commissions_fen),
+            current=r.current,
         )
 
 
