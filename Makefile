@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud
+.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud bench-import
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,6 @@ bench-orders: install
 
 bench-fraud: install
 	$(BIN)/python bench/fraud_1m.py
+
+bench-import: install
+	$(BIN)/python bench/import_1m.py

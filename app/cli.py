@@ -99,6 +99,29 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
     _with_db(settings, work)
 
 
+def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
+    """Replace the local database with a demo network through the offline importer."""
+    from app.demo import generate
+    from app.offline_import import import_network
+
+    async def run() -> None:
+        db = settings.open_database()
+        try:
+            report = await import_network(
+                config=_server_config(settings),
+                database=db,
+                rows=generate(size=size, prefix=prefix),
+            )
+        finally:
+            await db.driver.close()
+        print(
+            f"Imported {report.distributors:,} distributors offline in {report.seconds:.1f} s "
+            f"({report.rate:,.0f} distributors/s, indexes included)."
+        )
+
+    asyncio.run(run())
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -130,6 +153,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--prefix", default="demo", help="id prefix; another one loads a second network"
     )
+    demo.add_argument(
+        "--replace-database",
+        action="store_true",
+        help="initial load through Neo4j's offline importer: stops the local Neo4j, "
+        "REPLACES its whole database with the network, starts it again (no orders)",
+    )
     sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
     return top
 
@@ -148,9 +177,11 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "demo-data":
             if not 1 <= args.size <= 5_000_000:
                 sys.exit("--size must be between 1 and 5,000,000.")
-            cmd_demo_data(
-                settings, args.size, args.batch_size, check_id(args.prefix, field="--prefix")
-            )
+            prefix = check_id(args.prefix, field="--prefix")
+            if args.replace_database:
+                cmd_import_demo(settings, args.size, prefix)
+            else:
+                cmd_demo_data(settings, args.size, args.batch_size, prefix)
         elif args.command == "serve":
             cmd_serve(settings, args.host, args.port)
         else:

@@ -157,8 +157,9 @@ async def _auto_commit(db: Database, statement: LiteralString) -> None:
         await (await session.run(statement)).consume()
 
 
-async def migrate(db: Database) -> list[str]:
-    """Apply every migration not yet recorded; return the ids applied now."""
+async def migrate(db: Database, *, index_timeout_s: int = 300) -> list[str]:
+    """Apply every migration not yet recorded, wait until every index is online, and
+    return the ids applied now."""
     await db.driver.execute_query(MIGRATIONS[0].statements[-1], database_=db.name)
     done = {record["id"] for record in await db.read(APPLIED)}
     applied: list[str] = []
@@ -169,5 +170,7 @@ async def migrate(db: Database) -> list[str]:
             await _auto_commit(db, statement)
         await db.driver.execute_query(RECORD, {"id": migration.id}, database_=db.name)
         applied.append(migration.id)
-    await db.driver.execute_query("CALL db.awaitIndexes(300)", database_=db.name)
+    await db.driver.execute_query(
+        "CALL db.awaitIndexes($seconds)", seconds=index_timeout_s, database_=db.name
+    )
     return applied
