@@ -1,13 +1,23 @@
-"""Audit events, written inside the transaction of the change they describe."""
+"""Audit events: who did what, as whom, with which outcome, and when (SPEC §3.9).
+
+Domain operations write theirs inside the transaction of the change (`record`); the
+GraphQL edge appends one for every mutation, whatever its outcome (`append`). ADMINs
+list them newest first with a keyset cursor (`page`).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from graph.db import Database
 from graph.models import Actor
+from graph.records import to_datetime
+from graph.rules.pagination import decode_keyset, encode_keyset
 
 WRITE_EVENT = """
 CREATE (:AuditEvent {
@@ -15,6 +25,60 @@ CREATE (:AuditEvent {
   operation: $operation, arguments: $arguments, outcome: $outcome
 })
 """
+
+APPEND_EVENT = """
+CREATE (:AuditEvent {
+  id: randomUUID(), at: datetime(), actor: $actor, role: $role, operation: $operation,
+  arguments: $arguments, outcome: $outcome, requestId: $requestId
+})
+"""
+
+_EVENT_ROWS = """
+WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
+RETURN e {.id, .actor, .role, .operation, .arguments, .outcome, .requestId, .at,
+          seconds: e.at.epochSeconds, nanos: e.at.nanosecond} AS e
+"""
+
+PAGE_ALL = (
+    """
+WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
+MATCH (e:AuditEvent) WHERE e.at IS NOT NULL
+  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
+"""
+    + _EVENT_ROWS
+)
+
+PAGE_OF_ACTOR = (
+    """
+WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
+MATCH (e:AuditEvent) WHERE e.actor = $actor AND e.at IS NOT NULL
+  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
+"""
+    + _EVENT_ROWS
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: str
+    role: str
+    operation: str
+    arguments: str
+    outcome: str
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[AuditEvent]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def _json(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
 
 
 async def record(
@@ -31,6 +95,64 @@ async def record(
         actor=actor.subject,
         role=actor.role,
         operation=operation,
-        arguments=json.dumps(arguments, sort_keys=True, default=str),
+        arguments=_json(arguments),
         outcome=outcome,
     )
+
+
+async def append(
+    db: Database,
+    *,
+    actor: Actor,
+    operation: str,
+    arguments: dict[str, Any],
+    outcome: str,
+    request_id: str,
+) -> None:
+    """One event in its own transaction; `arguments` already redacted."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await tx.run(
+            APPEND_EVENT,
+            actor=actor.subject,
+            role=actor.role,
+            operation=operation,
+            arguments=_json(arguments),
+            outcome=outcome,
+            requestId=request_id,
+        )
+
+    await db.write(work)
+
+
+async def page(db: Database, *, first: int, after: str | None, actor: str | None) -> AuditPage:
+    """Events newest first (ties by id), `first` of them after the cursor `after`."""
+    nanos_total, after_id = decode_keyset(after) if after is not None else (0, "")
+    records = await db.read(
+        PAGE_ALL if actor is None else PAGE_OF_ACTOR,
+        after=after is not None,
+        seconds=nanos_total // 1_000_000_000,
+        nanos=nanos_total % 1_000_000_000,
+        afterId=after_id,
+        actor=actor,
+        limit=first + 1,
+    )
+    rows = [r["e"] for r in records]
+    events = [
+        AuditEvent(
+            id=e["id"],
+            at=to_datetime(e["at"]),
+            actor=e["actor"],
+            role=e["role"],
+            operation=e["operation"],
+            arguments=e["arguments"],
+            outcome=e["outcome"],
+            request_id=e["requestId"],
+        )
+        for e in rows[:first]
+    ]
+    last = rows[min(first, len(rows)) - 1] if rows else None
+    cursor = None
+    if len(rows) > first and last is not None:
+        cursor = encode_keyset(last["seconds"] * 1_000_000_000 + last["nanos"], last["id"])
+    return AuditPage(events=events, has_next_page=cursor is not None, end_cursor=cursor)

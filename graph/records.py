@@ -23,7 +23,8 @@ from graph.models import (
 # What every query returning a distributor projects. `joinedAt` travels as epoch
 # milliseconds: hydrating a zoned DateTime costs the driver about 0.25 ms per value.
 DISTRIBUTOR_FIELDS: LiteralString = (
-    "{.id, .name, .phone, .rank, .status, .path, .depth, .down1, .down2, .down3, "
+    "{.id, .name, .phone, .realName, .paymentAccount, .rank, .status, .path, .depth, "
+    ".down1, .down2, .down3, "
     "joinedAtMs: {0}.joinedAt.epochMillis}"
 )
 
@@ -67,6 +68,8 @@ def distributor_from_node(node: Any, *, sponsor_id: str | None) -> Distributor:
         path=node["path"],
         depth=node["depth"],
         level_counts=(node["down1"], node["down2"], node["down3"]),
+        real_name=node.get("realName"),
+        payment_account=node.get("paymentAccount"),
     )
 
 
