@@ -85,6 +85,8 @@ def require_private(seen: View, target: Distributor) -> None:
 
 
 async def require_team_view(ctx: Context, seen: View, target: Distributor, *, depth: int) -> None:
+    if seen is View.FULL:
+        return
     allowed = team_view_allowed(
         caller=await caller(ctx),
         view=seen,
