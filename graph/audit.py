@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
@@ -33,29 +33,25 @@ CREATE (:AuditEvent {
 })
 """
 
-_EVENT_ROWS = """
+
+def _page_query(where: LiteralString) -> LiteralString:
+    """Events matching `where`, newest first (ties by id), after an optional cursor."""
+    return (
+        """
+WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
+MATCH (e:AuditEvent) WHERE """
+        + where
+        + """ AND e.at IS NOT NULL
+  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
 WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
 RETURN e {.id, .actor, .role, .operation, .arguments, .outcome, .requestId, .at,
           seconds: e.at.epochSeconds, nanos: e.at.nanosecond} AS e
 """
+    )
 
-PAGE_ALL = (
-    """
-WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
-MATCH (e:AuditEvent) WHERE e.at IS NOT NULL
-  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
-"""
-    + _EVENT_ROWS
-)
 
-PAGE_OF_ACTOR = (
-    """
-WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
-MATCH (e:AuditEvent) WHERE e.actor = $actor AND e.at IS NOT NULL
-  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
-"""
-    + _EVENT_ROWS
-)
+PAGE_ALL = _page_query("true")
+PAGE_OF_ACTOR = _page_query("e.actor = $actor")
 
 
 @dataclass(frozen=True, slots=True)

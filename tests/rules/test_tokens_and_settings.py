@@ -1,0 +1,155 @@
+"""Bearer tokens (issue, verify, tampering) and the settings that refuse dev secrets."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError
+
+from app.settings import Settings
+from app.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
+from graph.errors import Unauthenticated
+from graph.rules.access import Role
+
+NOW = datetime.now(UTC)
+CONFIG = Settings(env="test").token_config
+PII_KEY = "k9:" + base64.b64encode(b"k" * 32).decode()
+
+
+def _token(role: Role = Role.DISTRIBUTOR, *, ttl: timedelta = timedelta(hours=1)) -> str:
+    return issue(config=CONFIG, subject="d-1", role=role, ttl=ttl, now=NOW)
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _refused(token: str, config: TokenConfig = CONFIG) -> str:
+    with pytest.raises(Unauthenticated) as caught:
+        verify(config=config, token=token)
+    return caught.value.message
+
+
+def test_verify_returns_the_subject_and_role() -> None:
+    caller = verify(config=CONFIG, token=_token(Role.ANALYST))
+    assert ("d-1", "ANALYST") == (caller.actor.subject, caller.actor.role)
+
+
+def test_a_bad_signature_is_refused() -> None:
+    head, claims, signature = _token().split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert "signature" in _refused(f"{head}.{claims}.{flipped}")
+
+
+def test_a_distributor_token_edited_to_admin_is_refused() -> None:
+    head, claims, signature = _token().split(".")
+    payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    payload["role"] = "ADMIN"
+    assert "signature" in _refused(f"{head}.{_b64(payload)}.{signature}")
+
+
+def test_an_expired_token_is_refused() -> None:
+    old = issue(config=CONFIG, subject="d-1", role=Role.ADMIN, ttl=timedelta(minutes=1),
+                now=NOW - timedelta(hours=1))  # fmt: skip
+    assert "expired" in _refused(old)
+
+
+def test_a_token_for_another_audience_or_issuer_is_refused() -> None:
+    other_audience = TokenConfig("HS256", CONFIG.verify_key, CONFIG.sign_key, "referral", "other")
+    token = issue(config=other_audience, subject="a", role=Role.ADMIN, ttl=timedelta(hours=1),
+                  now=NOW)  # fmt: skip
+    assert "audience" in _refused(token)
+    other_issuer = TokenConfig("HS256", CONFIG.verify_key, CONFIG.sign_key, "evil", "referral-api")
+    token = issue(config=other_issuer, subject="a", role=Role.ADMIN, ttl=timedelta(hours=1),
+                  now=NOW)  # fmt: skip
+    assert "issuer" in _refused(token)
+
+
+def test_alg_none_is_refused() -> None:
+    claims = jwt.decode(_token(Role.ADMIN), options={"verify_signature": False})
+    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    assert "algorithm" in _refused(unsigned)
+
+
+def test_an_unknown_role_and_garbage_are_refused() -> None:
+    claims = {"sub": "x", "role": "ROOT", "iss": "referral", "aud": "referral-api",
+              "exp": int((NOW + timedelta(hours=1)).timestamp())}  # fmt: skip
+    assert "role" in _refused(jwt.encode(claims, CONFIG.verify_key, algorithm="HS256"))
+    assert "malformed" in _refused("not-a-token")
+
+
+def _rsa_pem() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def test_rs256_tokens_verify_with_the_public_key_and_refuse_hs256_forgeries() -> None:
+    private, public = _rsa_pem()
+    settings = Settings(env="test", jwt_algorithm="RS256", jwt_public_key=public,
+                        jwt_private_key=private)  # fmt: skip
+    config = settings.token_config
+    token = issue(config=config, subject="svc", role=Role.SERVICE, ttl=timedelta(hours=1),
+                  now=NOW)  # fmt: skip
+    assert "SERVICE" == verify(config=config, token=token).actor.role
+    # The classic confusion: an HS256 token "signed" with the public key as the secret.
+    forged = jwt.encode(jwt.decode(token, options={"verify_signature": False}), "x" * 32)
+    assert "algorithm" in _refused(forged, config)
+
+
+def test_bearer_header_parsing() -> None:
+    assert bearer_token(None) is None
+    assert "abc" == bearer_token("Bearer abc")
+    with pytest.raises(Unauthenticated):
+        bearer_token("Basic dXNlcjpwYXNz")
+
+
+def test_ttl_parsing() -> None:
+    assert timedelta(hours=12) == parse_ttl("12h")
+    assert timedelta(seconds=90) == parse_ttl("90")
+    for bad in ("0", "-5m", "12x", "400d", ""):
+        with pytest.raises(ValueError):
+            parse_ttl(bad)
+
+
+def test_production_refuses_every_default_secret_and_names_them() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(env="production")
+    message = str(caught.value)
+    for name in ("REFERRAL_JWT_SECRET", "REFERRAL_PII_KEYS", "REFERRAL_IDENTIFIER_SECRET"):
+        assert name in message
+
+
+def test_production_starts_with_secrets_of_its_own() -> None:
+    settings = Settings(env="production", jwt_secret="s" * 40, pii_keys=PII_KEY,
+                        identifier_secret="i" * 32)  # fmt: skip
+    assert "k9" == settings.keyring.current_id
+    with pytest.raises(ValidationError, match="REFERRAL_PII_KEYS"):
+        Settings(env="production", jwt_secret="s" * 40, identifier_secret="i" * 32)
+
+
+def test_production_with_rs256_needs_a_public_key() -> None:
+    with pytest.raises(ValidationError, match="REFERRAL_JWT_PUBLIC_KEY"):
+        Settings(env="production", jwt_algorithm="RS256", pii_keys=PII_KEY,
+                 identifier_secret="i" * 32)  # fmt: skip
+
+
+def test_malformed_pii_keys_are_refused() -> None:
+    for bad in ("k1:short", "no-colon", "k1:" + "!" * 44, f"{PII_KEY},{PII_KEY}"):
+        with pytest.raises(ValidationError):
+            Settings(pii_keys=bad)
