@@ -21,13 +21,6 @@ from graph.rules.pagination import decode_keyset, encode_keyset
 
 WRITE_EVENT = """
 CREATE (:AuditEvent {
-  id: randomUUID(), at: datetime(), actor: $actor, role: $role,
-  operation: $operation, arguments: $arguments, outcome: $outcome
-})
-"""
-
-APPEND_EVENT = """
-CREATE (:AuditEvent {
   id: randomUUID(), at: datetime(), actor: $actor, role: $role, operation: $operation,
   arguments: $arguments, outcome: $outcome, requestId: $requestId
 })
@@ -84,6 +77,7 @@ async def record(
     operation: str,
     arguments: dict[str, Any],
     outcome: str = "OK",
+    request_id: str | None = None,
 ) -> None:
     """Append one event; `arguments` must already be free of secrets and PII."""
     await tx.run(
@@ -93,6 +87,7 @@ async def record(
         operation=operation,
         arguments=_json(arguments),
         outcome=outcome,
+        requestId=request_id,
     )
 
 
@@ -105,17 +100,16 @@ async def append(
     outcome: str,
     request_id: str,
 ) -> None:
-    """One event in its own transaction; `arguments` already redacted."""
+    """`record` in a transaction of its own (the GraphQL edge, after the outcome)."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        await tx.run(
-            APPEND_EVENT,
-            actor=actor.subject,
-            role=actor.role,
+        await record(
+            tx,
+            actor=actor,
             operation=operation,
-            arguments=_json(arguments),
+            arguments=arguments,
             outcome=outcome,
-            requestId=request_id,
+            request_id=request_id,
         )
 
     await db.write(work)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -77,19 +79,21 @@ async def test_unexpected_errors_carry_the_request_id(
     assert "secret" not in response.text
 
 
-@pytest.fixture
-async def production(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    prod = Settings(
-        neo4j_uri=settings.neo4j_uri,
-        env="production",
-        settle_interval_seconds=0,
-        fraud_scan_interval_seconds=0,
-        **PRODUCTION_SECRETS,  # type: ignore[arg-type]
+@asynccontextmanager
+async def _app_client(db: Database, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own, on the test database, with these settings."""
+    app = create_app(
+        Settings(settle_interval_seconds=0, fraud_scan_interval_seconds=0, **settings),
+        database=db,
     )
-    app = create_app(prod, database=db)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def production(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async with _app_client(db, env="production", **PRODUCTION_SECRETS) as c:
         yield c
 
 
@@ -118,18 +122,9 @@ async def test_production_tokens_are_signed_with_the_production_secret(
 
 
 @pytest.fixture
-async def limited(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    tight = Settings(
-        neo4j_uri=settings.neo4j_uri,
-        env="test",
-        settle_interval_seconds=0,
-        fraud_scan_interval_seconds=0,
-        mutation_rate_limit=3,
-        mutation_rate_window_seconds=60,
-    )
-    app = create_app(tight, database=db)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+async def limited(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async with _app_client(
+        db, env="test", mutation_rate_limit=3, mutation_rate_window_seconds=60
     ) as c:
         yield c
 

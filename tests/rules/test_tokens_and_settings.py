@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -16,18 +15,10 @@ from app.settings import Settings
 from app.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
 from graph.errors import Unauthenticated
 from graph.rules.access import Role
+from tests.forged_tokens import CONFIG, FORGERIES, genuine
 
 NOW = datetime.now(UTC)
-CONFIG = Settings(env="test").token_config
 PII_KEY = "k9:" + base64.b64encode(b"k" * 32).decode()
-
-
-def _token(role: Role = Role.DISTRIBUTOR, *, ttl: timedelta = timedelta(hours=1)) -> str:
-    return issue(config=CONFIG, subject="d-1", role=role, ttl=ttl, now=NOW)
-
-
-def _b64(data: dict[str, object]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
 def _refused(token: str, config: TokenConfig = CONFIG) -> str:
@@ -37,51 +28,20 @@ def _refused(token: str, config: TokenConfig = CONFIG) -> str:
 
 
 def test_verify_returns_the_subject_and_role() -> None:
-    caller = verify(config=CONFIG, token=_token(Role.ANALYST))
+    caller = verify(config=CONFIG, token=genuine(Role.ANALYST))
     assert ("d-1", "ANALYST") == (caller.actor.subject, caller.actor.role)
 
 
-def test_a_bad_signature_is_refused() -> None:
-    head, claims, signature = _token().split(".")
-    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    assert "signature" in _refused(f"{head}.{claims}.{flipped}")
+@pytest.mark.parametrize("forgery", sorted(FORGERIES))
+def test_tampered_tokens_are_refused_saying_why(forgery: str) -> None:
+    make, reason = FORGERIES[forgery]
+    assert reason in _refused(make())
 
 
-def test_a_distributor_token_edited_to_admin_is_refused() -> None:
-    head, claims, signature = _token().split(".")
-    payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
-    payload["role"] = "ADMIN"
-    assert "signature" in _refused(f"{head}.{_b64(payload)}.{signature}")
-
-
-def test_an_expired_token_is_refused() -> None:
-    old = issue(config=CONFIG, subject="d-1", role=Role.ADMIN, ttl=timedelta(minutes=1),
-                now=NOW - timedelta(hours=1))  # fmt: skip
-    assert "expired" in _refused(old)
-
-
-def test_a_token_for_another_audience_or_issuer_is_refused() -> None:
-    other_audience = TokenConfig("HS256", CONFIG.verify_key, CONFIG.sign_key, "referral", "other")
-    token = issue(config=other_audience, subject="a", role=Role.ADMIN, ttl=timedelta(hours=1),
-                  now=NOW)  # fmt: skip
-    assert "audience" in _refused(token)
-    other_issuer = TokenConfig("HS256", CONFIG.verify_key, CONFIG.sign_key, "evil", "referral-api")
-    token = issue(config=other_issuer, subject="a", role=Role.ADMIN, ttl=timedelta(hours=1),
-                  now=NOW)  # fmt: skip
-    assert "issuer" in _refused(token)
-
-
-def test_alg_none_is_refused() -> None:
-    claims = jwt.decode(_token(Role.ADMIN), options={"verify_signature": False})
-    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
-    assert "algorithm" in _refused(unsigned)
-
-
-def test_an_unknown_role_and_garbage_are_refused() -> None:
+def test_an_unknown_role_is_refused() -> None:
     claims = {"sub": "x", "role": "ROOT", "iss": "referral", "aud": "referral-api",
               "exp": int((NOW + timedelta(hours=1)).timestamp())}  # fmt: skip
     assert "role" in _refused(jwt.encode(claims, CONFIG.verify_key, algorithm="HS256"))
-    assert "malformed" in _refused("not-a-token")
 
 
 def _rsa_pem() -> tuple[str, str]:
