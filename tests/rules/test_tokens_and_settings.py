@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from app.cli import main
 from app.settings import Settings
 from app.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
 from graph.errors import Unauthenticated
@@ -113,3 +114,12 @@ def test_malformed_pii_keys_are_refused() -> None:
     for bad in ("k1:short", "no-colon", "k1:" + "!" * 44, f"{PII_KEY},{PII_KEY}"):
         with pytest.raises(ValidationError):
             Settings(pii_keys=bad)
+
+
+def test_the_token_command_prints_a_verifiable_token_last(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["token", "--subject", "ops-1", "--role", "ANALYST", "--ttl", "15m"])
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    caller = verify(config=Settings().token_config, token=token)
+    assert ("ops-1", "ANALYST") == (caller.actor.subject, caller.actor.role)
