@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from graph.db import Database
 from tests.conftest import bearer, error_codes, gql
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
@@ -209,3 +210,18 @@ async def test_staff_see_everyone_unmasked(client: httpx.AsyncClient, team: Team
         assert {"name": "张d4", "phone": team.phone(6), "sponsor": {"name": "张d3"}} == body[
             "data"
         ]["distributor"]
+
+
+async def test_a_distributors_page_costs_one_caller_lookup_more(
+    client: httpx.AsyncClient, db: Database, team: Team
+) -> None:
+    """The caller is loaded once per request, not once per row it is checked against."""
+    fields = "downline(depth: 2) { edges { node { id name sponsor { id name } } } }"
+    costs = {}
+    for role, subject in (("ADMIN", "cost-admin"), ("DISTRIBUTOR", team.id("me"))):
+        before = db.queries
+        body = await gql(client, DISTRIBUTOR % fields, {"id": team.id("d1")},
+                         headers=bearer(subject, role))  # fmt: skip
+        assert "errors" not in body, body
+        costs[role] = db.queries - before
+    assert costs["ADMIN"] + 1 == costs["DISTRIBUTOR"]
