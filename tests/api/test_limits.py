@@ -62,7 +62,7 @@ async def test_operation_batches_are_refused(client: httpx.AsyncClient) -> None:
 
 
 async def test_unexpected_errors_carry_the_request_id(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from resolvers import withdrawals as money
 
@@ -77,6 +77,8 @@ async def test_unexpected_errors_carry_the_request_id(
     request_id = response.headers["x-request-id"]
     assert request_id == error["extensions"]["requestId"] and request_id in error["message"]
     assert "secret" not in response.text
+    logged = [r for r in caplog.records if r.name == "referral.api" and r.exc_info]
+    assert any(request_id in r.getMessage() for r in logged)
 
 
 @asynccontextmanager

@@ -123,3 +123,13 @@ def test_the_token_command_prints_a_verifiable_token_last(
     token = capsys.readouterr().out.strip().splitlines()[-1]
     caller = verify(config=Settings().token_config, token=token)
     assert ("ops-1", "ANALYST") == (caller.actor.subject, caller.actor.role)
+
+
+def test_commands_refuse_to_start_in_production_with_dev_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REFERRAL_ENV", "production")
+    with pytest.raises(SystemExit) as caught:
+        main(["serve"])
+    message = str(caught.value.code)
+    assert "refusing to start" in message and "REFERRAL_JWT_SECRET" in message
