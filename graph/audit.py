@@ -8,15 +8,13 @@ list them newest first with a keyset cursor (`page`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
 from graph.db import Database
-from graph.models import Actor
-from graph.records import to_datetime
+from graph.models import Actor, AuditPage
+from graph.records import audit_event_from_row
 from graph.rules.pagination import decode_keyset, encode_keyset
 
 WRITE_EVENT = """
@@ -45,25 +43,6 @@ RETURN e {.id, .actor, .role, .operation, .arguments, .outcome, .requestId, .at,
 
 PAGE_ALL = _page_query("true")
 PAGE_OF_ACTOR = _page_query("e.actor = $actor")
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    id: str
-    at: datetime
-    actor: str
-    role: str
-    operation: str
-    arguments: str
-    outcome: str
-    request_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[AuditEvent]
-    has_next_page: bool
-    end_cursor: str | None
 
 
 def _json(arguments: dict[str, Any]) -> str:
@@ -128,21 +107,9 @@ async def page(db: Database, *, first: int, after: str | None, actor: str | None
         limit=first + 1,
     )
     rows = [r["e"] for r in records]
-    events = [
-        AuditEvent(
-            id=e["id"],
-            at=to_datetime(e["at"]),
-            actor=e["actor"],
-            role=e["role"],
-            operation=e["operation"],
-            arguments=e["arguments"],
-            outcome=e["outcome"],
-            request_id=e["requestId"],
-        )
-        for e in rows[:first]
-    ]
-    last = rows[min(first, len(rows)) - 1] if rows else None
     cursor = None
-    if len(rows) > first and last is not None:
+    if len(rows) > first:
+        last = rows[first - 1]
         cursor = encode_keyset(last["seconds"] * 1_000_000_000 + last["nanos"], last["id"])
+    events = [audit_event_from_row(row) for row in rows[:first]]
     return AuditPage(events=events, has_next_page=cursor is not None, end_cursor=cursor)

@@ -232,6 +232,25 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: str
+    role: str
+    operation: str
+    arguments: str  # JSON, redacted
+    outcome: str
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[AuditEvent]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The network rules in force, validated once at start-up from the settings."""
 

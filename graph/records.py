@@ -8,6 +8,7 @@ from typing import Any, LiteralString
 from neo4j.time import DateTime as Neo4jDateTime
 
 from graph.models import (
+    AuditEvent,
     Commission,
     CommissionStatus,
     Distributor,
@@ -137,4 +138,17 @@ def withdrawal_from_node(w: Any) -> Withdrawal:
         net_fen=w["net"],
         status=WithdrawalStatus(w["status"]),
         requested_at=from_epoch_ms(w["requestedAtMs"]),
+    )
+
+
+def audit_event_from_row(row: Any) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        at=to_datetime(row["at"]),
+        actor=row["actor"],
+        role=row["role"],
+        operation=row["operation"],
+        arguments=row["arguments"],
+        outcome=row["outcome"],
+        request_id=row["requestId"],
     )

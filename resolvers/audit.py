@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from graph import audit
+from graph.models import AuditPage
 from graph.rules import inputs
 from graph.rules.redaction import redact
 from resolvers.context import Context
@@ -38,5 +39,5 @@ async def mutation_done(
 
 async def events(
     ctx: Context, *, first: int, after: str | None, actor: str | None
-) -> audit.AuditPage:
+) -> AuditPage:
     return await audit.page(ctx.db, first=inputs.check_page_size(first), after=after, actor=actor)
