@@ -1,4 +1,5 @@
-"""The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema."""
+"""The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema,
+token."""
 
 from __future__ import annotations
 
@@ -138,6 +139,30 @@ def cmd_schema() -> None:
     print(f"Wrote {SDL_PATH}.")
 
 
+def cmd_token(settings: Settings, subject: str, role: str, ttl: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from app.tokens import issue, parse_ttl
+    from graph.rules.access import Role
+
+    try:
+        lifetime = settings.token_ttl if ttl is None else parse_ttl(ttl)
+        token = issue(
+            config=settings.token_config,
+            subject=subject,
+            role=Role(role),
+            ttl=lifetime,
+            now=datetime.now(UTC),
+        )
+    except ValueError as exc:
+        sys.exit(str(exc))
+    print(
+        f"A token for {subject!r} with role {role}, valid {lifetime}, for "
+        f"{settings.jwt_issuer} → {settings.jwt_audience}; send it as `Authorization: Bearer …`:"
+    )
+    print(token)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="referral", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -160,6 +185,12 @@ def parser() -> argparse.ArgumentParser:
         "REPLACES its whole database with the network, starts it again (no orders)",
     )
     sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
+    token = sub.add_parser("token", help="print a signed bearer token (the last line)")
+    token.add_argument("--subject", required=True, help="who: a distributor id for DISTRIBUTOR")
+    token.add_argument(
+        "--role", required=True, choices=["ADMIN", "ANALYST", "SERVICE", "DISTRIBUTOR"]
+    )
+    token.add_argument("--ttl", help="lifetime: 90s, 15m, 12h, 7d (default: REFERRAL_TOKEN_TTL)")
     return top
 
 
@@ -184,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
                 cmd_demo_data(settings, args.size, args.batch_size, prefix)
         elif args.command == "serve":
             cmd_serve(settings, args.host, args.port)
+        elif args.command == "token":
+            cmd_token(settings, check_id(args.subject, field="--subject"), args.role, args.ttl)
         else:
             cmd_schema()
     except neo4j_server.Neo4jServerError as exc:

@@ -145,6 +145,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0008-security",
+        (
+            # A phone is found by its keyed hash; the plain number is never stored.
+            "CREATE INDEX distributor_phone_hash IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.phoneHash)",
+            "CREATE INDEX audit_event_actor_at IF NOT EXISTS FOR (e:AuditEvent) ON (e.actor, e.at)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

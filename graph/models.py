@@ -55,6 +55,8 @@ class LeaderboardMetric(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Distributor:
+    """`phone`, `real_name` and `payment_account` are sealed (`graph.rules.pii`)."""
+
     id: str
     name: str
     phone: str | None
@@ -65,6 +67,8 @@ class Distributor:
     path: str
     depth: int
     level_counts: tuple[int, int, int]
+    real_name: str | None = None
+    payment_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +229,25 @@ class Actor:
 
     subject: str
     role: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: str
+    role: str
+    operation: str
+    arguments: str  # JSON, redacted
+    outcome: str
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[AuditEvent]
+    has_next_page: bool
+    end_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)

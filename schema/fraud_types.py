@@ -9,7 +9,7 @@ import strawberry
 
 from graph import models
 from schema.scalars import Money
-from schema.types import Distributor, Info, PageInfo
+from schema.types import Distributor, Info, PageInfo, present
 
 
 @strawberry.enum
@@ -77,7 +77,7 @@ class ReferralEdge:
 
 async def _members(info: Info, ids: list[str]) -> list[Distributor]:
     found = await info.context.loaders.distributor.load_many(ids)
-    return [Distributor.from_model(d) for d in found if d is not None]
+    return [await present(info, d) for d in found if d is not None]
 
 
 @strawberry.type(description="A connected group of ≥ 3 distributors sharing identifiers.")
@@ -141,7 +141,7 @@ class FraudAlert:
     @strawberry.field
     async def distributor(self, info: Info) -> Distributor | None:
         found = await info.context.loaders.distributor.load(self.distributor_id)
-        return None if found is None else Distributor.from_model(found)
+        return None if found is None else await present(info, found)
 
     @classmethod
     def from_model(cls, a: models.FraudAlert) -> FraudAlert:

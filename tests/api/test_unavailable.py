@@ -10,7 +10,7 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from graph.db import Database, create_driver
-from tests.conftest import error_codes, gql
+from tests.conftest import bearer, error_codes, gql
 
 
 @pytest.fixture
@@ -20,7 +20,9 @@ async def dead_client() -> AsyncIterator[httpx.AsyncClient]:
     )
     app = create_app(Settings(env="test"), database=db)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=bearer("test-admin", "ADMIN"),
     ) as c:
         yield c
     await db.driver.close()
