@@ -37,7 +37,5 @@ async def mutation_done(
         )
 
 
-async def events(
-    ctx: Context, *, first: int, after: str | None, actor: str | None
-) -> AuditPage:
+async def events(ctx: Context, *, first: int, after: str | None, actor: str | None) -> AuditPage:
     return await audit.page(ctx.db, first=inputs.check_page_size(first), after=after, actor=actor)
