@@ -24,24 +24,28 @@ PRODUCTION_SECRETS = {
 
 
 async def test_queries_deeper_than_12_are_refused(client: httpx.AsyncClient) -> None:
+    """Also the second time, when parsing and validation come from their caches."""
     nested = "sponsor { " * 12 + "id" + " }" * 12
-    body = await gql(client, f'{{ distributor(id: "x") {{ {nested} }} }}')
-    assert ["BAD_USER_INPUT"] == error_codes(body)
-    assert "depth" in body["errors"][0]["message"]
+    for _ in range(2):
+        body = await gql(client, f'{{ distributor(id: "x") {{ {nested} }} }}')
+        assert ["BAD_USER_INPUT"] == error_codes(body)
+        assert "depth" in body["errors"][0]["message"]
 
 
 async def test_more_than_30_aliases_are_refused(client: httpx.AsyncClient) -> None:
     aliases = " ".join(f'a{i}: distributor(id: "x{i}") {{ id }}' for i in range(31))
-    body = await gql(client, f"{{ {aliases} }}")
-    assert ["BAD_USER_INPUT"] == error_codes(body)
-    assert "aliases" in body["errors"][0]["message"].lower()
+    for _ in range(2):
+        body = await gql(client, f"{{ {aliases} }}")
+        assert ["BAD_USER_INPUT"] == error_codes(body)
+        assert "aliases" in body["errors"][0]["message"].lower()
 
 
 async def test_more_than_2000_tokens_are_refused(client: httpx.AsyncClient) -> None:
     fields = " ".join(["id"] * 2100)
-    body = await gql(client, f'{{ distributor(id: "x") {{ {fields} }} }}')
-    assert ["BAD_USER_INPUT"] == error_codes(body)
-    assert "token" in body["errors"][0]["message"].lower()
+    for _ in range(2):
+        body = await gql(client, f'{{ distributor(id: "x") {{ {fields} }} }}')
+        assert ["BAD_USER_INPUT"] == error_codes(body)
+        assert "token" in body["errors"][0]["message"].lower()
 
 
 @pytest.mark.parametrize(
