@@ -197,7 +197,7 @@ class Settings(BaseSettings):
             password=self.neo4j_password,
             retry_seconds=self.neo4j_retry_seconds,
         )
-        return Database(driver, name=self.neo4j_database)
+        return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
 
     @property
     def bolt_host(self) -> str:

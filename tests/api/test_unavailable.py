@@ -16,7 +16,8 @@ from tests.conftest import bearer, error_codes, gql
 @pytest.fixture
 async def dead_client() -> AsyncIterator[httpx.AsyncClient]:
     db = Database(
-        create_driver(uri="bolt://127.0.0.1:9", user="neo4j", password="x", retry_seconds=0.5)
+        create_driver(uri="bolt://127.0.0.1:9", user="neo4j", password="x", retry_seconds=0.5),
+        retry_seconds=0.5,
     )
     app = create_app(Settings(env="test"), database=db)
     async with httpx.AsyncClient(
