@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud bench-import
+.PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
+	bench-import bench bench-small
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +55,19 @@ bench-fraud: install
 
 bench-import: install
 	$(BIN)/python bench/import_1m.py
+
+# The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7692,
+# var/neo4j-bench) and PostgreSQL 15 (127.0.0.1:55432, var/pg-bench; installed from
+# Debian's packages if missing), loads both with the same generated files, runs the
+# workload, cross-checks, writes bench/results/scale-*/, stops both. Bounded by timeout.
+$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	timeout --signal=INT 10800 $(BIN)/python -m bench.scale --size 1000000 --heap 2g \
+		--pagecache 3g --reads 1000 --writes 300 --metrics-calls 100 --scan-runs 2 --budget 120
+
+bench-small: $(BIN)/.bench-installed
+	timeout --signal=INT 1800 $(BIN)/python -m bench.scale --size 100000 --heap 1g \
+		--pagecache 2g --reads 500 --writes 200 --metrics-calls 100 --sweep-rows 20000

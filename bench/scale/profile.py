@@ -1,0 +1,118 @@
+"""Evidence for what is slow: Neo4j PROFILE of the product's Cypher and PostgreSQL
+EXPLAIN ANALYZE of the same operations, on the loaded data, written to profile.md.
+
+For each statement: the total db hits, the rows and db hits of every operator (Neo4j),
+or the plan with its timings and buffers (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, LiteralString
+
+import psycopg
+
+from bench.scale.ops_pg import DOWNLINE, METRICS, UPLINE
+from bench.scale.workload import Plan
+from graph import fraud_scan, orders, team
+from graph.db import Database
+from graph.rules.identifiers import RING_KINDS
+from graph.rules.inputs import window_bounds
+from graph.rules.tree import descendant_range
+
+
+def _operators(plan: Any, depth: int = 0) -> list[str]:
+    args = plan.get("args", {})
+    detail = str(args.get("Details", ""))[:140]
+    line = (
+        f"{'  ' * depth}{plan['operatorType']}: rows {plan.get('rows', 0):,}, "
+        f"db hits {plan.get('dbHits', 0):,}{' — ' + detail if detail else ''}"
+    )
+    out = [line]
+    for child in plan.get("children", []):
+        out += _operators(child, depth + 1)
+    return out
+
+
+def _total_hits(plan: Any) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_total_hits(c) for c in plan.get("children", []))
+
+
+async def neo4j_profile(db: Database, name: str, query: LiteralString, **params: Any) -> list[str]:
+    async with db.driver.session(database=db.name) as session:
+        started = time.perf_counter()
+        result = await session.run("PROFILE " + query, params)  # type: ignore[operator]
+        rows = len([record async for record in result])  # PROFILE needs the rows pulled
+        summary = await result.consume()
+        ms = (time.perf_counter() - started) * 1000
+    plan = summary.profile or {}
+    head = (
+        f"### Neo4j: {name}\n\n{ms:.1f} ms wall with PROFILE; server "
+        f"{(summary.result_available_after or 0) + (summary.result_consumed_after or 0)} ms; "
+        f"total db hits {_total_hits(plan):,}; {rows:,} rows returned\n"
+    )
+    return [head, "```", *_operators(plan), "```", ""]
+
+
+def pg_profile(dsn: str, name: str, query: str, params: dict[str, Any]) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) " + query,  # type: ignore[operator]
+            params,
+        ).fetchall()
+    return [f"### PostgreSQL: {name}\n", "```", *(r[0] for r in rows), "```", ""]
+
+
+async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: str) -> str:
+    """profile.md's text: the product's statements on Neo4j, then PostgreSQL's."""
+    window = window_bounds(plan.since, plan.until)
+    lo, hi = descendant_range(root.path)
+    level3 = next(c for c in plan.cursors if c is not None and c[0] == 3)
+    upline_id = plan.upline_ids[0]
+    lines = [f"# Profiles (root {root.id}, upline of {upline_id}, buyer {buyer})", ""]
+    cases: list[tuple[str, LiteralString, dict[str, Any]]] = [
+        ("team.UPLINE", team.UPLINE, {"id": upline_id, "depth": 3}),
+        (
+            "team.DOWNLINE_LEVEL_PAGE, level 3 after a cursor",
+            team.DOWNLINE_LEVEL_PAGE,
+            {"depth": root.depth + 3, "after": level3[1], "hi": hi, "limit": 51},
+        ),
+        (
+            "team.DOWNLINE_LEVEL_PAGE, level 1 first page",
+            team.DOWNLINE_LEVEL_PAGE,
+            {"depth": root.depth + 1, "after": lo, "hi": hi, "limit": 51},
+        ),
+        *(
+            (
+                f"team.level_orders_query({k}) (30-day window)",
+                team.level_orders_query(k),
+                {"id": root.id, **window},
+            )
+            for k in (1, 2, 3)
+        ),
+        ("team.new_members_query(3)", team.new_members_query(3), {"id": root.id, **window}),
+        ("team.OWN_SALES", team.OWN_SALES, {"id": root.id, **window}),
+        ("team.COMMISSIONS_BY_STATUS", team.COMMISSIONS_BY_STATUS, {"id": root.id, **window}),
+        ("orders.PREPARE (one order)", orders.PREPARE, {"ids": ["none"], "buyerIds": [buyer]}),
+        (
+            "fraud_scan.SHARED",
+            fraud_scan.SHARED,
+            {"kinds": sorted(k.value for k in RING_KINDS), "hot": 50},
+        ),
+    ]
+    for name, query, params in cases:
+        try:
+            lines += await neo4j_profile(db, name, query, **params)
+        except Exception as exc:  # evidence is best effort: say what failed, go on
+            lines += [f"### Neo4j: {name}\n\nPROFILE failed: {exc}\n"]
+    metrics_params = {"root": root.id, "since": plan.since, "until": plan.until}
+    for design in ("adj", "clo"):
+        lines += pg_profile(dsn, f"{design} upline", UPLINE[design], {"id": upline_id, "depth": 3})
+        lines += pg_profile(
+            dsn,
+            f"{design} downline page, level 3 cursor",
+            DOWNLINE[design],
+            {"root": root.id, "level": 3, "path": level3[1]},
+        )
+        lines += pg_profile(dsn, f"{design} team metrics", METRICS[design], metrics_params)
+    return "\n".join(lines) + "\n"
