@@ -23,7 +23,13 @@ run: install
 	$(BIN)/referral demo-data --size $(DEMO_SIZE)
 	$(BIN)/referral serve
 
-test: install lint
+# psycopg (pinned in requirements-bench.txt) lets the PostgreSQL cross-check of the scale
+# benchmark run where PostgreSQL's server programs exist; it skips itself elsewhere.
+$(BIN)/.test-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet $$(grep '^psycopg' requirements-bench.txt)
+	touch $@
+
+test: install lint $(BIN)/.test-installed
 	$(BIN)/pytest
 
 lint: install
