@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
 .PHONY: install run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
-	bench bench-small
+	bench-import bench bench-small
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ run: install
 	$(BIN)/referral demo-data --size $(DEMO_SIZE)
 	$(BIN)/referral serve
 
-test: install lint
+# psycopg (pinned in requirements-bench.txt) lets the PostgreSQL cross-check of the scale
+# benchmark run where PostgreSQL's server programs exist; it skips itself elsewhere.
+$(BIN)/.test-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet $$(grep '^psycopg' requirements-bench.txt)
+	touch $@
+
+test: install lint $(BIN)/.test-installed
 	$(BIN)/pytest
 
 lint: install
@@ -52,6 +58,9 @@ bench-orders: install
 
 bench-fraud: install
 	$(BIN)/python bench/fraud_1m.py
+
+bench-import: install
+	$(BIN)/python bench/import_1m.py
 
 # The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7697,
 # var/neo4j-bench) and PostgreSQL 15 (127.0.0.1:55432, var/pg-bench; installed from

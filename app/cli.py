@@ -1,4 +1,5 @@
-"""The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema."""
+"""The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema,
+token."""
 
 from __future__ import annotations
 
@@ -99,6 +100,29 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
     _with_db(settings, work)
 
 
+def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
+    """Replace the local database with a demo network through the offline importer."""
+    from app.demo import generate
+    from app.offline_import import import_network
+
+    async def run() -> None:
+        db = settings.open_database()
+        try:
+            report = await import_network(
+                config=_server_config(settings),
+                database=db,
+                rows=generate(size=size, prefix=prefix),
+            )
+        finally:
+            await db.driver.close()
+        print(
+            f"Imported {report.distributors:,} distributors offline in {report.seconds:.1f} s "
+            f"({report.rate:,.0f} distributors/s, indexes included)."
+        )
+
+    asyncio.run(run())
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -113,6 +137,30 @@ def cmd_schema() -> None:
 
     SDL_PATH.write_text(export_sdl())
     print(f"Wrote {SDL_PATH}.")
+
+
+def cmd_token(settings: Settings, subject: str, role: str, ttl: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from app.tokens import issue, parse_ttl
+    from graph.rules.access import Role
+
+    try:
+        lifetime = settings.token_ttl if ttl is None else parse_ttl(ttl)
+        token = issue(
+            config=settings.token_config,
+            subject=subject,
+            role=Role(role),
+            ttl=lifetime,
+            now=datetime.now(UTC),
+        )
+    except ValueError as exc:
+        sys.exit(str(exc))
+    print(
+        f"A token for {subject!r} with role {role}, valid {lifetime}, for "
+        f"{settings.jwt_issuer} → {settings.jwt_audience}; send it as `Authorization: Bearer …`:"
+    )
+    print(token)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -130,7 +178,19 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--prefix", default="demo", help="id prefix; another one loads a second network"
     )
+    demo.add_argument(
+        "--replace-database",
+        action="store_true",
+        help="initial load through Neo4j's offline importer: stops the local Neo4j, "
+        "REPLACES its whole database with the network, starts it again (no orders)",
+    )
     sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
+    token = sub.add_parser("token", help="print a signed bearer token (the last line)")
+    token.add_argument("--subject", required=True, help="who: a distributor id for DISTRIBUTOR")
+    token.add_argument(
+        "--role", required=True, choices=["ADMIN", "ANALYST", "SERVICE", "DISTRIBUTOR"]
+    )
+    token.add_argument("--ttl", help="lifetime: 90s, 15m, 12h, 7d (default: REFERRAL_TOKEN_TTL)")
     return top
 
 
@@ -148,11 +208,15 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "demo-data":
             if not 1 <= args.size <= 5_000_000:
                 sys.exit("--size must be between 1 and 5,000,000.")
-            cmd_demo_data(
-                settings, args.size, args.batch_size, check_id(args.prefix, field="--prefix")
-            )
+            prefix = check_id(args.prefix, field="--prefix")
+            if args.replace_database:
+                cmd_import_demo(settings, args.size, prefix)
+            else:
+                cmd_demo_data(settings, args.size, args.batch_size, prefix)
         elif args.command == "serve":
             cmd_serve(settings, args.host, args.port)
+        elif args.command == "token":
+            cmd_token(settings, check_id(args.subject, field="--subject"), args.role, args.ttl)
         else:
             cmd_schema()
     except neo4j_server.Neo4jServerError as exc:

@@ -3,6 +3,10 @@
 Expected errors keep their message and `extensions.code`; request errors (syntax,
 validation, bad variables) get `BAD_USER_INPUT`; anything else is logged with the
 request id and answered with a masked message that carries the same id.
+
+The bearer token is verified here, once per request; a request without one (or with one
+that does not verify) runs as nobody, and every root field then answers
+UNAUTHENTICATED, saying why.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from app.tokens import TokenConfig, bearer_token, verify
 from graph.db import Database
-from graph.errors import ReferralError
+from graph.errors import ReferralError, Unauthenticated
 from graph.models import Actor, Policy
+from graph.rules.pii import Keyring
+from graph.rules.rate_limit import RateLimiter
 from resolvers.context import Context
 from schema.schema import build_schema, is_expected
 
@@ -26,10 +33,10 @@ log = logging.getLogger("referral.api")
 ANONYMOUS = Actor(subject="anonymous", role="NONE")
 
 
-def code_of(error: GraphQLError) -> str:
+def extensions_of(error: GraphQLError) -> dict[str, str]:
     if isinstance(error.original_error, ReferralError):
-        return error.original_error.code
-    return "BAD_USER_INPUT"
+        return error.original_error.extensions
+    return {"code": "BAD_USER_INPUT"}
 
 
 class ReferralRouter(GraphQLRouter[Context, None]):
@@ -41,7 +48,7 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         for error in result.errors or []:
             if is_expected(error):
                 formatted = dict(error.formatted)
-                formatted["extensions"] = {"code": code_of(error)}
+                formatted["extensions"] = extensions_of(error)
             else:
                 log.error(
                     "unexpected error in request %s at %s",
@@ -61,9 +68,33 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         return response
 
 
-def graphql_router(*, db: Database, policy: Policy, production: bool) -> ReferralRouter:
+def graphql_router(
+    *,
+    db: Database,
+    policy: Policy,
+    production: bool,
+    tokens: TokenConfig,
+    keyring: Keyring,
+    limiter: RateLimiter,
+) -> ReferralRouter:
     async def context(request: Request) -> Context:
-        return Context(db=db, policy=policy, actor=ANONYMOUS, request_id=request.state.request_id)
+        ctx = Context(
+            db=db,
+            policy=policy,
+            actor=ANONYMOUS,
+            request_id=request.state.request_id,
+            keyring=keyring,
+            limiter=limiter,
+        )
+        try:
+            token = bearer_token(request.headers.get("authorization"))
+            if token is not None:
+                caller = verify(config=tokens, token=token)
+                ctx.actor, ctx.token_key = caller.actor, caller.token_key
+        except Unauthenticated as exc:
+            log.info("request %s: token refused: %s", ctx.request_id, exc.message)
+            ctx.auth_problem = exc.message
+        return ctx
 
     return ReferralRouter(
         build_schema(production=production),

@@ -19,6 +19,7 @@ from app.settings import Settings
 from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
+from graph.rules.rate_limit import RateLimiter
 from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
@@ -87,8 +88,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "neo4j unreachable"}, status_code=503)
 
-    app.include_router(
-        graphql_router(db=db, policy=settings.policy, production=settings.env == "production"),
-        prefix="/graphql",
+    limiter = RateLimiter(
+        limit=settings.mutation_rate_limit, window=settings.mutation_rate_window_seconds
     )
+    router = graphql_router(
+        db=db,
+        policy=settings.policy,
+        production=settings.env == "production",
+        tokens=settings.token_config,
+        keyring=settings.keyring,
+        limiter=limiter,
+    )
+    app.include_router(router, prefix="/graphql")
     return app

@@ -109,6 +109,22 @@ def build_launcher(*, config: ServerConfig) -> None:
         raise Neo4jServerError(f"building the Neo4j launcher failed:\n{tail}")
 
 
+def java_command(config: ServerConfig, main_class: str, *args: str) -> list[str]:
+    """A JVM command line for one of Neo4j's (or the launcher's) main classes, built first."""
+    build_launcher(config=config)
+    target = config.launcher_dir / "target"
+    return [
+        "java",
+        f"-Xms{config.heap}",
+        f"-Xmx{config.heap}",
+        *JVM_FLAGS,
+        "-cp",
+        f"{target / 'classes'}:{target / 'lib'}/*",
+        main_class,
+        *args,
+    ]
+
+
 def bolt_ready(*, config: ServerConfig, timeout_s: float = 2.0) -> bool:
     """True when a Bolt server answers at host:port (refusing our credentials counts too)."""
     # Both timeouts: a listener that never answers the handshake would otherwise hold us 60 s.
@@ -152,19 +168,12 @@ def start(*, config: ServerConfig, timeout_s: float = 180) -> StartResult:
             if pid is not None:  # another caller's start may still be under way
                 _wait_ready(config, pid, deadline=began + timeout_s)
             return StartResult(already_running=True, pid=pid or 0, seconds=0.0)
-        build_launcher(config=config)
-        target = config.launcher_dir / "target"
-        command = [
-            "java",
-            f"-Xms{config.heap}",
-            f"-Xmx{config.heap}",
-            *JVM_FLAGS,
-            "-cp",
-            f"{target / 'classes'}:{target / 'lib'}/*",
+        command = java_command(
+            config,
             MAIN_CLASS,
             *("--home", str(config.home), "--host", config.host),
             *("--port", str(config.port), "--pagecache", config.pagecache),
-        ]
+        )
         with config.log_file.open("ab") as log:
             log.write(f"--- neo4j_server.start {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
             log.flush()

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.tokens import TokenConfig, read_pem
 from graph.db import Database, create_driver
 from graph.errors import ReferralError
 from graph.models import BindMode, DistributionMode, Policy
 from graph.rules.money import parse_money
+from graph.rules.pii import Keyring, parse_keyring
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 3
@@ -26,6 +28,10 @@ CAP_RULE = (
     "commissions and team views may reach at most three levels "
     "(the three-level cap of 《禁止传销条例》 and WeChat's rules)"
 )
+# Development defaults: fine on a laptop, refused in production (`refuse_dev_secrets`).
+DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
+DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
+DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
 
 
 class Settings(BaseSettings):
@@ -66,11 +72,24 @@ class Settings(BaseSettings):
     settle_interval_seconds: float = Field(3600.0, ge=0)
 
     # Fraud detection (SPEC §3.8). The secret keys the HMAC of every identifier.
-    identifier_secret: str = Field("dev-identifier-secret", min_length=16)
+    identifier_secret: str = Field(DEV_IDENTIFIER_SECRET, min_length=16)
     hot_identifier_limit: int = Field(50, ge=2)
     burst_recruits: int = Field(20, ge=2)
     burst_window: timedelta = timedelta(hours=1)
     fraud_scan_interval_seconds: float = Field(21600.0, ge=0)  # 0 = off
+
+    # Access (SPEC §3.9, docs/security.md).
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256
+    jwt_public_key: str | None = None  # RS256: PEM text or a path to a PEM file
+    jwt_private_key: str | None = None  # RS256, only where tokens are issued
+    jwt_issuer: str = "referral"
+    jwt_audience: str = "referral-api"
+    token_ttl: timedelta = timedelta(hours=1)
+    # "id:base64(32 bytes)" by id, comma-separated; the first seals, all open.
+    pii_keys: str = DEV_PII_KEYS
+    mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
+    mutation_rate_window_seconds: float = Field(60.0, gt=0)
 
     @field_validator("commission_levels", "team_depth")
     @classmethod
@@ -97,6 +116,58 @@ class Settings(BaseSettings):
         except ReferralError as exc:
             raise ValueError(f"{info.field_name}: {exc.message}") from None
         return value
+
+    @field_validator("pii_keys")
+    @classmethod
+    def pii_keyring(cls, value: str) -> str:
+        parse_keyring(value)
+        return value
+
+    @model_validator(mode="after")
+    def refuse_dev_secrets(self) -> Settings:
+        """Production refuses every development default secret, naming each one."""
+        if self.env != "production":
+            return self
+        unsafe = []
+        if self.jwt_algorithm == "HS256" and self.jwt_secret == DEV_JWT_SECRET:
+            unsafe.append("REFERRAL_JWT_SECRET (the development default)")
+        if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
+            unsafe.append("REFERRAL_JWT_PUBLIC_KEY (RS256 needs one)")
+        if DEV_PII_KEYS.split(":", 1)[1] in self.pii_keys:
+            unsafe.append("REFERRAL_PII_KEYS (holds the development key)")
+        if self.identifier_secret == DEV_IDENTIFIER_SECRET:
+            unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
+        if unsafe:
+            raise ValueError(
+                "refusing to start in production with development secrets: "
+                + "; ".join(unsafe)
+                + ". Set each to a secret of your own."
+            )
+        return self
+
+    @property
+    def token_config(self) -> TokenConfig:
+        if self.jwt_algorithm == "HS256":
+            return TokenConfig(
+                algorithm="HS256",
+                verify_key=self.jwt_secret,
+                sign_key=self.jwt_secret,
+                issuer=self.jwt_issuer,
+                audience=self.jwt_audience,
+            )
+        if self.jwt_public_key is None:
+            raise ValueError("RS256 needs REFERRAL_JWT_PUBLIC_KEY")
+        return TokenConfig(
+            algorithm="RS256",
+            verify_key=read_pem(self.jwt_public_key),
+            sign_key=None if self.jwt_private_key is None else read_pem(self.jwt_private_key),
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+        )
+
+    @property
+    def keyring(self) -> Keyring:
+        return parse_keyring(self.pii_keys)
 
     @property
     def policy(self) -> Policy:
@@ -126,7 +197,7 @@ class Settings(BaseSettings):
             password=self.neo4j_password,
             retry_seconds=self.neo4j_retry_seconds,
         )
-        return Database(driver, name=self.neo4j_database)
+        return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
 
     @property
     def bolt_host(self) -> str:

@@ -29,10 +29,12 @@ import httpx
 from app.demo import demo_orders
 from app.main import create_app
 from app.settings import Settings
+from app.tokens import issue
 from graph import bulk, orders, team
 from graph.distributors import require
 from graph.migrations import migrate
 from graph.models import Policy
+from graph.rules.access import Role
 from graph.rules.pagination import DownlineCursor, encode_cursor
 from graph.rules.tree import layout, node_key
 
@@ -115,7 +117,18 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
 
     since = datetime.now(UTC) - timedelta(days=30)
     app = create_app(settings, database=db)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+    token = issue(
+        config=settings.token_config,
+        subject="bench",
+        role=Role.ADMIN,
+        ttl=timedelta(hours=2),
+        now=datetime.now(UTC),
+    )
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://bench",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
     async def gql(query: str, variables: dict[str, Any]) -> None:
         response = await client.post("/graphql", json={"query": query, "variables": variables})

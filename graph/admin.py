@@ -13,7 +13,8 @@ from graph.models import Actor, Distributor, Rank, Status
 from graph.structure import set_tally
 
 SET_RANK = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
-SET_STATUS = "MATCH (d:Distributor {id: $id}) SET d.status = $status"
+# Set by hand, the status is the analyst's own: no ring unfreeze releases it later.
+SET_STATUS = "MATCH (d:Distributor {id: $id}) SET d.status = $status, d.frozenByRing = null"
 
 
 async def approve(
@@ -57,31 +58,45 @@ async def set_status(
     return await require(db, distributor_id=distributor_id)
 
 
+# A ring freeze marks whom it froze (`frozenByRing`); unfreezing the ring releases only
+# those, so members frozen for another reason (by hand, or by another ring) stay frozen.
 FREEZE_RING = """
 MATCH (:FraudRing {id: $ringId})-[:INCLUDES]->(d:Distributor)
-SET d.status = $status
-RETURN d.id AS id ORDER BY id
+WITH d, d.status = 'ACTIVE' AS mine
+SET d.status = 'FROZEN', d.frozenByRing = CASE WHEN mine THEN $ringId ELSE d.frozenByRing END
+RETURN d.id AS id, mine ORDER BY id
+"""
+
+UNFREEZE_RING = """
+MATCH (:FraudRing {id: $ringId})-[:INCLUDES]->(d:Distributor)
+WITH d, d.frozenByRing = $ringId AS mine
+SET d.status = CASE WHEN mine THEN 'ACTIVE' ELSE d.status END,
+    d.frozenByRing = CASE WHEN mine THEN null ELSE d.frozenByRing END
+RETURN d.id AS id, mine ORDER BY id
 """
 
 
 async def set_ring_status(
     db: Database, *, ring_id: str, status: Status, reason: str, actor: Actor
 ) -> list[str]:
-    """Freeze (or unfreeze) every member of a ring in one transaction, audited."""
+    """Freeze every member of a ring, or release those this ring froze, in one
+    transaction, audited with the members it changed. Returns all members' ids."""
+    frozen = status is Status.FROZEN
 
     async def work(tx: AsyncManagedTransaction) -> list[str]:
-        members = [
-            r["id"] for r in await fetch(tx, FREEZE_RING, ringId=ring_id, status=status.value)
-        ]
-        if not members:
+        rows = await fetch(tx, FREEZE_RING if frozen else UNFREEZE_RING, ringId=ring_id)
+        if not rows:
             raise NotFound("Fraud ring", ring_id)
-        operation = "freezeFraudRing" if status is Status.FROZEN else "unfreezeFraudRing"
         await audit.record(
             tx,
             actor=actor,
-            operation=operation,
-            arguments={"ringId": ring_id, "members": members, "reason": reason},
+            operation="freezeFraudRing" if frozen else "unfreezeFraudRing",
+            arguments={
+                "ringId": ring_id,
+                "changed": [r["id"] for r in rows if r["mine"]],
+                "reason": reason,
+            },
         )
-        return members
+        return [r["id"] for r in rows]
 
     return await db.write(work)

@@ -9,7 +9,7 @@ latest scan, is flagged in the registration's own transaction:
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -18,7 +18,6 @@ from graph import audit
 from graph.db import Database, fetch
 from graph.errors import NotFound
 from graph.models import Actor, FraudAlert
-from graph.records import from_epoch_ms
 from graph.rules.identifiers import RING_KINDS
 from graph.rules.pagination import decode_keyset, encode_keyset
 
@@ -39,19 +38,28 @@ CREATE (:FraudAlert {
 })
 """
 
-PROJECTION = "a {.id, .distributorId, .reasons, .evidence, .acknowledged, atMs: a.at.epochMillis}"
+# `at` to the microsecond (epochMillis would let alerts of one millisecond swap places
+# across a page break).
+AT_US = "a.at.epochSeconds * 1000000 + a.at.microsecond"
+PROJECTION = "a {.id, .distributorId, .reasons, .evidence, .acknowledged, atUs: " + AT_US + "}"
 
 LIST = (
     """
 MATCH (a:FraudAlert)
 WHERE a.acknowledged = $acknowledged AND a.at IS NOT NULL
-  AND ($afterAt IS NULL OR a.at.epochMillis < $afterAt
-       OR (a.at.epochMillis = $afterAt AND a.id < $afterId))
+  AND ($afterAt IS NULL OR """
+    + AT_US
+    + """ < $afterAt OR ("""
+    + AT_US
+    + """ = $afterAt AND a.id < $afterId))
 WITH a ORDER BY a.at DESC, a.id DESC LIMIT $limit
 RETURN """
     + PROJECTION
     + " AS a"
 )
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
 
 ACKNOWLEDGE = (
     "MATCH (a:FraudAlert {id: $id}) SET a.acknowledged = true, a.acknowledgedBy = $actor "
@@ -100,7 +108,7 @@ def _alert(a: Any) -> FraudAlert:
         reasons=list(a["reasons"]),
         evidence=list(a["evidence"]),
         acknowledged=a["acknowledged"],
-        at=from_epoch_ms(a["atMs"]),
+        at=EPOCH + timedelta(microseconds=a["atUs"]),
     )
 
 
@@ -119,7 +127,7 @@ async def list_alerts(
     alerts = [_alert(r["a"]) for r in records]
     page = alerts[:first]
     more = len(alerts) > first and page
-    cursor = encode_keyset(int(page[-1].at.timestamp() * 1000), page[-1].id) if more else None
+    cursor = encode_keyset((page[-1].at - EPOCH) // ONE_US, page[-1].id) if more else None
     return page, cursor
 
 

@@ -49,6 +49,9 @@ CREATE (d)-[:USES {at: $at}]->(i)
 """
 
 ANY_WITH_ID = "MATCH (d:Distributor {id: $id}) RETURN count(d) AS n"
+# Plans cached while the graph was small can outlive a bulk load (seen here: the upline
+# query kept an index scan planned on an empty store); a load ends by dropping them.
+CLEAR_PLANS = "CALL db.clearQueryCaches()"
 
 
 def _row(p: Placement) -> dict[str, Any]:
@@ -85,6 +88,7 @@ async def load_network(
         await _run_batch(db, CREATE_NODES, batch)
     for batch in _batches([p for p in rows if p.sponsor_id is not None], batch_size):
         await _run_batch(db, CREATE_EDGES, batch)
+    await db.driver.execute_query(CLEAR_PLANS, database_=db.name)
 
 
 async def load_identifiers(

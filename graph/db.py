@@ -7,10 +7,12 @@ prove that DataLoaders batch).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, LiteralString, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
     ServiceUnavailable,
@@ -47,21 +49,38 @@ def create_driver(
 class Database:
     """Reads and writes against one Neo4j database."""
 
-    def __init__(self, driver: AsyncDriver, *, name: str = "neo4j") -> None:
+    def __init__(
+        self, driver: AsyncDriver, *, name: str = "neo4j", retry_seconds: float = 15.0
+    ) -> None:
         self.driver = driver
         self.name = name
+        self.retry_seconds = retry_seconds
         self.queries = 0
 
     async def read(self, query: LiteralString, **params: Any) -> list[Record]:
-        """One read query, routed to a reader, causally after this driver's writes."""
+        """One read query, routed to a reader, causally after this driver's writes.
+
+        An auto-commit query (RUN and PULL in one round trip) instead of a managed
+        transaction, whose COMMIT costs a second round trip: a quarter of a short read's
+        time here (docs/benchmarks.md). Retried on the same failures for as long.
+        """
         self.queries += 1
-        try:
-            result = await self.driver.execute_query(
-                query, params, routing_=RoutingControl.READ, database_=self.name
-            )
-        except RETRYABLE as exc:
-            raise Unavailable() from exc
-        return list(result.records)
+        deadline = time.monotonic() + self.retry_seconds
+        pause = 0.25
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.name,
+                    default_access_mode=READ_ACCESS,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                ) as session:
+                    result = await session.run(query, params)
+                    return [record async for record in result]
+            except RETRYABLE as exc:
+                if time.monotonic() + pause > deadline:
+                    raise Unavailable() from exc
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, 2.0)
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one managed write transaction (retried on transient errors)."""

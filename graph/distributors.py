@@ -39,3 +39,21 @@ async def require(db: Database, *, distributor_id: str) -> Distributor:
     if distributor is None:
         raise NotFound("Distributor", distributor_id)
     return distributor
+
+
+BY_PHONE_HASH = (
+    """
+MATCH (d:Distributor {phoneHash: $hash})
+OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
+RETURN """
+    + fields("d")
+    + """ AS d, s.id AS sponsorId
+ORDER BY d.id LIMIT $first
+"""
+)
+
+
+async def by_phone_hash(db: Database, *, phone_hash: str, first: int) -> list[Distributor]:
+    """Distributors registered with the phone whose keyed hash is `phone_hash`."""
+    records = await db.read(BY_PHONE_HASH, hash=phone_hash, first=first)
+    return [distributor_from_node(r["d"], sponsor_id=r["sponsorId"]) for r in records]

@@ -91,3 +91,39 @@ class Unavailable(ReferralError):
 
     def __init__(self) -> None:
         super().__init__("The database is unreachable right now; retry the request shortly.")
+
+
+class NotSignedIn(Unauthenticated):
+    def __init__(self) -> None:
+        super().__init__(
+            "Sign in: send `Authorization: Bearer <token>` (`referral token` issues one)."
+        )
+
+
+class RoleNotAllowed(Forbidden):
+    def __init__(self, role: str, operation: str) -> None:
+        super().__init__(f"The role {role} may not use {operation}.")
+
+
+class OutsideTeam(Forbidden):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(
+            f"{kind} {key!r} is outside your team: you see yourself, your sponsor, "
+            "and your downline within the team depth."
+        )
+
+
+class RateLimited(ReferralError):
+    """Too many mutations with one token; not in SPEC §5's list (docs/decisions.md)."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s."
+        )
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "retryAfterSeconds": f"{max(self.retry_after, 0.1):.1f}"}

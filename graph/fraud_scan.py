@@ -12,6 +12,7 @@ its id from scan to scan; rings not found again stop being `current`.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -60,7 +61,8 @@ RETURN ring.id AS id, edges, commissions
 STORE = """
 UNWIND $rings AS ring
 MERGE (r:FraudRing {id: ring.id})
-SET r.scanId = $scanId, r.at = $now, r.current = false, r.score = ring.score,
+  ON CREATE SET r.current = false
+SET r.scanId = $scanId, r.at = $now, r.score = ring.score,
     r.reasons = ring.reasons, r.size = size(ring.members), r.kinds = ring.kinds,
     r.edges = ring.edges, r.commissions = ring.commissions, r.members = ring.members
 WITH r, ring
@@ -90,7 +92,10 @@ SET r.current = true
 RETURN count(r) AS rings
 """
 
-PROJECTION = "r {.id, .members, .score, .reasons, .kinds, .edges, .commissions}"
+PROJECTION = (
+    "r {.id, .members, .score, .reasons, .kinds, .edges, .commissions, .current, "
+    "identifiers: [(r)-[:SHARES]->(i:Identifier) | [i.key, i.kind]]}"
+)
 
 PAGE = (
     """
@@ -120,7 +125,7 @@ async def scan(db: Database, *, hot_limit: int, now: datetime) -> int:
     kinds = sorted(k.value for k in RING_KINDS)
     shared = await db.read(SHARED, kinds=kinds, hot=hot_limit)
     drafts = connected_groups((r["key"], r["kind"], r["members"]) for r in shared)
-    scan_id = "scan-" + now.strftime("%Y%m%dT%H%M%S.%f")
+    scan_id = f"scan-{now:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"  # unique per run
     for start in range(0, len(drafts), BATCH):
         rows = await _describe(db, drafts[start : start + BATCH])
 
@@ -177,6 +182,8 @@ def _ring(r: Any) -> FraudRing:
         identifier_kinds=list(r["kinds"]),
         referral_edges=[_edge(e) for e in r["edges"]],
         commissions_fen=r["commissions"],
+        current=r["current"],
+        identifiers=sorted((key, kind) for key, kind in r["identifiers"]),
     )
 
 

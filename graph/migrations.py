@@ -145,6 +145,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        "0008-security",
+        (
+            # A phone is found by its keyed hash; the plain number is never stored.
+            "CREATE INDEX distributor_phone_hash IF NOT EXISTS "
+            "FOR (d:Distributor) ON (d.phoneHash)",
+            "CREATE INDEX audit_event_actor_at IF NOT EXISTS FOR (e:AuditEvent) ON (e.actor, e.at)",
+        ),
+    ),
+    Migration(
+        "0009-commission-totals",
+        (
+            # Team metrics' commissions by status read index entries only (a busy leader
+            # has thousands of commissions a month; reading each node cost most of it).
+            "CREATE INDEX commission_beneficiary_totals IF NOT EXISTS "
+            "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
@@ -157,8 +175,9 @@ async def _auto_commit(db: Database, statement: LiteralString) -> None:
         await (await session.run(statement)).consume()
 
 
-async def migrate(db: Database) -> list[str]:
-    """Apply every migration not yet recorded; return the ids applied now."""
+async def migrate(db: Database, *, index_timeout_s: int = 300) -> list[str]:
+    """Apply every migration not yet recorded, wait until every index is online, and
+    return the ids applied now."""
     await db.driver.execute_query(MIGRATIONS[0].statements[-1], database_=db.name)
     done = {record["id"] for record in await db.read(APPLIED)}
     applied: list[str] = []
@@ -169,5 +188,7 @@ async def migrate(db: Database) -> list[str]:
             await _auto_commit(db, statement)
         await db.driver.execute_query(RECORD, {"id": migration.id}, database_=db.name)
         applied.append(migration.id)
-    await db.driver.execute_query("CALL db.awaitIndexes(300)", database_=db.name)
+    await db.driver.execute_query(
+        "CALL db.awaitIndexes($seconds)", seconds=index_timeout_s, database_=db.name
+    )
     return applied

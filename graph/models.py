@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -55,6 +55,8 @@ class LeaderboardMetric(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Distributor:
+    """`phone`, `real_name` and `payment_account` are sealed (`graph.rules.pii`)."""
+
     id: str
     name: str
     phone: str | None
@@ -65,6 +67,8 @@ class Distributor:
     path: str
     depth: int
     level_counts: tuple[int, int, int]
+    real_name: str | None = None
+    payment_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +232,25 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: str
+    at: datetime
+    actor: str
+    role: str
+    operation: str
+    arguments: str  # JSON, redacted
+    outcome: str
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    events: list[AuditEvent]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The network rules in force, validated once at start-up from the settings."""
 
@@ -267,10 +290,32 @@ class FraudRing:
     identifier_kinds: list[str]
     referral_edges: list[tuple[str, str]]
     commissions_fen: int
+    current: bool = True  # found by the latest completed scan
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (key, kind) shared
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceNode:
+    """A node that proves a signal: its label and id (an identifier's HMAC key)."""
+
+    label: str
+    id: str
+    kind: str | None = None  # an identifier's kind
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceEdge:
+    """A relationship that proves a signal, by the ids of its two ends."""
+
+    type: str
+    source: str
+    target: str
 
 
 @dataclass(frozen=True, slots=True)
 class FraudSignal:
     kind: str
     score: int
-    evidence: str
+    evidence: str  # one sentence for people
+    nodes: list[EvidenceNode] = field(default_factory=list)
+    edges: list[EvidenceEdge] = field(default_factory=list)

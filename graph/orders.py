@@ -107,15 +107,10 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
-WRITE = (
-    "CALL () { "
-    + CREATE_ORDERS
-    + " } CALL () { "
-    + WRITE_ENTRIES
-    + " } CALL () { "
-    + LINK_ORDERS
-    + " }"
-)
+WRITE: LiteralString = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
+# Only for batches whose orders carry identifiers: linking them reads what the batch just
+# created, which makes the planner add an Eager barrier to the whole statement.
+WRITE_AND_LINK: LiteralString = WRITE + " CALL () { " + LINK_ORDERS + " }"
 
 GET_MANY = (
     """
@@ -245,7 +240,7 @@ async def _record_new(
                     amount_fen=share.amount_fen,
                 )
     await tx.run(
-        WRITE,
+        WRITE_AND_LINK if any(row["identifiers"] for row in rows) else WRITE,
         orders=rows,
         entries=[e.as_row() for e in entries],
         now=now,

@@ -8,6 +8,7 @@ from typing import Any, LiteralString
 from neo4j.time import DateTime as Neo4jDateTime
 
 from graph.models import (
+    AuditEvent,
     Commission,
     CommissionStatus,
     Distributor,
@@ -23,7 +24,8 @@ from graph.models import (
 # What every query returning a distributor projects. `joinedAt` travels as epoch
 # milliseconds: hydrating a zoned DateTime costs the driver about 0.25 ms per value.
 DISTRIBUTOR_FIELDS: LiteralString = (
-    "{.id, .name, .phone, .rank, .status, .path, .depth, .down1, .down2, .down3, "
+    "{.id, .name, .phone, .realName, .paymentAccount, .rank, .status, .path, .depth, "
+    ".down1, .down2, .down3, "
     "joinedAtMs: {0}.joinedAt.epochMillis}"
 )
 
@@ -67,6 +69,8 @@ def distributor_from_node(node: Any, *, sponsor_id: str | None) -> Distributor:
         path=node["path"],
         depth=node["depth"],
         level_counts=(node["down1"], node["down2"], node["down3"]),
+        real_name=node.get("realName"),
+        payment_account=node.get("paymentAccount"),
     )
 
 
@@ -134,4 +138,17 @@ def withdrawal_from_node(w: Any) -> Withdrawal:
         net_fen=w["net"],
         status=WithdrawalStatus(w["status"]),
         requested_at=from_epoch_ms(w["requestedAtMs"]),
+    )
+
+
+def audit_event_from_row(row: Any) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        at=to_datetime(row["at"]),
+        actor=row["actor"],
+        role=row["role"],
+        operation=row["operation"],
+        arguments=row["arguments"],
+        outcome=row["outcome"],
+        request_id=row["requestId"],
     )

@@ -38,7 +38,8 @@ from graph.structure import ancestors_below, attach, detach, move_under
 
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
-  id: $id, name: $name, phone: $phone, rank: $rank, status: 'ACTIVE', joinedAt: $now,
+  id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
+  paymentAccount: $paymentAccount, rank: $rank, status: 'ACTIVE', joinedAt: $now,
   path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
   a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
@@ -64,10 +65,16 @@ async def register(
     team_leader_recruits: int,
     identifiers: Sequence[Identifier] = (),
     hot_identifier_limit: int = 50,
+    phone_hash: str | None = None,
+    real_name: str | None = None,
+    payment_account: str | None = None,
 ) -> Distributor:
     """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is
     (adding any identifiers it carries). A new one that shares an identifier with its
-    sponsor or a known ring raises a fraud alert in the same transaction."""
+    sponsor or a known ring raises a fraud alert in the same transaction.
+
+    `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
+    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
@@ -94,6 +101,9 @@ async def register(
             id=distributor_id,
             name=name,
             phone=phone,
+            phoneHash=phone_hash,
+            realName=real_name,
+            paymentAccount=payment_account,
             rank=rank.value,
             now=now,
             path=child_path(

@@ -97,11 +97,14 @@ WHERE o.buyerId = $id AND o.paidAt >= $since AND o.paidAt < $until
 RETURN coalesce(sum(o.amount - o.refunded), 0) AS ownSales
 """
 
+# Index-only: every property read is in `commission_beneficiary_totals`.
 COMMISSIONS_BY_STATUS = """
 MATCH (c:Commission)
+USING INDEX c:Commission(beneficiaryId, paidAt, status, amount, original)
 WHERE c.beneficiaryId = $id AND c.paidAt >= $since AND c.paidAt < $until
-RETURN c.status AS status,
-       sum(CASE c.status WHEN 'CANCELLED' THEN c.original ELSE c.amount END) AS amount
+  AND c.status IS NOT NULL AND c.amount IS NOT NULL AND c.original IS NOT NULL
+WITH c.status AS status, c.original AS original, c.amount AS amount
+RETURN status, sum(CASE status WHEN 'CANCELLED' THEN original ELSE amount END) AS amount
 """
 
 

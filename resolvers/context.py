@@ -1,4 +1,4 @@
-"""The per-request context: database, policy, caller, DataLoaders, request id."""
+"""The per-request context: database, policy, caller, PII keys, DataLoaders, request id."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from strawberry.fastapi import BaseContext
 from graph import distributors
 from graph.db import Database
 from graph.models import Actor, Distributor, Policy
+from graph.rules.pii import Keyring
+from graph.rules.rate_limit import RateLimiter
 
 
 def utc_now() -> datetime:
@@ -38,8 +40,15 @@ class Context(BaseContext):
     policy: Policy
     actor: Actor
     request_id: str
+    keyring: Keyring
+    # Why the request carries no actor (a bad token), said when a field needs one.
+    auth_problem: str | None = None
+    token_key: str | None = None  # names the token, for the mutation rate limit
+    limiter: RateLimiter | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
+    caller: Distributor | None = field(init=False, default=None)
+    caller_loaded: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from graph import team
+from graph import distributors, team
 from graph.models import Distributor, DownlinePage, TeamMetrics, UplineEntry
 from graph.rules import inputs
+from graph.rules.access import View
+from graph.rules.identifiers import IdentifierKind, identify
+from resolvers import access
 from resolvers.context import Context
 
 
@@ -29,12 +32,14 @@ async def downline(
     ctx: Context,
     *,
     of: Distributor,
+    view: View,
     depth: int | None,
     level: int | None,
     first: int,
     after: str | None,
 ) -> DownlinePage:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_team_view(ctx, view, of, depth=checked)
     return await team.downline(
         ctx.db,
         root=of,
@@ -49,10 +54,20 @@ async def team_metrics(
     ctx: Context,
     *,
     of: Distributor,
+    view: View,
     since: datetime | None,
     until: datetime | None,
     depth: int | None,
 ) -> TeamMetrics:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_team_view(ctx, view, of, depth=checked)
     since, until = inputs.check_window(since, until)
     return await team.metrics(ctx.db, root=of, depth=checked, since=since, until=until)
+
+
+async def by_phone(ctx: Context, *, phone: str, first: int) -> list[Distributor]:
+    """Staff lookup by phone: through its keyed hash, never a plain-text match."""
+    key = identify(IdentifierKind.PHONE, phone, secret=ctx.policy.identifier_secret).key
+    return await distributors.by_phone_hash(
+        ctx.db, phone_hash=key, first=inputs.check_page_size(first)
+    )

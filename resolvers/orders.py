@@ -17,6 +17,7 @@ from graph.rules.money_inputs import (
     check_positive,
 )
 from graph.rules.rulesets import build_rule_set
+from resolvers import access
 from resolvers.context import Context
 
 
@@ -55,7 +56,10 @@ async def record(ctx: Context, *, requests: Sequence[OrderRequest]) -> list[Orde
 
 async def order(ctx: Context, *, order_id: str) -> Order | None:
     found = await orders.get_many(ctx.db, ids=[inputs.check_id(order_id)])
-    return found[0] if found else None
+    if not found:
+        return None
+    await access.require_own_team(ctx, found[0].buyer_id)
+    return found[0]
 
 
 async def refund(ctx: Context, *, order_id: str, refund_id: str, amount_fen: int) -> Order:

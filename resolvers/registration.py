@@ -8,7 +8,8 @@ from graph import admin, registration
 from graph.errors import BadUserInput
 from graph.models import Distributor, Status
 from graph.rules import inputs
-from graph.rules.identifiers import IdentifierKind, identify_all
+from graph.rules.identifiers import Identifier, IdentifierKind, identify_all
+from graph.rules.pii import owner_of
 from resolvers.context import Context
 
 PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
@@ -22,6 +23,17 @@ def _check_phone(phone: str | None) -> str | None:
     return phone.strip()
 
 
+def _seal(ctx: Context, distributor_id: str, field: str, value: str | None) -> str | None:
+    """PII leaves the API process only sealed (graph.rules.pii)."""
+    if not value:
+        return None
+    return ctx.keyring.seal(value, owner=owner_of(distributor_id, field))
+
+
+def _key_of(identifiers: list[Identifier], kind: IdentifierKind) -> str | None:
+    return next((i.key for i in identifiers if i.kind is kind), None)
+
+
 async def register(
     ctx: Context,
     *,
@@ -33,7 +45,10 @@ async def register(
     ip: str | None = None,
     payment_account: str | None = None,
     address: str | None = None,
+    real_name: str | None = None,
 ) -> Distributor:
+    checked_id = inputs.check_id(distributor_id)
+    phone = _check_phone(phone)
     identifiers = identify_all(
         {
             IdentifierKind.DEVICE: device_id,
@@ -46,10 +61,20 @@ async def register(
     )
     return await registration.register(
         ctx.db,
-        distributor_id=inputs.check_id(distributor_id),
+        distributor_id=checked_id,
         name=inputs.check_name(name),
         sponsor_id=None if sponsor_id is None else inputs.check_id(sponsor_id, field="sponsorId"),
-        phone=_check_phone(phone),
+        phone=_seal(ctx, checked_id, "phone", phone),
+        phone_hash=_key_of(identifiers, IdentifierKind.PHONE),
+        real_name=_seal(
+            ctx, checked_id, "realName", None if real_name is None else inputs.check_name(real_name)
+        ),
+        payment_account=_seal(
+            ctx,
+            checked_id,
+            "paymentAccount",
+            None if payment_account is None else payment_account.strip(),
+        ),
         now=ctx.now(),
         distribution_mode=ctx.policy.distribution_mode,
         team_leader_recruits=ctx.policy.team_leader_recruits,

@@ -16,12 +16,14 @@ from graph.models import (
 )
 from graph.rules import inputs
 from graph.rules.money_inputs import check_withdrawal
+from resolvers import access
 from resolvers.context import Context
 
 
 async def request(
     ctx: Context, *, distributor_id: str, amount_fen: int, idempotency_key: str
 ) -> Withdrawal:
+    access.require_self(ctx, distributor_id)
     check_withdrawal(
         amount_fen=amount_fen,
         minimum_fen=ctx.policy.withdraw_min_fen,
@@ -51,7 +53,10 @@ async def decide(
 
 
 async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal | None:
-    return await withdrawals.find(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
+    found = await withdrawals.find(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
+    if found is not None:
+        access.require_self(ctx, found.distributor_id)
+    return found
 
 
 async def of_distributor(ctx: Context, *, of: Distributor, first: int) -> list[Withdrawal]:
@@ -95,10 +100,12 @@ async def rank_of(
     until: datetime | None,
 ) -> LeaderboardEntry | None:
     since, until = inputs.check_window(since, until)
+    checked = inputs.check_id(distributor_id, field="distributorId")
+    await access.require_own_team(ctx, checked)
     return await leaderboard.rank_of(
         ctx.db,
         metric=metric,
-        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        distributor_id=checked,
         since=since,
         until=until,
     )

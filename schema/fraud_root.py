@@ -16,12 +16,16 @@ from schema.fraud_types import (
     FraudSignal,
     HotIdentifier,
 )
-from schema.types import Distributor, Info, LevelCount, PageInfo, UplineEntry
+from schema.permissions import Analysts, guarded
+from schema.types import Distributor, Info, LevelCount, PageInfo, UplineEntry, present
 
 
 @strawberry.type
 class FraudQuery:
-    @strawberry.field(description="Rings of the latest scan, by score; keyset-paginated.")
+    @strawberry.field(
+        permission_classes=[Analysts],
+        description="Rings of the latest scan, by score; keyset-paginated.",
+    )
     async def fraud_rings(
         self,
         info: Info,
@@ -46,17 +50,22 @@ class FraudQuery:
             page_info=PageInfo(has_next_page=cursor is not None, end_cursor=cursor),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Analysts])
     async def fraud_ring(self, info: Info, id: strawberry.ID) -> FraudRing | None:
         found = await resolve.ring(info.context, ring_id=id)
         return None if found is None else FraudRing.from_model(found)
 
-    @strawberry.field(description="Every signal that fires for this distributor, fresh.")
+    @strawberry.field(
+        permission_classes=[Analysts],
+        description="Every signal that fires for this distributor, fresh.",
+    )
     async def fraud_signals(self, info: Info, distributor_id: strawberry.ID) -> list[FraudSignal]:
         found = await resolve.signals(info.context, distributor_id=distributor_id)
         return [FraudSignal.from_model(s) for s in found]
 
-    @strawberry.field(description="Alerts raised at registration, newest first.")
+    @strawberry.field(
+        permission_classes=[Analysts], description="Alerts raised at registration, newest first."
+    )
     async def fraud_alerts(
         self,
         info: Info,
@@ -76,12 +85,14 @@ class FraudQuery:
             end_cursor=cursor,
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Analysts])
     async def hot_identifiers(self, info: Info, first: int | None = 20) -> list[HotIdentifier]:
         found = await resolve.hot_identifiers(info.context, first=20 if first is None else first)
         return [HotIdentifier(key=k, kind=kind, users=n) for k, kind, n in found]
 
-    @strawberry.field(description="Analysts: everyone above, up to 20 levels.")
+    @strawberry.field(
+        permission_classes=[Analysts], description="Analysts: everyone above, up to 20 levels."
+    )
     async def investigate_upline(
         self, info: Info, distributor_id: strawberry.ID, depth: int | None = 20
     ) -> list[UplineEntry]:
@@ -89,11 +100,14 @@ class FraudQuery:
             info.context, distributor_id=distributor_id, depth=20 if depth is None else depth
         )
         return [
-            UplineEntry(level=e.level, distributor=Distributor.from_model(e.distributor))
+            UplineEntry(level=e.level, distributor=await present(info, e.distributor))
             for e in entries
         ]
 
-    @strawberry.field(description="Analysts: subtree sizes by level, up to 20 levels.")
+    @strawberry.field(
+        permission_classes=[Analysts],
+        description="Analysts: subtree sizes by level, up to 20 levels.",
+    )
     async def investigate_levels(
         self, info: Info, distributor_id: strawberry.ID, depth: int | None = 20
     ) -> list[LevelCount] | None:
@@ -104,31 +118,42 @@ class FraudQuery:
             return None
         return [LevelCount(level=i + 1, count=n) for i, n in enumerate(sizes)]
 
-    @strawberry.field(description="Analysts: the largest teams (within three levels).")
+    @strawberry.field(
+        permission_classes=[Analysts],
+        description="Analysts: the largest teams (within three levels).",
+    )
     async def heaviest_teams(self, info: Info, first: int | None = 10) -> list[Distributor]:
         found = await resolve.heaviest(info.context, first=10 if first is None else first)
-        return [Distributor.from_model(d) for d in found]
+        return [await present(info, d) for d in found]
 
 
 @strawberry.type
 class FraudMutation:
-    @strawberry.mutation(description="Scan the whole graph for rings; how many were found.")
+    @strawberry.mutation(
+        extensions=guarded(Analysts),
+        description="Scan the whole graph for rings; how many were found.",
+    )
     async def run_fraud_scan(self, info: Info) -> int:
         return await resolve.run_scan(info.context)
 
-    @strawberry.mutation(description="Freeze every member of a ring, with a reason (audited).")
+    @strawberry.mutation(
+        extensions=guarded(Analysts),
+        description="Freeze every member of a ring, with a reason (audited).",
+    )
     async def freeze_fraud_ring(
         self, info: Info, id: strawberry.ID, reason: str
     ) -> list[Distributor]:
         return await _set_ring(info, id, Status.FROZEN, reason)
 
-    @strawberry.mutation(description="Unfreeze every member of a ring (audited).")
+    @strawberry.mutation(
+        extensions=guarded(Analysts), description="Unfreeze every member of a ring (audited)."
+    )
     async def unfreeze_fraud_ring(
         self, info: Info, id: strawberry.ID, reason: str
     ) -> list[Distributor]:
         return await _set_ring(info, id, Status.ACTIVE, reason)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=guarded(Analysts))
     async def acknowledge_fraud_alert(self, info: Info, id: strawberry.ID) -> FraudAlert:
         return FraudAlert.from_model(await resolve.acknowledge(info.context, alert_id=id))
 
@@ -138,4 +163,4 @@ async def _set_ring(info: Info, ring_id: str, status: Status, reason: str) -> li
         info.context, ring_id=ring_id, status=status, reason=reason
     )
     found = await info.context.loaders.distributor.load_many(members)
-    return [Distributor.from_model(d) for d in found if d is not None]
+    return [await present(info, d) for d in found if d is not None]

@@ -9,7 +9,7 @@ import strawberry
 
 from graph import models
 from schema.scalars import Money
-from schema.types import Distributor, Info, PageInfo
+from schema.types import Distributor, Info, PageInfo, present
 
 
 @strawberry.enum
@@ -23,15 +23,50 @@ class FraudSignalKind(enum.Enum):
     REFERRAL_CYCLE = "REFERRAL_CYCLE"
 
 
+@strawberry.type(description="A node that proves a signal: `id` is an identifier's HMAC key.")
+class EvidenceNode:
+    label: str
+    id: strawberry.ID
+    kind: str | None = strawberry.field(description="An identifier's kind.")
+
+
+@strawberry.type(description="A relationship that proves a signal, by its ends' ids.")
+class EvidenceEdge:
+    type: str
+    source: strawberry.ID
+    target: strawberry.ID
+
+
 @strawberry.type
 class FraudSignal:
     kind: FraudSignalKind
     score: int
-    evidence: str
+    evidence: str = strawberry.field(description="What the nodes and edges prove, in words.")
+    nodes: list[EvidenceNode]
+    edges: list[EvidenceEdge]
 
     @classmethod
     def from_model(cls, s: models.FraudSignal) -> FraudSignal:
-        return cls(kind=FraudSignalKind(s.kind), score=s.score, evidence=s.evidence)
+        return cls(
+            kind=FraudSignalKind(s.kind),
+            score=s.score,
+            evidence=s.evidence,
+            nodes=[
+                EvidenceNode(label=n.label, id=strawberry.ID(n.id), kind=n.kind) for n in s.nodes
+            ],
+            edges=[
+                EvidenceEdge(
+                    type=e.type, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
+                )
+                for e in s.edges
+            ],
+        )
+
+
+@strawberry.type(description="An identifier a ring's members share: its HMAC key and kind.")
+class SharedIdentifier:
+    key: str
+    kind: str
 
 
 @strawberry.type
@@ -42,7 +77,7 @@ class ReferralEdge:
 
 async def _members(info: Info, ids: list[str]) -> list[Distributor]:
     found = await info.context.loaders.distributor.load_many(ids)
-    return [Distributor.from_model(d) for d in found if d is not None]
+    return [await present(info, d) for d in found if d is not None]
 
 
 @strawberry.type(description="A connected group of ≥ 3 distributors sharing identifiers.")
@@ -53,8 +88,10 @@ class FraudRing:
     score: int
     reasons: list[str]
     identifier_kinds: list[str]
+    identifiers: list[SharedIdentifier]
     referral_edges: list[ReferralEdge]
     commissions: Money = strawberry.field(description="What its members earned in all.")
+    current: bool = strawberry.field(description="Found again by the latest completed scan.")
 
     @strawberry.field
     async def members(self, info: Info) -> list[Distributor]:
@@ -69,11 +106,13 @@ class FraudRing:
             score=r.score,
             reasons=r.reasons,
             identifier_kinds=r.identifier_kinds,
+            identifiers=[SharedIdentifier(key=key, kind=kind) for key, kind in r.identifiers],
             referral_edges=[
                 ReferralEdge(sponsor_id=strawberry.ID(a), recruit_id=strawberry.ID(b))
                 for a, b in r.referral_edges
             ],
             commissions=Money(r.commissions_fen),
+            current=r.current,
         )
 
 
@@ -102,7 +141,7 @@ class FraudAlert:
     @strawberry.field
     async def distributor(self, info: Info) -> Distributor | None:
         found = await info.context.loaders.distributor.load(self.distributor_id)
-        return None if found is None else Distributor.from_model(found)
+        return None if found is None else await present(info, found)
 
     @classmethod
     def from_model(cls, a: models.FraudAlert) -> FraudAlert:

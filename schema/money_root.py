@@ -16,6 +16,7 @@ from resolvers import orders as resolve
 from resolvers import withdrawals as money
 from schema.ledger_types import Withdrawal
 from schema.order_types import LeaderboardEntry, LeaderboardMetric, Order, RuleSet
+from schema.permissions import AdminOnly, AnyRole, BackEnd, Staff, Withdrawers, guarded
 from schema.scalars import Money
 from schema.types import Info
 
@@ -109,17 +110,20 @@ def _overrides(items: list[RateOverrideInput], field: str) -> dict[str, Sequence
 
 @strawberry.type
 class MoneyQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=[AnyRole])
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         found = await resolve.order(info.context, order_id=id)
         return None if found is None else Order.from_model(found)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[AnyRole])
     async def withdrawal(self, info: Info, id: strawberry.ID) -> Withdrawal | None:
         found = await money.withdrawal(info.context, withdrawal_id=id)
         return None if found is None else Withdrawal.from_model(found)
 
-    @strawberry.field(description="Ties go to whoever reached the value first, then by id.")
+    @strawberry.field(
+        permission_classes=[AnyRole],
+        description="Ties go to whoever reached the value first, then by id.",
+    )
     async def leaderboard(
         self,
         info: Info,
@@ -134,7 +138,10 @@ class MoneyQuery:
         )
         return [LeaderboardEntry.from_model(e, m) for e in entries]
 
-    @strawberry.field(description="One distributor's place; null with nothing in the window.")
+    @strawberry.field(
+        permission_classes=[AnyRole],
+        description="One distributor's place; null with nothing in the window.",
+    )
     async def my_rank(
         self,
         info: Info,
@@ -149,24 +156,33 @@ class MoneyQuery:
         )
         return None if entry is None else LeaderboardEntry.from_model(entry, m)
 
-    @strawberry.field(description="Every rule set, newest first.")
+    @strawberry.field(permission_classes=[Staff], description="Every rule set, newest first.")
     async def rule_sets(self, info: Info) -> list[RuleSet]:
         return [RuleSet.from_model(r) for r in await resolve.rule_sets(info.context)]
 
 
 @strawberry.type
 class MoneyMutation:
-    @strawberry.mutation(description="Idempotent by id; a replay returns the same order.")
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Idempotent by id; a replay returns the same order.",
+    )
     async def record_order(self, info: Info, input: RecordOrderInput) -> Order:
         recorded = await resolve.record(info.context, requests=[input.request()])
         return Order.from_model(recorded[0])
 
-    @strawberry.mutation(description="Up to 500 orders in one transaction; idempotent by id.")
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Up to 500 orders in one transaction; idempotent by id.",
+    )
     async def record_orders(self, info: Info, inputs: list[RecordOrderInput]) -> list[Order]:
         recorded = await resolve.record(info.context, requests=[i.request() for i in inputs])
         return [Order.from_model(o) for o in recorded]
 
-    @strawberry.mutation(description="Idempotent by refundId; reduces commissions in proportion.")
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Idempotent by refundId; reduces commissions in proportion.",
+    )
     async def refund_order(self, info: Info, input: RefundOrderInput) -> Order:
         refunded = await resolve.refund(
             info.context,
@@ -176,11 +192,17 @@ class MoneyMutation:
         )
         return Order.from_model(refunded)
 
-    @strawberry.mutation(description="Admin: settle every commission due by asOf; how many.")
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: settle every commission due by asOf; how many.",
+    )
     async def settle_commissions(self, info: Info, as_of: datetime) -> int:
         return await resolve.settle(info.context, as_of=as_of)
 
-    @strawberry.mutation(description="Idempotent by idempotencyKey; holds the amount.")
+    @strawberry.mutation(
+        extensions=guarded(Withdrawers),
+        description="Idempotent by idempotencyKey; holds the amount.",
+    )
     async def request_withdrawal(self, info: Info, input: RequestWithdrawalInput) -> Withdrawal:
         requested = await money.request(
             info.context,
@@ -190,24 +212,31 @@ class MoneyMutation:
         )
         return Withdrawal.from_model(requested)
 
-    @strawberry.mutation(description="Admin: REQUESTED → APPROVED.")
+    @strawberry.mutation(extensions=guarded(AdminOnly), description="Admin: REQUESTED → APPROVED.")
     async def approve_withdrawal(self, info: Info, id: strawberry.ID) -> Withdrawal:
         decided = await money.decide(info.context, withdrawal_id=id, status=Status.APPROVED)
         return Withdrawal.from_model(decided)
 
-    @strawberry.mutation(description="Admin: APPROVED → PAID; the net leaves the platform.")
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: APPROVED → PAID; the net leaves the platform.",
+    )
     async def mark_withdrawal_paid(self, info: Info, id: strawberry.ID) -> Withdrawal:
         decided = await money.decide(info.context, withdrawal_id=id, status=Status.PAID)
         return Withdrawal.from_model(decided)
 
-    @strawberry.mutation(description="Admin: reject before payment; the funds return.")
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly), description="Admin: reject before payment; the funds return."
+    )
     async def reject_withdrawal(self, info: Info, id: strawberry.ID, reason: str) -> Withdrawal:
         decided = await money.decide(
             info.context, withdrawal_id=id, status=Status.REJECTED, reason=reason
         )
         return Withdrawal.from_model(decided)
 
-    @strawberry.mutation(description="Admin: store a new rule set (inactive).")
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly), description="Admin: store a new rule set (inactive)."
+    )
     async def create_rule_set(self, info: Info, input: RuleSetInput) -> RuleSet:
         created = await resolve.create_rule_set(
             info.context,
@@ -218,6 +247,8 @@ class MoneyMutation:
         )
         return RuleSet.from_model(created)
 
-    @strawberry.mutation(description="Admin: make a rule set the one new orders use.")
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly), description="Admin: make a rule set the one new orders use."
+    )
     async def activate_rule_set(self, info: Info, version: int) -> RuleSet:
         return RuleSet.from_model(await resolve.activate_rule_set(info.context, version=version))

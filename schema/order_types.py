@@ -12,15 +12,15 @@ from graph.rules.money import format_fen
 from graph.rules.rulesets import format_rate
 from schema.ledger_types import CommissionStatus
 from schema.scalars import Money
-from schema.types import Distributor, Info
+from schema.types import Distributor, Info, present
 
 LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardMetric")
 
 
-async def _distributor(info: Info, distributor_id: str) -> Distributor:
+async def _distributor(info: Info, distributor_id: str, *, listed: bool = False) -> Distributor:
     found = await info.context.loaders.distributor.load(distributor_id)
     assert found is not None, f"distributor {distributor_id} vanished"
-    return Distributor.from_model(found)
+    return await present(info, found, listed=listed)
 
 
 @strawberry.type(description="One level of an order's split.")
@@ -164,9 +164,9 @@ class LeaderboardEntry:
     rank: int
     value: str = strawberry.field(description='Money ("12.34") for SALES and COMMISSION.')
 
-    @strawberry.field
+    @strawberry.field(description="Masked, without links onward, outside a DISTRIBUTOR's team.")
     async def distributor(self, info: Info) -> Distributor:
-        return await _distributor(info, self.distributor_id)
+        return await _distributor(info, self.distributor_id, listed=True)
 
     @classmethod
     def from_model(

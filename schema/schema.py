@@ -9,10 +9,13 @@ from pathlib import Path
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -43,11 +46,23 @@ class ReferralSchema(strawberry.Schema):
         """Unexpected errors are logged by the HTTP layer with the request id."""
 
 
+# The depth and alias limits as validation rules, built once: the limiter extensions make
+# a new rule class per instance, so a fresh instance per request would make every request
+# miss the validation cache. Parsing and validating a query text cost more than most
+# resolvers (docs/benchmarks.md); both are cached, bounded by the number of query texts.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=12).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+]
+CACHED_QUERY_TEXTS = 256
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: ParserCache(maxsize=CACHED_QUERY_TEXTS),
+        lambda: ValidationCache(maxsize=CACHED_QUERY_TEXTS),
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from graph import models
+from graph.rules.access import View
+from graph.rules.pii import mask_account, mask_name, mask_phone
+from resolvers import access
 from resolvers import distributors as resolve
 from resolvers import withdrawals as money
 from resolvers.context import Context
@@ -64,38 +68,61 @@ class TeamMetrics:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Names and PII come masked to a DISTRIBUTOR for anyone else.")
 class Distributor:
     model: strawberry.Private[models.Distributor]
+    view: strawberry.Private[View]
     id: strawberry.ID
-    name: str
-    phone: str | None
     rank: DistributorRank  # type: ignore[valid-type]
     status: DistributorStatus  # type: ignore[valid-type]
     joined_at: datetime
 
     @classmethod
-    def from_model(cls, m: models.Distributor) -> Distributor:
+    def from_model(cls, m: models.Distributor, view: View) -> Distributor:
         return cls(
             model=m,
+            view=view,
             id=strawberry.ID(m.id),
-            name=m.name,
-            phone=m.phone,
             rank=m.rank,
             status=m.status,
             joined_at=m.joined_at,
         )
 
     @strawberry.field
+    def name(self) -> str:
+        return mask_name(self.model.name) if self.view.masked else self.model.name
+
+    @strawberry.field(description="Stored encrypted; masked like 138****1234.")
+    def phone(self, info: Info) -> str | None:
+        return self._reveal(info, self.model.phone, "phone", mask_phone)
+
+    @strawberry.field(description="The legal name, when given; stored encrypted.")
+    def real_name(self, info: Info) -> str | None:
+        return self._reveal(info, self.model.real_name, "realName", mask_name)
+
+    @strawberry.field(description="For payouts, when given; stored encrypted.")
+    def payment_account(self, info: Info) -> str | None:
+        return self._reveal(info, self.model.payment_account, "paymentAccount", mask_account)
+
+    def _reveal(
+        self, info: Info, sealed: str | None, field: str, mask: Callable[[str], str]
+    ) -> str | None:
+        return access.reveal(
+            info.context, sealed=sealed, owner=self.model, field=field, seen=self.view, mask=mask
+        )
+
+    @strawberry.field
     async def sponsor(self, info: Info) -> Distributor | None:
+        access.require_nested(self.view, self.model)
         found = await resolve.sponsor(info.context, of=self.model)
-        return None if found is None else Distributor.from_model(found)
+        return None if found is None else await present(info, found)
 
     @strawberry.field(description="Nearest first; level 1 is the sponsor.")
     async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
+        access.require_nested(self.view, self.model)
         entries = await resolve.upline(info.context, of=self.model, depth=depth)
         return [
-            UplineEntry(level=e.level, distributor=Distributor.from_model(e.distributor))
+            UplineEntry(level=e.level, distributor=await present(info, e.distributor))
             for e in entries
         ]
 
@@ -111,6 +138,7 @@ class Distributor:
         page = await resolve.downline(
             info.context,
             of=self.model,
+            view=self.view,
             depth=depth,
             level=level,
             first=50 if first is None else first,
@@ -120,7 +148,7 @@ class Distributor:
             total_count=page.total_count,
             edges=[
                 DownlineEdge(
-                    cursor=e.cursor, level=e.level, node=Distributor.from_model(e.distributor)
+                    cursor=e.cursor, level=e.level, node=await present(info, e.distributor)
                 )
                 for e in page.edges
             ],
@@ -136,18 +164,20 @@ class Distributor:
         depth: int | None = None,
     ) -> TeamMetrics:
         metrics = await resolve.team_metrics(
-            info.context, of=self.model, since=since, until=until, depth=depth
+            info.context, of=self.model, view=self.view, since=since, until=until, depth=depth
         )
         return TeamMetrics.from_model(metrics)
 
     @strawberry.field
     async def balance(self, info: Info) -> Balance:
+        access.require_private(self.view, self.model)
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
     @strawberry.field(description="Ledger entries, newest first; keyset-paginated.")
     async def ledger(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> LedgerConnection:
+        access.require_private(self.view, self.model)
         page = await money.ledger_page(
             info.context, of=self.model, first=50 if first is None else first, after=after
         )
@@ -159,10 +189,17 @@ class Distributor:
 
     @strawberry.field(description="The most recent withdrawals, newest first.")
     async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
+        access.require_private(self.view, self.model)
         found = await money.of_distributor(
             info.context, of=self.model, first=20 if first is None else first
         )
         return [Withdrawal.from_model(w) for w in found]
+
+
+async def present(info: Info, m: models.Distributor, *, listed: bool = False) -> Distributor:
+    """`m` as the caller may see it; FORBIDDEN outside a DISTRIBUTOR's team (unless
+    `listed`: a leaderboard entry, masked and without links onward)."""
+    return Distributor.from_model(m, await access.view(info.context, m, listed=listed))
 
 
 @strawberry.type

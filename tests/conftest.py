@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +21,10 @@ import pytest
 from app import neo4j_server
 from app.main import create_app
 from app.settings import ROOT, Settings
+from app.tokens import issue
 from graph.db import Database
 from graph.migrations import migrate
+from graph.rules.access import Role
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
 
@@ -59,8 +62,30 @@ def neo4j_uri() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(neo4j_uri: str) -> Settings:
     return Settings(
-        neo4j_uri=neo4j_uri, env="test", settle_interval_seconds=0, fraud_scan_interval_seconds=0
+        neo4j_uri=neo4j_uri,
+        env="test",
+        settle_interval_seconds=0,
+        fraud_scan_interval_seconds=0,
+        mutation_rate_limit=1_000_000,
     )
+
+
+def token_for(
+    subject: str, role: Role | str, *, settings: Settings | None = None, ttl_hours: float = 2
+) -> str:
+    """A bearer token signed with the (test) settings' key."""
+    return issue(
+        config=(settings or Settings(env="test")).token_config,
+        subject=subject,
+        role=Role(role),
+        ttl=timedelta(hours=ttl_hours),
+        now=datetime.now(UTC),
+    )
+
+
+def bearer(subject: str, role: Role | str) -> dict[str, str]:
+    """The Authorization header of a fresh token for `subject` as `role`."""
+    return {"Authorization": f"Bearer {token_for(subject, role)}"}
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +101,23 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-async def client(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, database=db)
-    transport = httpx.ASGITransport(app=app)
+def transport(settings: Settings, db: Database) -> httpx.ASGITransport:
+    return httpx.ASGITransport(app=create_app(settings, database=db))
+
+
+@pytest.fixture(scope="session")
+async def client(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as an ADMIN: tests of behaviour, not of access, post through this."""
+    headers = bearer("test-admin", Role.ADMIN)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=headers
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def anonymous(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncClient]:
+    """The API without a token."""
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
@@ -90,10 +129,17 @@ def uid() -> str:
 
 
 async def gql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """POST one GraphQL operation; the HTTP status must never be a 5xx."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
+    """POST one GraphQL operation (`headers` replace the client's, e.g. another token);
+    the HTTP status must never be a 5xx."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code < 500, response.text
     body: dict[str, Any] = response.json()
     return body

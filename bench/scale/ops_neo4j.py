@@ -8,7 +8,7 @@ app in process with httpx's ASGI transport: the whole GraphQL stack, without a s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,11 +16,13 @@ from neo4j import RoutingControl
 
 from app.main import create_app
 from app.settings import Settings
+from app.tokens import issue
 from bench.scale.neo4j_side import POLICY
 from graph import fraud_scan, orders, registration, team
 from graph.db import Database
 from graph.distributors import require
 from graph.models import DistributionMode, Distributor, NewOrder, OrderItem
+from graph.rules.access import Role
 from graph.rules.pagination import DownlineCursor, encode_cursor
 from graph.rules.tree import descendant_range, node_key
 
@@ -152,9 +154,17 @@ class HttpOps:
 
     def __init__(self, db: Database, roots: dict[str, Distributor]) -> None:
         settings = Settings(settle_interval_seconds=0, fraud_scan_interval_seconds=0)
+        token = issue(
+            config=settings.token_config,
+            subject="bench",
+            role=Role.ADMIN,
+            ttl=timedelta(hours=4),
+            now=datetime.now(UTC),
+        )
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(settings, database=db)),
             base_url="http://bench",
+            headers={"Authorization": f"Bearer {token}"},
         )
         self.roots = roots
 

@@ -4,7 +4,8 @@ Orders stream in over HTTP while the database is killed with SIGKILL and started
 on the same store. Meanwhile the API answers UNAVAILABLE (never a 500); afterwards it
 recovers without a restart of the app; every order exists with all of its commissions
 and ledger entries or not at all, and replaying every order pays each exactly once.
-This test runs its own Neo4j (port 7689), so killing it disturbs no other test.
+This test runs its own Neo4j (port 7689, or REFERRAL_TEST_CRASH_BOLT_PORT), so killing
+it disturbs no other test.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from app.main import create_app
 from app.settings import ROOT, Settings
 from graph.db import Database
 from graph.migrations import migrate
-from tests.conftest import error_codes, gql
+from tests.conftest import bearer, error_codes, gql
 from tests.helpers import assert_ledger_consistent, chain, register
 
 CONFIG = neo4j_server.ServerConfig(
-    home=ROOT / "var" / "neo4j-crash", port=7689, heap="512m", pagecache="64m"
+    home=ROOT / "var" / "neo4j-crash",
+    port=int(os.environ.get("REFERRAL_TEST_CRASH_BOLT_PORT", "7689")),
+    heap="512m",
+    pagecache="64m",
 )
 PAID = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
 RECORD = """
@@ -47,13 +51,19 @@ async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
     shutil.rmtree(CONFIG.home, ignore_errors=True)
     neo4j_server.start(config=CONFIG)
     settings = Settings(
-        neo4j_uri=CONFIG.uri, env="test", settle_interval_seconds=0, neo4j_retry_seconds=1
+        neo4j_uri=CONFIG.uri,
+        env="test",
+        settle_interval_seconds=0,
+        neo4j_retry_seconds=1,
+        mutation_rate_limit=1_000_000,
     )
     db = settings.open_database()
     await migrate(db)
     app = create_app(settings, database=db)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=bearer("test-admin", "ADMIN")
+    ) as client:
         yield db, client
     await db.driver.close()
     neo4j_server.stop(config=CONFIG)

@@ -16,7 +16,9 @@ RINGS = """
 query($min: Int, $first: Int, $after: String) {
   fraudRings(minScore: $min, first: $first, after: $after) {
     totalCount
-    edges { cursor node { id size score reasons identifierKinds members { id status } } }
+    edges { cursor node {
+      id size score reasons identifierKinds identifiers { kind } current members { id status }
+    } }
     pageInfo { hasNextPage endCursor }
   }
 }
@@ -46,12 +48,19 @@ async def test_scan_list_inspect_and_freeze_a_ring(client: httpx.AsyncClient, ui
         after = found["pageInfo"]["endCursor"]
         assert ring is not None or found["pageInfo"]["hasNextPage"]
     assert (4, ["DEVICE"]) == (ring["size"], ring["identifierKinds"])
+    assert ([{"kind": "DEVICE"}], True) == (ring["identifiers"], ring["current"])
     signals = await gql(
         client,
-        "query($id: ID!) { fraudSignals(distributorId: $id) { kind score evidence } }",
+        "query($id: ID!) { fraudSignals(distributorId: $id) "
+        "{ kind score evidence nodes { label id kind } edges { type source target } } }",
         {"id": f"{uid}-m0"},
     )
-    assert "SHARED_IDENTIFIER_RING" in {s["kind"] for s in signals["data"]["fraudSignals"]}
+    by_kind = {s["kind"]: s for s in signals["data"]["fraudSignals"]}
+    proof = by_kind["SHARED_IDENTIFIER_RING"]
+    assert {f"{uid}-m{i}" for i in range(4)} == {
+        e["source"] for e in proof["edges"] if e["type"] == "USES"
+    }
+    assert {"DEVICE"} == {n["kind"] for n in proof["nodes"] if n["label"] == "Identifier"}
     freeze = 'mutation($id: ID!) { freezeFraudRing(id: $id, reason: "device farm") { id status } }'
     frozen = await gql(client, freeze, {"id": ring["id"]})
     assert {"FROZEN"} == {m["status"] for m in frozen["data"]["freezeFraudRing"]}

@@ -78,6 +78,9 @@ OPERATIONS: list[tuple[str, dict[str, Any]]] = [
         {"m": METRIC, "s": TIME, "u": TIME, "f": INT, "id": ID},
     ),
     ("query($id: ID!) { order(id: $id) { id } withdrawal(id: $id) { id } }", {"id": ID}),
+    ("query($f: Int, $a: String, $p: String!) { auditEvents(first: $f, after: $a) { hasNextPage }"
+     " distributorsByPhone(phone: $p, first: $f) { id } }",
+     {"f": INT, "a": TEXT, "p": TEXT}),
 ]  # fmt: skip
 
 JUNK: list[Any] = [

@@ -10,17 +10,20 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from graph.db import Database, create_driver
-from tests.conftest import error_codes, gql
+from tests.conftest import bearer, error_codes, gql
 
 
 @pytest.fixture
 async def dead_client() -> AsyncIterator[httpx.AsyncClient]:
     db = Database(
-        create_driver(uri="bolt://127.0.0.1:9", user="neo4j", password="x", retry_seconds=0.5)
+        create_driver(uri="bolt://127.0.0.1:9", user="neo4j", password="x", retry_seconds=0.5),
+        retry_seconds=0.5,
     )
     app = create_app(Settings(env="test"), database=db)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=bearer("test-admin", "ADMIN"),
     ) as c:
         yield c
     await db.driver.close()

@@ -2,7 +2,8 @@
 PostgreSQL designs answer the workload exactly as the product's Cypher does.
 
 The PostgreSQL test starts its own cluster (var/pg-test-scale) and is skipped when
-psycopg or PostgreSQL's server programs are missing (CI installs neither).
+psycopg or PostgreSQL's server programs are missing (`make test` installs psycopg; the
+server programs come from Debian's postgresql-15).
 """
 
 from __future__ import annotations

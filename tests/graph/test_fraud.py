@@ -6,7 +6,7 @@ identifier values) and looks for exactly those.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,11 +14,13 @@ from graph import admin, alerts, fraud_scan, fraud_signals, investigation, refun
 from graph.db import Database
 from graph.distributors import require
 from graph.errors import SponsorInactive
-from graph.models import Actor, FraudRing, Policy, Status
+from graph.models import Actor, EvidenceNode, FraudRing, FraudSignal, Policy, Status
 from graph.rules.identifiers import IdentifierKind
+from graph.rules.pagination import encode_keyset
 from tests.helpers import NOW, chain, ident, record_order, register
 
 ADMIN = Actor(subject="test-analyst", role="ANALYST")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEVICE, PHONE, PAYMENT, ADDRESS = (
     IdentifierKind.DEVICE,
     IdentifierKind.PHONE,
@@ -45,6 +47,7 @@ async def test_a_star_on_one_device_is_a_ring(db: Database, uid: str) -> None:
     ring = await _ring_of(db, f"{uid}-hub")
     assert ring is not None and sorted(members) == ring.member_ids
     assert ["DEVICE"] == ring.identifier_kinds
+    assert [(device.key, "DEVICE")] == ring.identifiers
 
 
 async def test_a_chain_of_shared_payment_accounts_is_one_ring(db: Database, uid: str) -> None:
@@ -241,3 +244,134 @@ async def test_investigations_look_twenty_levels_deep(db: Database, uid: str) ->
     heavy = await investigation.heaviest(db, first=5)
     sizes = [sum(d.level_counts) for d in heavy]
     assert sizes == sorted(sizes, reverse=True)
+
+
+async def _signal(db: Database, who: str, kind: str, now: datetime = NOW) -> FraudSignal:
+    found = await fraud_signals.signals(db, distributor_id=who, policy=Policy(), now=now)
+    return next(s for s in found if s.kind == kind)
+
+
+def _edges(signal: FraudSignal) -> set[tuple[str, str, str]]:
+    return {(e.type, e.source, e.target) for e in signal.edges}
+
+
+async def test_self_referral_evidence_names_the_edges_that_prove_it(db: Database, uid: str) -> None:
+    """The sponsor edge and both USES edges of the shared device, with their nodes."""
+    device = ident(DEVICE, f"{uid}-d")
+    await register(db, f"{uid}-a", identifiers=[device])
+    await register(db, f"{uid}-b", f"{uid}-a", identifiers=[device])
+    signal = await _signal(db, f"{uid}-b", "SELF_REFERRAL")
+    expected = {
+        ("REFERRED", f"{uid}-a", f"{uid}-b"),
+        ("USES", f"{uid}-a", device.key),
+        ("USES", f"{uid}-b", device.key),
+    }
+    assert expected == _edges(signal)
+    assert EvidenceNode("Identifier", device.key, "DEVICE") in signal.nodes
+    assert {f"{uid}-a", f"{uid}-b", device.key} == {n.id for n in signal.nodes}
+
+
+async def test_ring_signal_evidence_links_every_member_to_a_shared_identifier(
+    db: Database, uid: str
+) -> None:
+    device = ident(DEVICE, f"{uid}-d")
+    members = [f"{uid}-m{i}" for i in range(3)]
+    for member in members:
+        await register(db, member, identifiers=[device])
+    signal = await _signal(db, members[0], "SHARED_IDENTIFIER_RING")
+    assert {("USES", m, device.key) for m in members} == _edges(signal)
+
+
+async def test_upline_buys_evidence_shows_the_order_and_its_payer(db: Database, uid: str) -> None:
+    card = ident(PAYMENT, f"{uid}-upline-card")
+    await register(db, f"{uid}-up", identifiers=[card])
+    await register(db, f"{uid}-down", f"{uid}-up")
+    await record_order(db, f"{uid}-o", f"{uid}-down", 5_000, identifiers=[card])
+    signal = await _signal(db, f"{uid}-up", "UPLINE_BUYS_THROUGH_DOWNLINE")
+    assert {
+        ("USES", f"{uid}-up", card.key),
+        ("CARRIES", f"{uid}-o", card.key),
+        ("PLACED", f"{uid}-down", f"{uid}-o"),
+    } <= _edges(signal)
+
+
+async def test_upline_buys_ignores_a_hot_address(db: Database, uid: str) -> None:
+    """A parcel station used by more than hot_identifier_limit people proves nothing."""
+    station = ident(ADDRESS, f"{uid} parcel station")
+    await register(db, f"{uid}-up", identifiers=[station])
+    await register(db, f"{uid}-down", f"{uid}-up")
+    for i in range(Policy().hot_identifier_limit):
+        await register(db, f"{uid}-n{i}", identifiers=[station])
+    await record_order(db, f"{uid}-o", f"{uid}-down", 5_000, identifiers=[station])
+    assert "UPLINE_BUYS_THROUGH_DOWNLINE" not in await _signals(db, f"{uid}-up")
+
+
+async def test_burst_and_cycle_evidence_are_referral_edges(db: Database, uid: str) -> None:
+    await register(db, f"{uid}-fast")
+    for i in range(20):
+        await register(db, f"{uid}-f{i}", f"{uid}-fast", now=NOW + timedelta(minutes=2 * i))
+    burst = await _signal(db, f"{uid}-fast", "RECRUIT_BURST")
+    assert {("REFERRED", f"{uid}-fast", f"{uid}-f{i}") for i in range(20)} == _edges(burst)
+    ids = await chain(db, uid, 3)
+    await db.driver.execute_query(  # corrupt on purpose: the product never writes this
+        "MATCH (a:Distributor {id: $a}), (c:Distributor {id: $c}) CREATE (c)-[:REFERRED]->(a)",
+        a=ids[0],
+        c=ids[2],
+        database_=db.name,
+    )
+    cycle = await _signal(db, ids[0], "REFERRAL_CYCLE")
+    assert {
+        ("REFERRED", ids[0], ids[1]),
+        ("REFERRED", ids[1], ids[2]),
+        ("REFERRED", ids[2], ids[0]),
+    } == _edges(cycle)
+
+
+async def test_unfreezing_a_ring_releases_only_whom_it_froze(db: Database, uid: str) -> None:
+    """A member frozen by hand before the ring freeze stays frozen after the ring unfreeze."""
+    device = ident(DEVICE, f"{uid}-farm")
+    members = [f"{uid}-m{i}" for i in range(3)]
+    for member in members:
+        await register(db, member, identifiers=[device])
+    ring = await _ring_of(db, members[0])
+    assert ring is not None
+    await admin.set_status(
+        db, distributor_id=members[0], status=Status.FROZEN, reason="chargebacks", actor=ADMIN
+    )
+    for status in (Status.FROZEN, Status.ACTIVE):
+        await admin.set_ring_status(
+            db, ring_id=ring.id, status=status, reason="device farm", actor=ADMIN
+        )
+    statuses = [(await require(db, distributor_id=m)).status for m in members]
+    assert [Status.FROZEN, Status.ACTIVE, Status.ACTIVE] == statuses
+
+
+async def test_a_ring_not_found_again_is_no_longer_current(db: Database, uid: str) -> None:
+    device = ident(DEVICE, f"{uid}-farm")
+    for i in range(3):
+        await register(db, f"{uid}-m{i}", identifiers=[device])
+    ring = await _ring_of(db, f"{uid}-m0")
+    assert ring is not None and ring.current
+    await db.driver.execute_query(
+        "MATCH (:Distributor {id: $id})-[u:USES]->() DELETE u", id=f"{uid}-m2", database_=db.name
+    )
+    await fraud_scan.scan(db, hot_limit=50, now=NOW)
+    again = await fraud_scan.ring(db, ring_id=ring.id)
+    assert again is not None and not again.current
+
+
+async def test_alerts_of_one_millisecond_page_without_loss(db: Database, uid: str) -> None:
+    """Alerts raised in the same millisecond are each listed once across page breaks."""
+    phone = ident(PHONE, f"{uid}66")
+    await register(db, f"{uid}-s", identifiers=[phone])
+    same_ms = datetime(2031, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(uid[1:], 16) % 10**12)
+    for i in range(3):
+        at = same_ms + timedelta(microseconds=100 * i)
+        await register(db, f"{uid}-r{i}", f"{uid}-s", identifiers=[phone], now=at)
+    # Start just after the newest of the three (a millisecond of this test's own).
+    cursor: str | None = encode_keyset((same_ms - EPOCH) // timedelta(microseconds=1) + 300, "")
+    seen: list[str] = []
+    for _ in range(3):
+        page, cursor = await alerts.list_alerts(db, acknowledged=False, first=1, after=cursor)
+        seen += [a.distributor_id for a in page]
+    assert [f"{uid}-r2", f"{uid}-r1", f"{uid}-r0"] == seen
