@@ -3,10 +3,9 @@
 Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI, then times
 `upline(depth: 3)` sequentially (concurrency 1) as a bare driver call of the product's
 Cypher, as the product call `graph.team.upline`, and through the FastAPI app (httpx
-ASGI transport), and prints cProfile's top functions of the HTTP calls. Then, as an
-experiment (the product is not changed), the same HTTP calls with strawberry's
-`ParserCache` and `ValidationCache` added to the schema's extensions. Deletes what it
-loaded.
+ASGI transport), and prints cProfile's top functions of the HTTP calls. (An earlier
+version also tried strawberry's `ParserCache` and `ValidationCache` here as an experiment;
+the product's schema now caches both, docs/decisions.md.) Deletes what it loaded.
 
     NEO4J_URI=bolt://127.0.0.1:7691 python -m bench.scale.api_overhead [--calls 300]
 """
@@ -23,16 +22,12 @@ import time
 import uuid
 from typing import Any
 
-from strawberry.extensions import ParserCache, ValidationCache
-
-from app import graphql as app_graphql
 from app.settings import Settings
 from bench.scale.dataset import side_network
 from bench.scale.ops_neo4j import BareOps, HttpOps, Neo4jOps
 from bench.scale.workload import Measured
 from graph import bulk
 from graph.migrations import migrate
-from schema.schema import ReferralSchema, RootMutation, RootQuery
 
 
 async def main(calls: int) -> None:
@@ -45,12 +40,11 @@ async def main(calls: int) -> None:
     ids = [rng.choice(rows).id for _ in range(calls)]
     neo = Neo4jOps(db)
     http = HttpOps(db, neo.roots)
-    cached = _cached_http(db, neo)
     try:
-        for ops in (BareOps(db, neo.roots), neo, http, cached):
+        for ops in (BareOps(db, neo.roots), neo, http):
             m = await _timed(ops, ids)
             print(f"{m.system}: p50 {m.pct(0.5):.2f} ms, p99 {m.pct(0.99):.2f} ms", flush=True)
-        for ops in (http, cached):
+        for ops in (http,):
             profiler = cProfile.Profile()
             profiler.enable()
             for i in ids:
@@ -62,7 +56,6 @@ async def main(calls: int) -> None:
             print(f"\n{ops.name}, cProfile of {len(ids)} calls:\n{out.getvalue()}")
     finally:
         await http.close()
-        await cached.close()
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
         await db.driver.close()
 
@@ -77,28 +70,6 @@ async def _timed(ops: Any, ids: list[str]) -> Measured:
         await ops.upline(i)
         samples.append((time.perf_counter() - t0) * 1000)
     return Measured("upline(3)", ops.name, 1, samples, time.perf_counter() - started)
-
-
-def _cached_http(db: Any, neo: Neo4jOps) -> HttpOps:
-    """HttpOps on an app whose schema also caches parsing and validation by document."""
-    real = app_graphql.build_schema
-
-    def build(*, production: bool = False) -> Any:
-        schema = real(production=production)
-        return ReferralSchema(
-            query=RootQuery,
-            mutation=RootMutation,
-            extensions=[*schema.extensions, ParserCache(), ValidationCache()],
-            config=schema.config,
-        )
-
-    app_graphql.build_schema = build  # type: ignore[assignment]
-    try:
-        made = HttpOps(db, neo.roots)
-        made.name = "neo4j HTTP GraphQL + ParserCache + ValidationCache"
-        return made
-    finally:
-        app_graphql.build_schema = real  # type: ignore[assignment]
 
 
 if __name__ == "__main__":
