@@ -49,7 +49,9 @@ RETURN o.id AS id, COUNT { (o)-[:PAYS]->() } AS commissions,
 @pytest.fixture
 async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
     shutil.rmtree(CONFIG.home, ignore_errors=True)
-    neo4j_server.start(config=CONFIG)
+    if neo4j_server.start(config=CONFIG).already_running:
+        # Never kill or write into a server this test did not start.
+        pytest.fail(f"another Neo4j answers on {CONFIG.uri}: set REFERRAL_TEST_CRASH_BOLT_PORT")
     settings = Settings(
         neo4j_uri=CONFIG.uri,
         env="test",
@@ -98,7 +100,9 @@ async def test_orders_survive_a_killed_database_whole_or_not_at_all(
     streaming = asyncio.create_task(stream(done))
     while outcomes.count("OK") < 30:
         await asyncio.sleep(0.05)
-    os.kill(neo4j_server.status(config=CONFIG).pid or 0, signal.SIGKILL)
+    pid = neo4j_server.status(config=CONFIG).pid
+    assert pid, "the test's own Neo4j has no pid"
+    os.kill(pid, signal.SIGKILL)
     while "UNAVAILABLE" not in outcomes:
         await asyncio.sleep(0.05)
     await asyncio.to_thread(neo4j_server.start, config=CONFIG)
