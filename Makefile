@@ -35,7 +35,7 @@ test: install lint $(BIN)/.test-installed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app graph schema resolvers
+	$(BIN)/mypy app access devtools domain graph resolvers schema
 
 format: install
 	$(BIN)/ruff format .

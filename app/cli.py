@@ -11,12 +11,12 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from app import neo4j_server
 from app.settings import Settings
+from devtools import neo4j_server
+from domain.errors import BadUserInput, Unavailable
+from domain.inputs import check_id
 from graph.db import Database
-from graph.errors import BadUserInput, Unavailable
 from graph.migrations import migrate
-from graph.rules.inputs import check_id
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from app.demo import load_demo, load_demo_orders
+    from devtools.demo import load_demo, load_demo_orders
 
     async def work(db: Database) -> None:
         await migrate(db)
@@ -102,8 +102,8 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
 
 def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
     """Replace the local database with a demo network through the offline importer."""
-    from app.demo import generate
-    from app.offline_import import import_network
+    from devtools.demo import generate
+    from devtools.offline_import import import_network
 
     async def run() -> None:
         db = settings.open_database()
@@ -142,8 +142,8 @@ def cmd_schema() -> None:
 def cmd_token(settings: Settings, subject: str, role: str, ttl: str | None) -> None:
     from datetime import UTC, datetime
 
-    from app.tokens import issue, parse_ttl
-    from graph.rules.access import Role
+    from access.roles import Role
+    from access.tokens import issue, parse_ttl
 
     try:
         lifetime = settings.token_ttl if ttl is None else parse_ttl(ttl)

@@ -13,13 +13,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from access.rate_limit import RateLimiter
 from app.graphql import graphql_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
+from domain.errors import Unavailable
 from graph.db import Database
-from graph.errors import Unavailable
 from graph.migrations import migrate
-from graph.rules.rate_limit import RateLimiter
 from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")

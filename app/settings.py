@@ -15,12 +15,12 @@ from urllib.parse import urlparse
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.tokens import TokenConfig, read_pem
+from access.pii import Keyring, parse_keyring
+from access.tokens import TokenConfig, read_pem
+from domain.errors import ReferralError
+from domain.models import BindMode, DistributionMode, Policy
+from domain.money.fen import parse_money
 from graph.db import Database, create_driver
-from graph.errors import ReferralError
-from graph.models import BindMode, DistributionMode, Policy
-from graph.rules.money import parse_money
-from graph.rules.pii import Keyring, parse_keyring
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 3

@@ -55,14 +55,16 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import Neo4jError
 
-from app.demo import generate
 from app.settings import Settings
-from graph import alerts, bulk, fraud_scan, registration
+from devtools.demo import generate
+from domain.fraud.identifiers import RING_KINDS, Identifier, IdentifierKind, identify
+from domain.models import DistributionMode, Policy
+from domain.tree.paths import Placement
 from graph.db import Database, Work
+from graph.fraud import alerts
+from graph.fraud import scan as fraud_scan
 from graph.migrations import migrate
-from graph.models import DistributionMode, Policy
-from graph.rules.identifiers import RING_KINDS, Identifier, IdentifierKind, identify
-from graph.rules.tree import Placement
+from graph.tree import bulk, registration
 
 T = TypeVar("T")
 DEVICE, PHONE, IP, PAYMENT, ADDRESS = (

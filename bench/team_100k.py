@@ -26,17 +26,18 @@ from typing import Any
 
 import httpx
 
-from app.demo import demo_orders
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
 from app.settings import Settings
-from app.tokens import issue
-from graph import bulk, orders, team
-from graph.distributors import require
+from devtools.demo import demo_orders
+from domain.models import Policy
+from domain.pagination import DownlineCursor, encode_cursor
+from domain.tree.paths import layout, node_key
 from graph.migrations import migrate
-from graph.models import Policy
-from graph.rules.access import Role
-from graph.rules.pagination import DownlineCursor, encode_cursor
-from graph.rules.tree import layout, node_key
+from graph.money import orders
+from graph.tree import bulk, team
+from graph.tree.distributors import require
 
 FANOUT = (50, 50, 40)
 DAY_MS = 86_400_000

@@ -12,10 +12,10 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from domain.models import Actor, AuditPage
+from domain.pagination import decode_keyset, encode_keyset
 from graph.db import Database
-from graph.models import Actor, AuditPage
-from graph.records import audit_event_from_row
-from graph.rules.pagination import decode_keyset, encode_keyset
+from graph.tree.records import audit_event_from_row
 
 WRITE_EVENT = """
 CREATE (:AuditEvent {

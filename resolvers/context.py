@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from graph import distributors
+from access.pii import Keyring
+from access.rate_limit import RateLimiter
+from domain.models import Actor, Distributor, Policy
 from graph.db import Database
-from graph.models import Actor, Distributor, Policy
-from graph.rules.pii import Keyring
-from graph.rules.rate_limit import RateLimiter
+from graph.tree import distributors
 
 
 def utc_now() -> datetime:

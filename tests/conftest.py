@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
-from app import neo4j_server
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
 from app.settings import ROOT, Settings
-from app.tokens import issue
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
-from graph.rules.access import Role
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from access.roles import Role
+from access.tokens import TokenConfig, issue
 from app.settings import Settings
-from app.tokens import TokenConfig, issue
-from graph.rules.access import Role
 
 CONFIG = Settings(env="test").token_config
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from graph import ledger, orders, registration
+from domain.fraud.identifiers import Identifier, IdentifierKind, identify
+from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
 from graph.db import Database
-from graph.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
-from graph.rules.identifiers import Identifier, IdentifierKind, identify
+from graph.money import ledger, orders
+from graph.tree import registration
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.fraud_1m import plan_links
-from graph.models import Policy
-from graph.rules.tree import Placement, layout
+from domain.models import Policy
+from domain.tree.paths import Placement, layout
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 END_MS = int(END.timestamp() * 1000)

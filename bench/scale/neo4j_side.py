@@ -19,14 +19,15 @@ from pathlib import Path
 
 from neo4j.exceptions import SessionExpired
 
-from app import neo4j_server
 from app.settings import ROOT
 from bench.scale.dataset import Dataset, read_links, read_orders, side_network
-from graph import bulk, orders
+from devtools import neo4j_server
+from domain.models import NewOrder, OrderItem, Policy
+from domain.tree.paths import Placement
 from graph.db import Database, create_driver
 from graph.migrations import migrate
-from graph.models import NewOrder, OrderItem, Policy
-from graph.rules.tree import Placement
+from graph.money import orders
+from graph.tree import bulk
 
 HOME = ROOT / "var" / "neo4j-bench"
 NETWORK_BATCH = 10_000

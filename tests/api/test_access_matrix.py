@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from access.permissions import roles_of
+from access.roles import Role
 from app.settings import ROOT
 from graph.db import Database
-from graph.rules.access import Role
-from schema.permissions import roles_of
 from schema.schema import RootMutation, RootQuery
 from tests.conftest import bearer, error_codes, gql
 from tests.helpers import register

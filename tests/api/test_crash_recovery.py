@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from app import neo4j_server
 from app.main import create_app
 from app.settings import ROOT, Settings
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
 from tests.conftest import bearer, error_codes, gql

@@ -155,7 +155,7 @@ async def test_a_page_of_50_with_sponsors_costs_one_batch(
 async def test_unexpected_errors_are_masked_with_a_request_id(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, uid: str
 ) -> None:
-    from resolvers import withdrawals as money
+    from resolvers.money import withdrawals as money
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")

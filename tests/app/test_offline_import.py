@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app import neo4j_server
-from app.demo import generate
-from app.offline_import import import_network
 from app.settings import ROOT, Settings
-from graph import team
+from devtools import neo4j_server
+from devtools.demo import generate
+from devtools.offline_import import import_network
 from graph.db import Database
-from graph.distributors import require
+from graph.tree import team
+from graph.tree.distributors import require
 from tests.conftest import TEST_BOLT_PORT
 from tests.helpers import assert_tree_consistent, register
 

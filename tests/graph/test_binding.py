@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from graph import registration
+from domain.errors import AlreadyBound, Conflict, NotFound, ReferralCycle, SelfReferral
+from domain.models import Actor, BindMode, Distributor
 from graph.db import Database
-from graph.distributors import require
-from graph.errors import AlreadyBound, Conflict, NotFound, ReferralCycle, SelfReferral
-from graph.models import Actor, BindMode, Distributor
+from graph.tree import registration
+from graph.tree.distributors import require
 from tests.helpers import NOW, assert_tree_consistent, chain, register
 
 ADMIN = Actor(subject="admin-1", role="ADMIN")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from graph import registration
+from domain.errors import ReferralCycle
+from domain.models import BindMode
 from graph.db import Database
-from graph.distributors import require
-from graph.errors import ReferralCycle
-from graph.models import BindMode
+from graph.tree import registration
+from graph.tree.distributors import require
 from tests.helpers import NOW, assert_tree_consistent, chain, register
 
 CYCLES = """

@@ -10,13 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph import admin, alerts, fraud_scan, fraud_signals, investigation, refunds, settlement
+from domain.errors import SponsorInactive
+from domain.fraud.identifiers import IdentifierKind
+from domain.models import Actor, EvidenceNode, FraudRing, FraudSignal, Policy, Status
+from domain.pagination import encode_keyset
 from graph.db import Database
-from graph.distributors import require
-from graph.errors import SponsorInactive
-from graph.models import Actor, EvidenceNode, FraudRing, FraudSignal, Policy, Status
-from graph.rules.identifiers import IdentifierKind
-from graph.rules.pagination import encode_keyset
+from graph.fraud import alerts, investigation
+from graph.fraud import scan as fraud_scan
+from graph.fraud import signals as fraud_signals
+from graph.money import refunds, settlement
+from graph.tree import admin
+from graph.tree.distributors import require
 from tests.helpers import NOW, chain, ident, record_order, register
 
 ADMIN = Actor(subject="test-analyst", role="ANALYST")

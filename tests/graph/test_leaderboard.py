@@ -8,9 +8,9 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from graph import leaderboard, refunds
+from domain.models import LeaderboardMetric
 from graph.db import Database
-from graph.models import LeaderboardMetric
+from graph.money import leaderboard, refunds
 from tests.helpers import record_order, register
 
 

@@ -8,11 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from graph import admin, ledger, orders, rulesets
-from graph.db import Database
-from graph.distributors import require
-from graph.errors import Conflict, NotFound
-from graph.models import (
+from domain.errors import Conflict, NotFound
+from domain.models import (
     Actor,
     CommissionStatus,
     DistributionMode,
@@ -22,7 +19,11 @@ from graph.models import (
     Rank,
     Status,
 )
-from graph.rules.rulesets import build_rule_set
+from domain.money.rulesets import build_rule_set
+from graph.db import Database
+from graph.money import ledger, orders, rulesets
+from graph.tree import admin
+from graph.tree.distributors import require
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order, register
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")

@@ -13,8 +13,8 @@ from typing import Any
 
 import graph
 from graph.db import Database
-from graph.leaderboard import AHEAD, BOARDS, MINE, TOP
-from graph.team import level_orders_query, new_members_query
+from graph.money.leaderboard import AHEAD, BOARDS, MINE, TOP
+from graph.tree.team import level_orders_query, new_members_query
 
 SMALL_LABELS = ("Migration", "RuleSet")
 STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "MERGE")

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from app.scheduler import settle_periodically
-from graph import admin, ledger, refunds, settlement, withdrawals
+from domain.errors import BadUserInput, Conflict, NotFound
+from domain.models import Actor, CommissionStatus, Policy, Status
 from graph.db import Database
-from graph.errors import BadUserInput, Conflict, NotFound
-from graph.models import Actor, CommissionStatus, Policy, Status
+from graph.money import ledger, refunds, settlement, withdrawals
+from graph.tree import admin
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from graph import admin, registration
+from domain.errors import AlreadyBound, Conflict, NotFound, SelfReferral, SponsorInactive
+from domain.models import Actor, DistributionMode, Rank, Status
 from graph.db import Database
-from graph.errors import AlreadyBound, Conflict, NotFound, SelfReferral, SponsorInactive
 from graph.migrations import migrate
-from graph.models import Actor, DistributionMode, Rank, Status
+from graph.tree import admin, registration
 from tests.helpers import NOW, assert_tree_consistent, chain, register
 
 ADMIN = Actor(subject="admin-1", role="ADMIN")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from graph import refunds, team
+from domain.models import CommissionStatus
 from graph.db import Database
-from graph.distributors import require
-from graph.models import CommissionStatus
+from graph.money import refunds
+from graph.tree import team
+from graph.tree.distributors import require
 from tests.helpers import NOW, chain, record_order, register
 
 

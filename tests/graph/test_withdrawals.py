@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from graph import admin, ledger, settlement, withdrawals
+from domain.errors import Conflict, Frozen, InsufficientBalance, NotFound
+from domain.models import Actor, Policy, Status, WithdrawalStatus
 from graph.db import Database
-from graph.errors import Conflict, Frozen, InsufficientBalance, NotFound
-from graph.models import Actor, Policy, Status, WithdrawalStatus
+from graph.money import ledger, settlement, withdrawals
+from graph.tree import admin
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.models import Distributor, Rank, Status
-from graph.rules.access import View, team_view_allowed, view_of
-from graph.rules.pii import SealError, is_sealed, mask_name, mask_phone, parse_keyring
-from graph.rules.rate_limit import RateLimiter
-from graph.rules.redaction import REDACTED, redact
-from graph.rules.tree import child_path
+from access.pii import SealError, is_sealed, mask_name, mask_phone, parse_keyring
+from access.rate_limit import RateLimiter
+from access.redaction import REDACTED, redact
+from access.roles import View, team_view_allowed, view_of
+from domain.models import Distributor, Rank, Status
+from domain.tree.paths import child_path
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 K1 = "k1:" + base64.b64encode(b"1" * 32).decode()

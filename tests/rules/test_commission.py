@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.models import OrderItem, Rank, Status
-from graph.rules.commission import (
+from domain.models import OrderItem, Rank, Status
+from domain.money.commission import (
     BP,
     DEFAULT_RULES,
     Candidate,

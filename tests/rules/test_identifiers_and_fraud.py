@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.errors import BadUserInput
-from graph.rules.fraud import (
+from domain.errors import BadUserInput
+from domain.fraud.identifiers import IdentifierKind, identify
+from domain.fraud.rings import (
     connected_groups,
     hollow,
     recruit_burst,
     refunds_after_settlement,
     ring_score,
 )
-from graph.rules.identifiers import IdentifierKind, identify
 
 SECRET = b"test-secret-0123456789"
 A = IdentifierKind.ADDRESS

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.errors import BadUserInput, DepthLimitExceeded
-from graph.rules import inputs
+from domain import inputs
+from domain.errors import BadUserInput, DepthLimitExceeded
 
 
 @pytest.mark.parametrize("value", ["a", "A-b_c.d:9", "x" * 64])

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.errors import BadUserInput
-from graph.rules.money import format_fen, parse_money
-from graph.rules.pagination import DownlineCursor, decode_cursor, encode_cursor
+from domain.errors import BadUserInput
+from domain.money.fen import format_fen, parse_money
+from domain.pagination import DownlineCursor, decode_cursor, encode_cursor
 
 
 @given(st.integers(min_value=0, max_value=10**14 - 1))

@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from app.settings import Settings
-from graph.errors import Conflict
-from graph.models import BindMode, DistributionMode, Rank
-from graph.rules.binding import check_bind_allowed
-from graph.rules.ranks import rank_after_recruits, rank_at_registration
+from domain.errors import Conflict
+from domain.models import BindMode, DistributionMode, Rank
+from domain.tree.binding import check_bind_allowed
+from domain.tree.ranks import rank_after_recruits, rank_at_registration
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.errors import BadUserInput, DepthLimitExceeded
-from graph.rules.rulesets import build_rule_set, from_json, parse_rate, to_json
-from graph.rules.tax import fee_fen, monthly_tax_fen, reprice, tax_month, withholding_fen
+from domain.errors import BadUserInput, DepthLimitExceeded
+from domain.money.rulesets import build_rule_set, from_json, parse_rate, to_json
+from domain.money.tax import fee_fen, monthly_tax_fen, reprice, tax_month, withholding_fen
 
 
 @pytest.mark.parametrize(

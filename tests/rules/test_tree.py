@@ -7,8 +7,8 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.models import Rank
-from graph.rules.tree import (
+from domain.models import Rank
+from domain.tree.paths import (
     ancestor_deltas,
     child_path,
     descendant_range,

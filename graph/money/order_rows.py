@@ -1,0 +1,93 @@
+"""An order's two shapes besides the input: Cypher parameters, and the recorded `Order`.
+
+`order_row` is what `graph.orders` writes; `as_recorded` is what a read of that write
+returns (a test holds the two equal), so recording needs no read-back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.models import Commission, CommissionStatus, Forfeit, NewOrder, Order
+from domain.money.commission import RuleSet, Share
+from graph.tree.records import epoch_ms, from_epoch_ms
+
+
+def fingerprint(order: NewOrder) -> str:
+    """The content an order id stands for; a replay must carry the same."""
+    content: list[object] = [
+        order.buyer_id,
+        order.amount_fen,
+        epoch_ms(order.paid_at),
+        [[i.amount_fen, i.product_id, i.brand_id, i.commissionable] for i in order.items],
+    ]
+    if order.identifiers:
+        content.append(sorted(order.identifiers))
+    return json.dumps(content)
+
+
+def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str) -> dict[str, Any]:
+    """The parameters of one order; times travel as epoch millis (cheap to send)."""
+    return {
+        "id": order.id,
+        "buyerId": order.buyer_id,
+        "amount": order.amount_fen,
+        "paidAtMs": epoch_ms(order.paid_at),
+        "ruleSetVersion": rules.version,
+        "fingerprint": print_,
+        "identifiers": [
+            {"key": key, "kind": key.split(":", 1)[0]} for key in sorted(order.identifiers)
+        ],
+        "itemAmounts": [i.amount_fen for i in order.items],
+        "itemProducts": [i.product_id or "" for i in order.items],
+        "itemBrands": [i.brand_id or "" for i in order.items],
+        "itemCommissionable": [i.commissionable for i in order.items],
+        "forfeits": [f"{s.level}|{s.forfeit}|{s.distributor_id}" for s in shares if s.forfeit],
+        "commissions": [
+            {
+                "id": f"{order.id}#{s.level}",
+                "level": s.level,
+                "beneficiaryId": s.distributor_id,
+                "base": s.base_fen,
+                "rate": s.rate_bp,
+                "amount": s.amount_fen,
+            }
+            for s in shares
+            if s.forfeit is None and s.amount_fen > 0
+        ],
+    }
+
+
+def as_recorded(order: NewOrder, shares: list[Share], rules: RuleSet) -> Order:
+    """The order as `get_many` would read it back right after it was written."""
+    paid_at = from_epoch_ms(epoch_ms(order.paid_at))
+    return Order(
+        id=order.id,
+        buyer_id=order.buyer_id,
+        amount_fen=order.amount_fen,
+        refunded_fen=0,
+        paid_at=paid_at,
+        rule_set_version=rules.version,
+        items=list(order.items),
+        commissions=[
+            Commission(
+                order_id=order.id,
+                level=s.level,
+                beneficiary_id=s.distributor_id,
+                base_fen=s.base_fen,
+                rate_bp=s.rate_bp,
+                original_fen=s.amount_fen,
+                amount_fen=s.amount_fen,
+                status=CommissionStatus.PENDING,
+                paid_at=paid_at,
+            )
+            for s in shares
+            if s.forfeit is None and s.amount_fen > 0
+        ],
+        forfeits=[
+            Forfeit(level=s.level, distributor_id=s.distributor_id, reason=s.forfeit)
+            for s in shares
+            if s.forfeit
+        ],
+    )
