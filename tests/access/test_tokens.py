@@ -16,7 +16,7 @@ from access.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
 from app.cli import main
 from app.settings import Settings
 from domain.errors import Unauthenticated
-from tests.forged_tokens import CONFIG, FORGERIES, genuine
+from tests.access.forged_tokens import CONFIG, FORGERIES, genuine
 
 NOW = datetime.now(UTC)
 PII_KEY = "k9:" + base64.b64encode(b"k" * 32).decode()

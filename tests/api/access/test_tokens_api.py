@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from graph.db import Database
+from tests.access.forged_tokens import FORGERIES, genuine
 from tests.conftest import error_codes, gql
-from tests.forged_tokens import FORGERIES, genuine
 from tests.helpers import register
 
 QUERY = "query($id: ID!) { distributor(id: $id) { id } }"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from graph.db import Database
-from tests.api.test_access_matrix import CALLS, MISSING, code_matrix
+from tests.api.access.test_access_matrix import CALLS, MISSING, code_matrix
 from tests.conftest import bearer, error_codes, gql
 
 REGISTER = """
