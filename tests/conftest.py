@@ -29,6 +29,16 @@ from graph.migrations import migrate
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches the shared Neo4j (`neo4j_uri`, directly or through
+    `settings`, `db`, `transport`, `client` or `anonymous`) with `neo4j`, so that
+    `make test-fast` (`-m "not neo4j"`) runs the rest without a database. Tests that
+    start a Neo4j of their own carry the marker in their module."""
+    for item in items:
+        if "neo4j_uri" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.neo4j)
+
+
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:
         return False

@@ -34,6 +34,7 @@ CONFIG = neo4j_server.ServerConfig(
     heap="512m",
     pagecache="64m",
 )
+pytestmark = pytest.mark.neo4j  # starts and kills a Neo4j of its own
 PAID = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
 RECORD = """
 mutation($input: RecordOrderInput!) { recordOrder(input: $input) { id commissions { amount } } }

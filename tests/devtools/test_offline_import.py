@@ -24,10 +24,13 @@ from tests.conftest import TEST_BOLT_PORT
 from tests.helpers import assert_tree_consistent, register
 
 PORT = int(os.environ.get("REFERRAL_TEST_IMPORT_PORT", str(TEST_BOLT_PORT + 10)))
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("NEO4J_URI")) or shutil.which("java") is None,
-    reason="needs the local launcher (Java), not an external Neo4j",
-)
+pytestmark = [
+    pytest.mark.neo4j,
+    pytest.mark.skipif(
+        bool(os.environ.get("NEO4J_URI")) or shutil.which("java") is None,
+        reason="needs the local launcher (Java), not an external Neo4j",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
