@@ -1,15 +1,17 @@
 """One validated settings object, read from the environment (prefix REFERRAL_).
 
-The three-level cap lives here: a configuration above it refuses to start, and nothing
-can raise it at run time (the settings are frozen and no API changes them).
+The three-level cap (`domain.cap`) is enforced here: a configuration above it refuses to
+start, and nothing can raise it at run time (the settings are frozen and no API changes
+them). `policy` builds the network rules from these fields; the defaults live only here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
@@ -17,17 +19,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from access.pii import Keyring, parse_keyring
 from access.tokens import TokenConfig, read_pem
+from domain.cap import CAP_RULE, LEVEL_CAP
 from domain.errors import ReferralError
 from domain.models import BindMode, DistributionMode, Policy
 from domain.money.fen import parse_money
 from graph.db import Database, create_driver
 
 ROOT = Path(__file__).resolve().parent.parent
-CAP = 3
-CAP_RULE = (
-    "commissions and team views may reach at most three levels "
-    "(the three-level cap of 《禁止传销条例》 and WeChat's rules)"
-)
 # Development defaults: fine on a laptop, refused in production (`refuse_dev_secrets`).
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
@@ -95,7 +93,7 @@ class Settings(BaseSettings):
     @classmethod
     def within_cap(cls, value: int, info: ValidationInfo) -> int:
         name = info.field_name
-        if value > CAP:
+        if value > LEVEL_CAP:
             raise ValueError(f"{name}={value} is refused: {CAP_RULE}. Use 1, 2 or 3.")
         if value < 1:
             raise ValueError(f"{name}={value} is refused: it must be 1, 2 or 3.")
@@ -206,3 +204,8 @@ class Settings(BaseSettings):
     @property
     def bolt_port(self) -> int:
         return urlparse(self.neo4j_uri).port or 7687
+
+
+def default_policy(**changes: Any) -> Policy:
+    """The rules of the default settings (a test's, a benchmark's), with `changes`."""
+    return replace(Settings(env="test").policy, **changes)

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from neo4j import AsyncDriver
 
-from app.settings import Settings
+from app.settings import Settings, default_policy
 from devtools.demo import generate
 from domain.models import NewOrder, OrderItem, Policy, Rank, Status
 from domain.money.commission import DEFAULT_RULES, Candidate, RuleSet, beneficiary_ids, split
@@ -315,8 +315,8 @@ async def run(db: TimedDatabase, *, prefix: str, size: int, total: int, runs: in
     print(f"active rule set at start: {active[0]['version'] if active else 0} (0 = defaults)")
 
     source = Orders(prefix, [p.id for p in rows])
-    two = Policy(commission_levels=2, freeze_days=FREEZE_DAYS)
-    three = Policy(commission_levels=3, freeze_days=FREEZE_DAYS)
+    two = default_policy(commission_levels=2, freeze_days=FREEZE_DAYS)
+    three = default_policy(commission_levels=3, freeze_days=FREEZE_DAYS)
     recorded: list[Recorded] = []
     cases = [(BATCH, two, total), (BATCH, three, total)]
     cases += [(batch, two, total // 2) for batch in SWEEP]

@@ -29,9 +29,8 @@ import httpx
 from access.roles import Role
 from access.tokens import issue
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, default_policy
 from devtools.demo import demo_orders
-from domain.models import Policy
 from domain.pagination import DownlineCursor, encode_cursor
 from domain.tree.paths import layout, node_key
 from graph.migrations import migrate
@@ -103,7 +102,7 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
     started = time.perf_counter()
     now = datetime.now(UTC)
     for i in range(0, len(made), 1_000):
-        await orders.record(db, orders=made[i : i + 1_000], policy=Policy(), now=now)
+        await orders.record(db, orders=made[i : i + 1_000], policy=default_policy(), now=now)
     order_s = time.perf_counter() - started
     if made:
         print(f"recorded {len(made):,} orders in {order_s:.1f} s ({len(made) / order_s:,.0f}/s)")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from domain.cap import LEVEL_CAP
 from domain.errors import BadUserInput, DepthLimitExceeded
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_\-.:]{1,64}")
 MAX_NAME_LENGTH = 100
 MAX_PAGE_SIZE = 100
-COMPLIANCE_CAP = 3
 # An open end of a window [since, until) stands for these bounds in queries.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
@@ -47,7 +47,7 @@ def check_depth(depth: int | None, *, team_depth: int) -> int:
     if not 1 <= depth <= team_depth:
         raise DepthLimitExceeded(
             f"depth must be between 1 and {team_depth} (the configured team_depth; "
-            f"commissions and team views never go beyond {COMPLIANCE_CAP} levels), got {depth}."
+            f"commissions and team views never go beyond {LEVEL_CAP} levels), got {depth}."
         )
     return depth
 

@@ -252,23 +252,24 @@ class AuditPage:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The network rules in force, validated once at start-up from the settings."""
+    """The network rules in force, built once at start-up by `Settings.policy` (the
+    defaults live in the settings only; tests take `tests.helpers.policy()`)."""
 
-    commission_levels: int = 2
-    team_depth: int = 3
-    bind_mode: BindMode = BindMode.WHILE_UNBOUND
-    bind_window: timedelta = timedelta(hours=24)
-    distribution_mode: DistributionMode = DistributionMode.EVERYONE
-    team_leader_recruits: int = 10
-    spend_threshold_fen: int = 10_000
-    self_purchase_commission: bool = False
-    freeze_days: int = 7
-    withdraw_min_fen: int = 100
-    withdraw_fee_rate: Decimal = Decimal(0)
-    identifier_secret: bytes = b"dev-identifier-secret"
-    hot_identifier_limit: int = 50
-    burst_recruits: int = 20
-    burst_window: timedelta = timedelta(hours=1)
+    commission_levels: int
+    team_depth: int
+    bind_mode: BindMode
+    bind_window: timedelta
+    distribution_mode: DistributionMode
+    team_leader_recruits: int
+    spend_threshold_fen: int
+    self_purchase_commission: bool
+    freeze_days: int
+    withdraw_min_fen: int
+    withdraw_fee_rate: Decimal
+    identifier_secret: bytes
+    hot_identifier_limit: int
+    burst_recruits: int
+    burst_window: timedelta
 
 
 @dataclass(frozen=True, slots=True)

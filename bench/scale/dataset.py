@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.settings import default_policy
 from bench.fraud_1m import plan_links
-from domain.models import Policy
 from domain.tree.paths import Placement, layout
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -165,7 +165,11 @@ def generate(
         out.writerow(("id", "buyer_id", "amount_fen", "paid_ms"))
         out.writerows(order_rows(network, count=orders, seed=seed, prefix=prefix))
     plan = plan_links(
-        network, total=links, seed=seed, token=f"{seed:06x}", secret=Policy().identifier_secret
+        network,
+        total=links,
+        seed=seed,
+        token=f"{seed:06x}",
+        secret=default_policy().identifier_secret,
     )
     with (folder / "links.csv").open("w", newline="") as f:
         out = csv.writer(f)

@@ -12,11 +12,11 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
+from domain.cap import LEVEL_CAP
 from domain.errors import BadUserInput, DepthLimitExceeded
 from domain.money.commission import BP, RuleSet, Tier
 
 RATE_PATTERN = re.compile(r"(0|[1-9][0-9]{0,2})(\.[0-9]{1,2})?")
-CAP = 3
 MAX_OVERRIDES = 10_000
 
 
@@ -42,9 +42,9 @@ def format_rate(bp: int) -> str:
 def parse_levels(rates: Sequence[str], *, field: str) -> tuple[int, ...]:
     if not rates:
         raise BadUserInput(f"{field} needs a rate for level 1 at least.")
-    if len(rates) > CAP:
+    if len(rates) > LEVEL_CAP:
         raise DepthLimitExceeded(
-            f"{field} names level {len(rates)}: commissions reach at most {CAP} levels "
+            f"{field} names level {len(rates)}: commissions reach at most {LEVEL_CAP} levels "
             "(the three-level cap)."
         )
     return tuple(parse_rate(r, field=f"{field}[{i}]") for i, r in enumerate(rates))

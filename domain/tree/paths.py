@@ -17,12 +17,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.cap import LEVEL_CAP
 from domain.models import Rank
 from domain.tree.ranks import rank_after_recruits
 
 SEPARATOR = "/"
 AFTER_SEPARATOR = "0"
-COUNTED_LEVELS = 3
 
 
 def node_key(distributor_id: str) -> str:
@@ -57,9 +57,9 @@ def ancestor_deltas(
     """
     at_depth = list(subtree_counts)
     deltas: list[tuple[int, int, int]] = []
-    for distance in range(1, COUNTED_LEVELS + 1):
+    for distance in range(1, LEVEL_CAP + 1):
         row = [0, 0, 0]
-        for level in range(distance, COUNTED_LEVELS + 1):
+        for level in range(distance, LEVEL_CAP + 1):
             row[level - 1] = sign * at_depth[level - distance]
         deltas.append((row[0], row[1], row[2]))
     return deltas
@@ -103,7 +103,7 @@ def layout(
         sponsor_of[member_id] = sponsor_id
         counts[member_id] = [0, 0, 0]
         ancestor, level = sponsor_id, 1
-        while ancestor is not None and level <= COUNTED_LEVELS:
+        while ancestor is not None and level <= LEVEL_CAP:
             counts[ancestor][level - 1] += 1
             ancestor, level = sponsor_of[ancestor], level + 1
     return [

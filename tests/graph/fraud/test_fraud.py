@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.settings import default_policy
 from domain.errors import SponsorInactive
 from domain.fraud.identifiers import IdentifierKind
-from domain.models import Actor, EvidenceNode, FraudRing, FraudSignal, Policy, Status
+from domain.models import Actor, EvidenceNode, FraudRing, FraudSignal, Status
 from domain.pagination import encode_keyset
 from graph.db import Database
 from graph.fraud import alerts, investigation
@@ -160,7 +161,7 @@ def _kinds(signals: list[object]) -> set[str]:
 
 
 async def _signals(db: Database, who: str, now: object = NOW) -> set[str]:
-    found = await fraud_signals.signals(db, distributor_id=who, policy=Policy(), now=now)  # type: ignore[arg-type]
+    found = await fraud_signals.signals(db, distributor_id=who, policy=default_policy(), now=now)  # type: ignore[arg-type]
     return _kinds(found)
 
 
@@ -251,7 +252,7 @@ async def test_investigations_look_twenty_levels_deep(db: Database, uid: str) ->
 
 
 async def _signal(db: Database, who: str, kind: str, now: datetime = NOW) -> FraudSignal:
-    found = await fraud_signals.signals(db, distributor_id=who, policy=Policy(), now=now)
+    found = await fraud_signals.signals(db, distributor_id=who, policy=default_policy(), now=now)
     return next(s for s in found if s.kind == kind)
 
 
@@ -304,7 +305,7 @@ async def test_upline_buys_ignores_a_hot_address(db: Database, uid: str) -> None
     station = ident(ADDRESS, f"{uid} parcel station")
     await register(db, f"{uid}-up", identifiers=[station])
     await register(db, f"{uid}-down", f"{uid}-up")
-    for i in range(Policy().hot_identifier_limit):
+    for i in range(default_policy().hot_identifier_limit):
         await register(db, f"{uid}-n{i}", identifiers=[station])
     await record_order(db, f"{uid}-o", f"{uid}-down", 5_000, identifiers=[station])
     assert "UPLINE_BUYS_THROUGH_DOWNLINE" not in await _signals(db, f"{uid}-up")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.settings import default_policy
 from domain.errors import Conflict, NotFound
 from domain.models import (
     Actor,
@@ -15,7 +16,6 @@ from domain.models import (
     DistributionMode,
     NewOrder,
     OrderItem,
-    Policy,
     Rank,
     Status,
 )
@@ -27,7 +27,7 @@ from graph.tree.distributors import require
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order, register
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")
-THREE = Policy(commission_levels=3)
+THREE = default_policy(commission_levels=3)
 
 
 async def test_order_pays_its_upline_two_levels_by_default(db: Database, uid: str) -> None:
@@ -78,7 +78,7 @@ async def test_unknown_buyer_is_not_found_and_writes_nothing(db: Database, uid: 
     good = NewOrder(f"{uid}-a", ids[1], 100, NOW, (OrderItem(100),))
     bad = NewOrder(f"{uid}-b", f"{uid}-nobody", 100, NOW, (OrderItem(100),))
     with pytest.raises(NotFound):
-        await orders.record(db, orders=[good, bad], policy=Policy(), now=NOW)
+        await orders.record(db, orders=[good, bad], policy=default_policy(), now=NOW)
     assert [] == await orders.get_many(db, ids=[f"{uid}-a", f"{uid}-b"])
 
 
@@ -115,7 +115,7 @@ async def test_recorded_order_equals_its_read_back(db: Database, uid: str) -> No
 async def test_self_purchase_pays_the_buyer_as_level_one(db: Database, uid: str) -> None:
     ids = await chain(db, uid, 3)
     order = await record_order(
-        db, f"{uid}-o", ids[2], 10_000, policy=Policy(self_purchase_commission=True)
+        db, f"{uid}-o", ids[2], 10_000, policy=default_policy(self_purchase_commission=True)
     )
     assert [(1, ids[2]), (2, ids[1])] == [(c.level, c.beneficiary_id) for c in order.commissions]
 
@@ -160,7 +160,7 @@ async def test_orders_from_many_buyers_in_one_team_at_once(db: Database, uid: st
 async def test_spend_threshold_promotes_on_the_crossing_order(db: Database, uid: str) -> None:
     """SPEND_THRESHOLD: a MEMBER becomes a DISTRIBUTOR once own paid orders reach the
     threshold; the crossing order is split with the old rank; the sponsor's tally counts."""
-    policy = Policy(
+    policy = default_policy(
         distribution_mode=DistributionMode.SPEND_THRESHOLD,
         spend_threshold_fen=10_000,
         self_purchase_commission=True,
@@ -194,7 +194,7 @@ async def test_a_batch_in_one_transaction_counts_earlier_orders_for_the_tier(
     try:
         own = NewOrder(f"{uid}-own", ids[0], 5_000, NOW, (OrderItem(5_000),))
         later = replace(own, id=f"{uid}-later", buyer_id=ids[1], paid_at=NOW + timedelta(hours=1))
-        recorded = await orders.record(db, orders=[own, later], policy=Policy(), now=NOW)
+        recorded = await orders.record(db, orders=[own, later], policy=default_policy(), now=NOW)
         assert [750] == [c.amount_fen for c in recorded[1].commissions]  # 10 % + 5 % bonus
     finally:
         await db.driver.execute_query(

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from app.scheduler import settle_periodically
+from app.settings import default_policy
 from domain.errors import BadUserInput, Conflict, NotFound
-from domain.models import Actor, CommissionStatus, Policy, Status
+from domain.models import Actor, CommissionStatus, Status
 from graph.db import Database
 from graph.money import ledger, refunds, settlement, withdrawals
 from graph.tree import admin
@@ -143,7 +144,7 @@ async def test_refund_after_settlement_claws_back_below_zero(db: Database, uid: 
         distributor_id=ids[0],
         amount_fen=1_000,
         idempotency_key="k",
-        policy=Policy(),
+        policy=default_policy(),
         now=NOW,
     )
     order = await refunds.refund(

@@ -8,15 +8,16 @@ from decimal import Decimal
 
 import pytest
 
+from app.settings import default_policy
 from domain.errors import Conflict, Frozen, InsufficientBalance, NotFound
-from domain.models import Actor, Policy, Status, WithdrawalStatus
+from domain.models import Actor, Status, WithdrawalStatus
 from graph.db import Database
 from graph.money import ledger, settlement, withdrawals
 from graph.tree import admin
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")
-POLICY = Policy()
+POLICY = default_policy()
 
 
 async def _earned(db: Database, uid: str, available_fen: int) -> str:
@@ -67,7 +68,7 @@ async def test_fee_is_floored_and_taken_from_the_net(db: Database, uid: str) -> 
         distributor_id=who,
         amount_fen=9_999,
         idempotency_key="fee",
-        policy=Policy(withdraw_fee_rate=Decimal("0.006")),
+        policy=default_policy(withdraw_fee_rate=Decimal("0.006")),
         now=NOW,
     )
     assert (59, 0, 9_940) == (w.fee_fen, w.tax_fen, w.net_fen)
