@@ -2,8 +2,10 @@
 mutation guard.
 
 Every root field carries exactly one `RolePermission`; a test walks the whole matrix,
-and another compares it with the table in docs/security.md. Mutations also pass through
-`MutationGuard`: the per-token rate limit, then one audit event whatever the outcome.
+and another compares it with the table in docs/security.md. Object-level checks on a
+`Distributor`'s own fields are permission classes too (`NestedLinks`, `OwnMoney`).
+Mutations also pass through `MutationGuard`: the per-token rate limit, then one audit
+event whatever the outcome.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from access import audit
 from access import scope as access
 from access.roles import Role
 from domain.errors import ReferralError
-from resolvers.context import Context
-from schema.tree.types import Info
+from resolvers.context import Context, Info
 
 ALL_ROLES = frozenset(Role)
 
@@ -67,6 +68,24 @@ class AnyRole(RolePermission):
     """Every role; a DISTRIBUTOR within its team scope (resolvers check it)."""
 
     roles = ALL_ROLES
+
+
+class NestedLinks(BasePermission):
+    """Object level, on a Distributor's links onward (sponsor, upline): a sponsor or a
+    leaderboard entry outside the caller's team shows none."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        access.require_nested(source.view, source.model)
+        return True
+
+
+class OwnMoney(BasePermission):
+    """Object level, on a Distributor's money (balance, ledger, withdrawals): the
+    distributor's own and staff's only."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        access.require_private(source.view, source.model)
+        return True
 
 
 class MutationGuard(FieldExtension):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 
+from access.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed, Unauthenticated
 from access.pii import owner_of
 from access.roles import STAFF, Role, View, team_view_allowed, view_of
-from domain.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed, Unauthenticated
 from domain.models import Distributor
 from resolvers.context import Context
 
@@ -117,4 +117,9 @@ def reveal(
     if sealed is None:
         return None
     plain = ctx.keyring.open(sealed, owner=owner_of(owner.id, field))
+    return shown(plain, seen=seen, mask=mask)
+
+
+def shown(plain: str, *, seen: View, mask: Callable[[str], str]) -> str:
+    """`plain` as the caller may see it: masked unless the view is unmasked."""
     return mask(plain) if seen.masked else plain

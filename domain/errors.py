@@ -1,7 +1,8 @@
 """Domain errors, each with the SPEC §5 code and its own message.
 
 The GraphQL edge copies `extensions` into the error it returns, so a resolver never
-builds an error string itself: it raises (or lets through) one of these.
+builds an error string itself: it raises (or lets through) one of these. The errors of
+access (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED) live with it, in `access/errors.py`.
 """
 
 from __future__ import annotations
@@ -78,52 +79,8 @@ class Frozen(ReferralError):
     code = "FROZEN"
 
 
-class Unauthenticated(ReferralError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(ReferralError):
-    code = "FORBIDDEN"
-
-
 class Unavailable(ReferralError):
     code = "UNAVAILABLE"
 
     def __init__(self) -> None:
         super().__init__("The database is unreachable right now; retry the request shortly.")
-
-
-class NotSignedIn(Unauthenticated):
-    def __init__(self) -> None:
-        super().__init__(
-            "Sign in: send `Authorization: Bearer <token>` (`referral token` issues one)."
-        )
-
-
-class RoleNotAllowed(Forbidden):
-    def __init__(self, role: str, operation: str) -> None:
-        super().__init__(f"The role {role} may not use {operation}.")
-
-
-class OutsideTeam(Forbidden):
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(
-            f"{kind} {key!r} is outside your team: you see yourself, your sponsor, "
-            "and your downline within the team depth."
-        )
-
-
-class RateLimited(ReferralError):
-    """Too many mutations with one token; not in SPEC §5's list (docs/decisions.md)."""
-
-    code = "RATE_LIMITED"
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(
-            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s."
-        )
-        self.retry_after = retry_after
-
-    @property
-    def extensions(self) -> dict[str, str]:
-        return {"code": self.code, "retryAfterSeconds": f"{max(self.retry_after, 0.1):.1f}"}

@@ -1,4 +1,5 @@
-"""The per-request context: database, policy, caller, PII keys, DataLoaders, request id."""
+"""The per-request context: database, policy, caller, PII keys, DataLoaders, request id;
+and `Info`, what every field resolver of `schema/` and `access/` receives."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
@@ -56,3 +58,6 @@ class Context(BaseContext):
 
     def now(self) -> datetime:
         return self.clock()
+
+
+Info = strawberry.Info[Context, None]

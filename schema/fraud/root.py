@@ -7,6 +7,7 @@ import strawberry
 from access.permissions import Analysts, guarded
 from domain.models import Status
 from domain.pagination import encode_keyset
+from resolvers.context import Info
 from resolvers.fraud import analysis as resolve
 from schema.fraud.types import (
     FraudAlert,
@@ -17,7 +18,7 @@ from schema.fraud.types import (
     FraudSignal,
     HotIdentifier,
 )
-from schema.tree.types import Distributor, Info, LevelCount, PageInfo, UplineEntry, present
+from schema.tree.types import Distributor, LevelCount, PageInfo, UplineEntry, present
 
 
 @strawberry.type

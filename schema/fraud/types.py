@@ -8,8 +8,9 @@ from datetime import datetime
 import strawberry
 
 from domain import models
+from resolvers.context import Info
 from schema.scalars import Money
-from schema.tree.types import Distributor, Info, PageInfo, present
+from schema.tree.types import Distributor, PageInfo, present
 
 
 @strawberry.enum

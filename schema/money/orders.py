@@ -10,9 +10,10 @@ import strawberry
 from domain import models
 from domain.money.fen import format_fen
 from domain.money.rulesets import format_rate
+from resolvers.context import Info
 from schema.money.ledger import CommissionStatus
 from schema.scalars import Money
-from schema.tree.types import Distributor, Info, present
+from schema.tree.types import Distributor, present
 
 LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardMetric")
 

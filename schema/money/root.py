@@ -13,12 +13,12 @@ from domain.fraud.identifiers import IdentifierKind
 from domain.models import LeaderboardMetric as Metric
 from domain.models import OrderItem as OrderItemModel
 from domain.models import WithdrawalStatus as Status
+from resolvers.context import Info
 from resolvers.money import orders as resolve
 from resolvers.money import withdrawals as money
 from schema.money.ledger import Withdrawal
 from schema.money.orders import LeaderboardEntry, LeaderboardMetric, Order, RuleSet
 from schema.scalars import Money
-from schema.tree.types import Info
 
 
 @strawberry.input

@@ -9,9 +9,10 @@ import strawberry
 from access import audit
 from access.permissions import AdminOnly, Analysts, AnyRole, BackEnd, Staff, guarded
 from domain.models import Status
+from resolvers.context import Info
 from resolvers.tree import distributors as read
 from resolvers.tree import registration as write
-from schema.tree.types import Distributor, Info, present
+from schema.tree.types import Distributor, present
 
 
 @strawberry.input

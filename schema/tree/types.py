@@ -9,10 +9,11 @@ from typing import Annotated
 import strawberry
 
 from access import scope as access
+from access.permissions import NestedLinks, OwnMoney
 from access.pii import mask_account, mask_name, mask_phone
 from access.roles import View
 from domain import models
-from resolvers.context import Context
+from resolvers.context import Info
 from resolvers.money import withdrawals as money
 from resolvers.tree import distributors as resolve
 from schema.money.ledger import (
@@ -26,7 +27,6 @@ from schema.scalars import Money
 
 DistributorRank = strawberry.enum(models.Rank, name="DistributorRank")
 DistributorStatus = strawberry.enum(models.Status, name="DistributorStatus")
-Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
@@ -90,7 +90,7 @@ class Distributor:
 
     @strawberry.field
     def name(self) -> str:
-        return mask_name(self.model.name) if self.view.masked else self.model.name
+        return access.shown(self.model.name, seen=self.view, mask=mask_name)
 
     @strawberry.field(description="Stored encrypted; masked like 138****1234.")
     def phone(self, info: Info) -> str | None:
@@ -111,15 +111,15 @@ class Distributor:
             info.context, sealed=sealed, owner=self.model, field=field, seen=self.view, mask=mask
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[NestedLinks])
     async def sponsor(self, info: Info) -> Distributor | None:
-        access.require_nested(self.view, self.model)
         found = await resolve.sponsor(info.context, of=self.model)
         return None if found is None else await present(info, found)
 
-    @strawberry.field(description="Nearest first; level 1 is the sponsor.")
+    @strawberry.field(
+        description="Nearest first; level 1 is the sponsor.", permission_classes=[NestedLinks]
+    )
     async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
-        access.require_nested(self.view, self.model)
         entries = await resolve.upline(info.context, of=self.model, depth=depth)
         return [
             UplineEntry(level=e.level, distributor=await present(info, e.distributor))
@@ -168,16 +168,16 @@ class Distributor:
         )
         return TeamMetrics.from_model(metrics)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[OwnMoney])
     async def balance(self, info: Info) -> Balance:
-        access.require_private(self.view, self.model)
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
-    @strawberry.field(description="Ledger entries, newest first; keyset-paginated.")
+    @strawberry.field(
+        description="Ledger entries, newest first; keyset-paginated.", permission_classes=[OwnMoney]
+    )
     async def ledger(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> LedgerConnection:
-        access.require_private(self.view, self.model)
         page = await money.ledger_page(
             info.context, of=self.model, first=50 if first is None else first, after=after
         )
@@ -187,9 +187,10 @@ class Distributor:
             end_cursor=page.end_cursor,
         )
 
-    @strawberry.field(description="The most recent withdrawals, newest first.")
+    @strawberry.field(
+        description="The most recent withdrawals, newest first.", permission_classes=[OwnMoney]
+    )
     async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
-        access.require_private(self.view, self.model)
         found = await money.of_distributor(
             info.context, of=self.model, first=20 if first is None else first
         )
