@@ -16,7 +16,7 @@ from domain.fraud.evidence import CARRIES, LEDGER_ENTRY, ORDER, PLACED, Evidence
 from domain.fraud.identifiers import RING_KINDS
 from domain.models import FraudSignal, Policy
 from graph.db import Database
-from graph.tree.records import from_epoch_ms
+from graph.values import from_epoch_ms
 
 KINDS = sorted(k.value for k in RING_KINDS)
 GROUP_CAP = 200  # members; a bigger group is reported as "at least"

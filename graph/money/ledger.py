@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
@@ -16,7 +17,7 @@ from domain.models import Balance, LedgerEntry, LedgerPage
 from domain.money.ledger import AVAILABLE, Entry
 from domain.pagination import decode_keyset, encode_keyset
 from graph.db import Database, fetch
-from graph.tree.records import from_epoch_ms
+from graph.values import from_epoch_ms
 
 WRITE_ENTRIES = """
 UNWIND $entries AS e
@@ -83,6 +84,19 @@ async def write_entries(
         await tx.run(WRITE_ENTRIES, entries=[e.as_row() for e in entries], at=at)
 
 
+def ledger_entry_from_node(e: Any) -> LedgerEntry:
+    """A `LedgerEntry` from the projection `PAGE` returns."""
+    return LedgerEntry(
+        id=e["id"],
+        distributor_id=e["distributorId"],
+        account=e["account"],
+        kind=e["kind"],
+        amount_fen=e["amount"],
+        ref=e["ref"],
+        at=from_epoch_ms(e["atMs"]),
+    )
+
+
 async def balance(db: Database, *, distributor_id: str) -> Balance:
     """Each balance is the sum of the distributor's ledger entries in that account."""
     totals = {r["account"]: r["total"] for r in await db.read(BALANCE, id=distributor_id)}
@@ -109,18 +123,7 @@ async def history(
     records = await db.read(
         PAGE, id=distributor_id, afterAt=after_at, afterId=after_id, limit=first + 1
     )
-    entries = [
-        LedgerEntry(
-            id=e["id"],
-            distributor_id=e["distributorId"],
-            account=e["account"],
-            kind=e["kind"],
-            amount_fen=e["amount"],
-            ref=e["ref"],
-            at=from_epoch_ms(e["atMs"]),
-        )
-        for e in (r["e"] for r in records)
-    ]
+    entries = [ledger_entry_from_node(r["e"]) for r in records]
     page = entries[:first]
     last = page[-1] if page else None
     return LedgerPage(

@@ -1,17 +1,19 @@
-"""An order's two shapes besides the input: Cypher parameters, and the recorded `Order`.
+"""An order's shapes besides the input: Cypher parameters, the recorded `Order`, and the
+projection a read returns with its parser.
 
-`order_row` is what `graph.orders` writes; `as_recorded` is what a read of that write
-returns (a test holds the two equal), so recording needs no read-back.
+`order_row` is what `graph.money.orders` writes; `as_recorded` is what a read of that write
+returns (a test holds the two equal), so recording needs no read-back; `ORDER_FIELDS` and
+`order_from_record` are that read.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, LiteralString
 
-from domain.models import Commission, CommissionStatus, Forfeit, NewOrder, Order
+from domain.models import Commission, CommissionStatus, Forfeit, NewOrder, Order, OrderItem
 from domain.money.commission import RuleSet, Share
-from graph.tree.records import epoch_ms, from_epoch_ms
+from graph.values import epoch_ms, from_epoch_ms
 
 
 def fingerprint(order: NewOrder) -> str:
@@ -91,3 +93,57 @@ def as_recorded(order: NewOrder, shares: list[Share], rules: RuleSet) -> Order:
             if s.forfeit
         ],
     )
+
+
+ORDER_FIELDS: LiteralString = (
+    "o {.id, .buyerId, .amount, .refunded, .ruleSetVersion, .itemAmounts, .itemProducts, "
+    ".itemBrands, .itemCommissionable, .forfeits, paidAtMs: o.paidAt.epochMillis}"
+)
+
+
+def order_from_record(o: Any, commissions: list[Any]) -> Order:
+    """An `Order` from an `ORDER_FIELDS` projection and its commissions' projections."""
+    paid_at = from_epoch_ms(o["paidAtMs"])
+    return Order(
+        id=o["id"],
+        buyer_id=o["buyerId"],
+        amount_fen=o["amount"],
+        refunded_fen=o["refunded"],
+        paid_at=paid_at,
+        rule_set_version=o["ruleSetVersion"],
+        items=[
+            OrderItem(
+                amount_fen=amount,
+                product_id=product or None,
+                brand_id=brand or None,
+                commissionable=commissionable,
+            )
+            for amount, product, brand, commissionable in zip(
+                o["itemAmounts"],
+                o["itemProducts"],
+                o["itemBrands"],
+                o["itemCommissionable"],
+                strict=True,
+            )
+        ],
+        commissions=[
+            Commission(
+                order_id=o["id"],
+                level=c["level"],
+                beneficiary_id=c["beneficiaryId"],
+                base_fen=c["base"],
+                rate_bp=c["rate"],
+                original_fen=c["original"],
+                amount_fen=c["amount"],
+                status=CommissionStatus(c["status"]),
+                paid_at=paid_at,
+            )
+            for c in commissions
+        ],
+        forfeits=[_forfeit(text) for text in o["forfeits"]],
+    )
+
+
+def _forfeit(text: str) -> Forfeit:
+    level, reason, distributor_id = text.split("|", 2)
+    return Forfeit(level=int(level), distributor_id=distributor_id, reason=reason)

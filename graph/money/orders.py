@@ -35,8 +35,13 @@ from graph.db import Database, fetch
 from graph.fraud.identifiers import LINK_ORDERS
 from graph.locks import lock_distributor
 from graph.money.ledger import WRITE_ENTRIES
-from graph.money.order_rows import as_recorded, fingerprint, order_row
-from graph.tree.records import ORDER_FIELDS, order_from_record
+from graph.money.order_rows import (
+    ORDER_FIELDS,
+    as_recorded,
+    fingerprint,
+    order_from_record,
+    order_row,
+)
 from graph.tree.structure import set_tally
 
 # One round trip before any write: which ids are replays, the active rule set, and

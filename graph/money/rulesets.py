@@ -19,7 +19,7 @@ from domain.money.commission import DEFAULT_RULES, RuleSet
 from domain.money.rulesets import to_json
 from graph import audit
 from graph.db import Database, fetch
-from graph.tree.records import from_epoch_ms
+from graph.values import from_epoch_ms
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROJECTION = "{.version, .rules, .active, createdAtMs: r.createdAt.epochMillis}"

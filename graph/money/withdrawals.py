@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
@@ -25,12 +26,26 @@ from graph import audit
 from graph.db import Database, fetch
 from graph.locks import lock_distributor
 from graph.money.ledger import available_in, write_entries
-from graph.tree.records import withdrawal_from_node
+from graph.values import from_epoch_ms
 
 PROJECTION = (
     "w {.id, .distributorId, .amount, .fee, .tax, .net, .status, "
     "requestedAtMs: w.requestedAt.epochMillis}"
 )
+
+
+def withdrawal_from_node(w: Any) -> Withdrawal:
+    return Withdrawal(
+        id=w["id"],
+        distributor_id=w["distributorId"],
+        amount_fen=w["amount"],
+        fee_fen=w["fee"],
+        tax_fen=w["tax"],
+        net_fen=w["net"],
+        status=WithdrawalStatus(w["status"]),
+        requested_at=from_epoch_ms(w["requestedAtMs"]),
+    )
+
 
 BY_KEY = "MATCH (w:Withdrawal {key: $key}) RETURN " + PROJECTION + " AS w"
 

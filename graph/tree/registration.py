@@ -33,8 +33,8 @@ from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_distributor, lock_tree
 from graph.tree.distributors import require
-from graph.tree.records import to_datetime
 from graph.tree.structure import ancestors_below, attach, detach, move_under
+from graph.values import to_datetime
 
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
