@@ -12,6 +12,7 @@ entries twice (the id is unique in the database).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 PENDING = "pending"
 AVAILABLE = "available"
@@ -20,6 +21,17 @@ WITHDRAWN = "withdrawn"
 FEES = "fees"
 TAX = "tax"
 ACCOUNTS = (PENDING, AVAILABLE, HELD, WITHDRAWN, FEES, TAX)
+
+
+class EntryRow(TypedDict):
+    """An entry as the `$entries` parameter of a ledger write."""
+
+    id: str
+    distributorId: str
+    account: str
+    kind: str
+    amount: int
+    ref: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +43,7 @@ class Entry:
     amount_fen: int
     ref: str
 
-    def as_row(self) -> dict[str, object]:
+    def as_row(self) -> EntryRow:
         return {
             "id": self.id,
             "distributorId": self.distributor_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from neo4j import AsyncManagedTransaction
 
@@ -129,7 +129,7 @@ async def scan(db: Database, *, hot_limit: int, now: datetime) -> int:
     for start in range(0, len(drafts), BATCH):
         rows = await _describe(db, drafts[start : start + BATCH])
 
-        async def store(tx: AsyncManagedTransaction, rows: list[dict[str, Any]] = rows) -> None:
+        async def store(tx: AsyncManagedTransaction, rows: list[RingRow] = rows) -> None:
             await tx.run(STORE, rings=rows, scanId=scan_id, now=now)
 
         await db.write(store)
@@ -141,10 +141,23 @@ async def scan(db: Database, *, hot_limit: int, now: datetime) -> int:
     return await db.write(switch)
 
 
-async def _describe(db: Database, drafts: list[RingDraft]) -> list[dict[str, Any]]:
+class RingRow(TypedDict):
+    """One row of `STORE`'s `$rings`: a ring found by this scan, described and scored."""
+
+    id: str
+    members: list[str]
+    keys: list[str]
+    kinds: list[str]
+    edges: list[str]
+    commissions: int
+    score: int
+    reasons: list[str]
+
+
+async def _describe(db: Database, drafts: list[RingDraft]) -> list[RingRow]:
     asked = [{"id": d.id, "members": d.members} for d in drafts]
     described = {r["id"]: r for r in await db.read(DESCRIBE, rings=asked)}
-    rows = []
+    rows: list[RingRow] = []
     for draft in drafts:
         facts = described[draft.id]
         score, reasons = ring_score(

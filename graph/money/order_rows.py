@@ -9,11 +9,43 @@ returns (a test holds the two equal), so recording needs no read-back; `ORDER_FI
 from __future__ import annotations
 
 import json
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypedDict
 
 from domain.models import Commission, CommissionStatus, Forfeit, NewOrder, Order, OrderItem
 from domain.money.commission import RuleSet, Share
 from graph.values import epoch_ms, from_epoch_ms
+
+
+class IdentifierRow(TypedDict):
+    key: str
+    kind: str
+
+
+class CommissionRow(TypedDict):
+    id: str
+    level: int
+    beneficiaryId: str
+    base: int
+    rate: int
+    amount: int
+
+
+class OrderRow(TypedDict):
+    """The `$orders` parameter of `graph.money.orders.WRITE`, one order."""
+
+    id: str
+    buyerId: str
+    amount: int
+    paidAtMs: int
+    ruleSetVersion: int
+    fingerprint: str
+    identifiers: list[IdentifierRow]
+    itemAmounts: list[int]
+    itemProducts: list[str]
+    itemBrands: list[str]
+    itemCommissionable: list[bool]
+    forfeits: list[str]
+    commissions: list[CommissionRow]
 
 
 def fingerprint(order: NewOrder) -> str:
@@ -29,7 +61,7 @@ def fingerprint(order: NewOrder) -> str:
     return json.dumps(content)
 
 
-def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str) -> dict[str, Any]:
+def order_row(order: NewOrder, shares: list[Share], rules: RuleSet, print_: str) -> OrderRow:
     """The parameters of one order; times travel as epoch millis (cheap to send)."""
     return {
         "id": order.id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypedDict
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
@@ -37,6 +37,7 @@ from graph.locks import lock_distributor
 from graph.money.ledger import WRITE_ENTRIES
 from graph.money.order_rows import (
     ORDER_FIELDS,
+    OrderRow,
     as_recorded,
     fingerprint,
     order_from_record,
@@ -220,7 +221,7 @@ async def _record_new(
         for row in await fetch(tx, LOCK_PEOPLE, ids=ids):
             people[row["id"]] = people[row["id"]] | dict(row)
     monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
-    rows: list[dict[str, Any]] = []
+    rows: list[OrderRow] = []
     entries: list[Entry] = []
     recorded: list[Order] = []
     for order in orders:
@@ -258,6 +259,15 @@ async def _record_new(
     return recorded
 
 
+class MonthAsk(TypedDict):
+    """One row of `MONTH_SALES`'s `$asks`: a level-1 beneficiary's month before an order."""
+
+    orderId: str
+    buyerId: str
+    since: datetime
+    until: datetime
+
+
 async def _level1_monthly_sales(
     tx: AsyncManagedTransaction,
     *,
@@ -271,7 +281,7 @@ async def _level1_monthly_sales(
     """
     if not rules.tiers:
         return {}
-    asks: list[dict[str, Any]] = [
+    asks: list[MonthAsk] = [
         {
             "orderId": o.id,
             "buyerId": chains[o.id][0],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, LiteralString
+from typing import LiteralString, TypedDict
 
 from neo4j import AsyncManagedTransaction
 
@@ -54,7 +54,36 @@ ANY_WITH_ID = "MATCH (d:Distributor {id: $id}) RETURN count(d) AS n"
 CLEAR_PLANS = "CALL db.clearQueryCaches()"
 
 
-def _row(p: Placement) -> dict[str, Any]:
+class PlacementRow(TypedDict):
+    """One row of a bulk batch: a distributor placed in the tree with its counters."""
+
+    id: str
+    name: str
+    rank: str
+    joinedAtMs: int
+    path: str
+    depth: int
+    down1: int
+    down2: int
+    down3: int
+    qualified: int
+    sponsorId: str | None
+    ancestors: list[str | None]
+
+
+class IdentifierRow(TypedDict):
+    key: str
+    kind: str
+
+
+class UsesRow(TypedDict):
+    """A distributor and the keys of the identifiers it uses."""
+
+    id: str
+    keys: list[str]
+
+
+def _row(p: Placement) -> PlacementRow:
     return {
         "id": p.id,
         "name": p.name,
@@ -71,7 +100,7 @@ def _row(p: Placement) -> dict[str, Any]:
     }
 
 
-def _batches(rows: Sequence[Placement], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: Sequence[Placement], size: int) -> Iterator[list[PlacementRow]]:
     for start in range(0, len(rows), size):
         yield [_row(p) for p in rows[start : start + size]]
 
@@ -105,7 +134,9 @@ async def load_identifiers(
     linked once)."""
     stamp = at or datetime.now(UTC)
 
-    async def run(statement: LiteralString, batch: list[dict[str, Any]]) -> None:
+    async def run(
+        statement: LiteralString, batch: Sequence[IdentifierRow] | Sequence[UsesRow]
+    ) -> None:
         async def work(tx: AsyncManagedTransaction) -> None:
             await (await tx.run(statement, rows=batch, at=stamp)).consume()
 
@@ -116,10 +147,10 @@ async def load_identifiers(
     for row in rows:
         kinds.setdefault(row["key"], row["kind"])
         keys_of.setdefault(row["distributorId"], {})[row["key"]] = None
-    identifiers = [{"key": key, "kind": kind} for key, kind in kinds.items()]
+    identifiers: list[IdentifierRow] = [{"key": k, "kind": kind} for k, kind in kinds.items()]
     for start in range(0, len(identifiers), batch_size):
         await run(MERGE_IDENTIFIERS, identifiers[start : start + batch_size])
-    batch: list[dict[str, Any]] = []
+    batch: list[UsesRow] = []
     links = 0
     for distributor_id, keys in keys_of.items():
         batch.append({"id": distributor_id, "keys": list(keys)})
@@ -131,7 +162,7 @@ async def load_identifiers(
         await run(CREATE_USES, batch)
 
 
-async def _run_batch(db: Database, statement: LiteralString, rows: list[dict[str, Any]]) -> None:
+async def _run_batch(db: Database, statement: LiteralString, rows: list[PlacementRow]) -> None:
     async def work(tx: AsyncManagedTransaction) -> None:
         await (await tx.run(statement, rows=rows)).consume()
 
