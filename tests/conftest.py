@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from access.roles import Role
 from access.tokens import issue
@@ -27,6 +28,11 @@ from graph.db import Database
 from graph.migrations import migrate
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
+
+# Property tests check values, not speed: on a shared, loaded machine hypothesis's 200 ms
+# deadline per example failed tests whose code was right.
+hypothesis_settings.register_profile("referral", deadline=None)
+hypothesis_settings.load_profile("referral")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
