@@ -44,10 +44,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except Unavailable:
-        sys.exit(
-            f"Neo4j is not reachable at {settings.neo4j_uri}. Start it with "
-            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
-        )
+        sys.exit(settings.neo4j_unreachable)
 
 
 def cmd_neo4j(settings: Settings, action: str) -> None:
@@ -128,8 +125,10 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
 
     from app.main import create_app
 
-    _with_db(settings, migrate)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # One driver, migrations once: both in the app's lifespan, which refuses to start
+    # (strict) while Neo4j is unreachable.
+    app = create_app(settings, strict=True)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
 
 
 def cmd_schema() -> None:

@@ -198,6 +198,14 @@ class Settings(BaseSettings):
         return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
 
     @property
+    def neo4j_unreachable(self) -> str:
+        """What to say when Neo4j does not answer at start-up."""
+        return (
+            f"Neo4j is not reachable at {self.neo4j_uri}. Start it with "
+            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
+        )
+
+    @property
     def bolt_host(self) -> str:
         return urlparse(self.neo4j_uri).hostname or "127.0.0.1"
 
