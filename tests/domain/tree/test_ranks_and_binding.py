@@ -1,13 +1,11 @@
-"""Rank rules, the bind window, and the three-level cap in the settings."""
+"""Rank rules and the bind window."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import ValidationError
 
-from app.settings import Settings
 from domain.errors import Conflict
 from domain.models import BindMode, DistributionMode, Rank
 from domain.tree.binding import check_bind_allowed
@@ -56,28 +54,3 @@ def test_registration_only_mode_closes_after_the_window() -> None:
             now=T0 + window + timedelta(seconds=1),
             window=window,
         )
-
-
-def test_settings_defaults_follow_the_spec() -> None:
-    policy = Settings().policy
-    assert (policy.commission_levels, policy.team_depth, policy.team_leader_recruits) == (2, 3, 10)
-    assert BindMode.WHILE_UNBOUND is policy.bind_mode
-    assert timedelta(hours=24) == policy.bind_window
-
-
-@pytest.mark.parametrize("field", ["commission_levels", "team_depth"])
-def test_settings_above_three_levels_refuse_to_start_naming_the_cap(field: str) -> None:
-    with pytest.raises(ValidationError, match="at most three levels"):
-        Settings(**{field: 4})
-
-
-def test_settings_read_the_cap_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REFERRAL_COMMISSION_LEVELS", "5")
-    with pytest.raises(ValidationError, match="three-level cap"):
-        Settings()
-
-
-@pytest.mark.parametrize("value", [0, -1])
-def test_settings_refuse_depth_below_one(value: int) -> None:
-    with pytest.raises(ValidationError):
-        Settings(team_depth=value)
