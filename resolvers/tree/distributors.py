@@ -17,6 +17,16 @@ async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | Non
     return await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
 
 
+async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
+    """A distributor a record names (an id already checked), through the request's loader."""
+    return await ctx.loaders.distributor.load(distributor_id)
+
+
+async def by_ids(ctx: Context, *, ids: list[str]) -> list[Distributor]:
+    """The distributors records name, in `ids` order, in one batch (unknown ids left out)."""
+    return [d for d in await ctx.loaders.distributor.load_many(ids) if d is not None]
+
+
 async def sponsor(ctx: Context, *, of: Distributor) -> Distributor | None:
     if of.sponsor_id is None:
         return None

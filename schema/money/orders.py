@@ -11,6 +11,7 @@ from domain import models
 from domain.money.fen import format_fen
 from domain.money.rulesets import format_rate
 from resolvers.context import Info
+from resolvers.tree import distributors as read
 from schema.money.ledger import CommissionStatus
 from schema.scalars import Money
 from schema.tree.types import Distributor, present
@@ -19,7 +20,7 @@ LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardM
 
 
 async def _distributor(info: Info, distributor_id: str, *, listed: bool = False) -> Distributor:
-    found = await info.context.loaders.distributor.load(distributor_id)
+    found = await read.by_id(info.context, distributor_id=distributor_id)
     assert found is not None, f"distributor {distributor_id} vanished"
     return await present(info, found, listed=listed)
 
