@@ -113,6 +113,25 @@ class OutsideTeam(Forbidden):
         )
 
 
+class WriteRefused(Forbidden):
+    """An analyst query that would write, administer, or reach outside the graph."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Analyst queries are read-only: {why}")
+
+
+class Timeout(ReferralError):
+    """A query that ran past its time limit (SPEC §13); nothing it did is kept."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The query ran longer than {seconds:g} s and was stopped; "
+            "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT."
+        )
+
+
 class RateLimited(ReferralError):
     """Too many mutations with one token; not in SPEC §5's list (docs/decisions.md)."""
 
