@@ -44,6 +44,9 @@ CALLS: dict[str, str] = {
     "investigateUpline": "query($me: ID!) { investigateUpline(distributorId: $me) { level } }",
     "investigateLevels": "query($me: ID!) { investigateLevels(distributorId: $me) { level } }",
     "heaviestTeams": "{ heaviestTeams(first: 1) { id } }",
+    "analystQuery": '{ analystQuery(cypher: "RETURN 1 AS one") { columns } }',
+    "runInvestigation": "query($missing: ID!) { runInvestigation(id: $missing) { columns } }",
+    "investigations": "{ investigations(first: 1) { totalCount } }",
     "registerDistributor": 'mutation($me: ID!) { registerDistributor(input: {id: $me, name: "m"})'
     " { id } }",
     "bindSponsor": "mutation($me: ID!, $missing: ID!) {"
@@ -75,6 +78,8 @@ CALLS: dict[str, str] = {
     "unfreezeFraudRing": "mutation($missing: ID!) {"
     ' unfreezeFraudRing(id: $missing, reason: "r") { id } }',
     "acknowledgeFraudAlert": "mutation($missing: ID!) { acknowledgeFraudAlert(id: $missing)"
+    " { id } }",
+    "saveInvestigation": 'mutation { saveInvestigation(input: {name: " ", cypher: "RETURN 1"})'
     " { id } }",
 }
 
