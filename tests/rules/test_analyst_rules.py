@@ -110,7 +110,7 @@ def test_limits_names_and_texts() -> None:
 
 
 def test_query_hash_is_the_sha256_of_the_text() -> None:
-    assert hashlib.sha256("RETURN 1".encode()).hexdigest() == query_hash("RETURN 1")
+    assert hashlib.sha256(b"RETURN 1").hexdigest() == query_hash("RETURN 1")
 
 
 def test_safe_message_keeps_the_first_line_and_the_analysts_positions() -> None:
