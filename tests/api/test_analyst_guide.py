@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse, validate
 
 from app import demo_fraud
 from app.demo import load_demo, load_demo_orders
@@ -22,6 +23,7 @@ from app.investigation_examples import EXAMPLES, GRAPH_MODEL, TEN, for_prefix, s
 from app.settings import ROOT
 from graph.db import Database
 from graph.models import Policy
+from schema.schema import build_schema
 from tests.api.test_analyst_query import analyst_query, result_of
 from tests.conftest import bearer, gql
 
@@ -46,6 +48,24 @@ def test_docs_show_exactly_the_saved_examples() -> None:
     assert [e.cypher for e in TEN] == _blocks("fraud.md", "### 11.4 Ten investigation queries")
     assert 10 == len(TEN)
     assert len(EXAMPLES) == len({e.name for e in EXAMPLES})
+
+
+def _graphql_blocks(doc: str, heading: str) -> list[str]:
+    text = (ROOT / "docs" / doc).read_text()
+    start = text.index(heading)
+    level = heading.split(" ", 1)[0]
+    following = re.search(rf"^{level} ", text[start + len(heading) :], re.MULTILINE)
+    section = text[start : start + len(heading) + following.start() if following else None]
+    return re.findall(r"```graphql\n(.*?)```", section, re.DOTALL)
+
+
+def test_the_guides_graphql_examples_validate_against_the_schema() -> None:
+    schema = build_schema()._schema
+    blocks = _graphql_blocks("fraud.md", "## 11. The analyst's workbench")
+    blocks += _graphql_blocks("api.md", "## Analyst workbench")
+    assert len(blocks) >= 4
+    for block in blocks:
+        assert [] == validate(schema, parse(block)), block
 
 
 @pytest.fixture(scope="module")
