@@ -81,6 +81,13 @@ OPERATIONS: list[tuple[str, dict[str, Any]]] = [
     ("query($f: Int, $a: String, $p: String!) { auditEvents(first: $f, after: $a) { hasNextPage }"
      " distributorsByPhone(phone: $p, first: $f) { id } }",
      {"f": INT, "a": TEXT, "p": TEXT}),
+    ("query($c: String!, $p: JSON, $l: Int) {"
+     " analystQuery(cypher: $c, params: $p, limit: $l) { truncated } }",
+     {"c": TEXT, "p": {"id": ID, "n": INT, "t": TIME}, "l": INT}),
+    ("query($id: ID!, $p: JSON) { runInvestigation(id: $id, params: $p) { truncated } }",
+     {"id": ID, "p": {"id": ID}}),
+    ("mutation($input: SaveInvestigationInput!) { saveInvestigation(input: $input) { id } }",
+     {"input": {"name": TEXT, "cypher": TEXT, "params": {"id": ID}}}),
 ]  # fmt: skip
 
 JUNK: list[Any] = [
