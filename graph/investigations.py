@@ -40,7 +40,7 @@ BY_ID = "MATCH (i:Investigation {id: $id}) RETURN " + PROJECTION + " AS i"
 
 PAGE = (
     """
-MATCH (i:Investigation) WHERE $after IS NULL OR i.name > $after
+MATCH (i:Investigation) WHERE i.name > $after
 WITH i ORDER BY i.name LIMIT $limit
 RETURN """
     + PROJECTION
@@ -127,7 +127,7 @@ async def get(db: Database, *, investigation_id: str) -> Investigation | None:
 
 async def page(db: Database, *, first: int, after: str | None) -> InvestigationPage:
     """Investigations by name, `first` of them after the cursor `after`."""
-    after_name = None if after is None else decode_name_cursor(after)
+    after_name = "" if after is None else decode_name_cursor(after)  # names are never empty
     total = (await db.read(COUNT))[0]["n"]
     rows = await db.read(PAGE, after=after_name, limit=first + 1)
     found = [_from_row(r["i"]) for r in rows]
