@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
+from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
@@ -115,4 +116,5 @@ def create_app(
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(analyst_router(db=db, tokens=settings.token_config))
     return app
