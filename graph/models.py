@@ -78,18 +78,11 @@ class UplineEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class DownlineEdge:
-    cursor: str
+class DownlineMember:
+    """A row of a downline page: a member and how many levels below the root it is."""
+
     level: int
     distributor: Distributor
-
-
-@dataclass(frozen=True, slots=True)
-class DownlinePage:
-    total_count: int
-    edges: list[DownlineEdge]
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +195,6 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredRuleSet:
     version: int
     active: bool
@@ -244,13 +230,6 @@ class AuditEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[AuditEvent]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Policy:
     """The network rules in force, validated once at start-up from the settings."""
 
@@ -266,6 +245,7 @@ class Policy:
     withdraw_min_fen: int = 100
     withdraw_fee_rate: Decimal = Decimal(0)
     identifier_secret: bytes = b"dev-identifier-secret"
+    cursor_secret: bytes = b"dev-cursor-secret-not-for-production-use"
     hot_identifier_limit: int = 50
     burst_recruits: int = 20
     burst_window: timedelta = timedelta(hours=1)

@@ -21,9 +21,11 @@ from graph.errors import Conflict, Frozen, InsufficientBalance, NotFound
 from graph.ledger import available_in, write_entries
 from graph.locks import lock_distributor
 from graph.models import Actor, Policy, Status, Withdrawal, WithdrawalStatus
+from graph.pagination import SortKey, count, fetcher, instant_key, keyset_queries, paginate
 from graph.records import withdrawal_from_node
 from graph.rules.ledger import withdrawal_held, withdrawal_paid, withdrawal_released
 from graph.rules.money import format_fen
+from graph.rules.pagination import ListKey, Page, Window
 from graph.rules.tax import fee_fen, reprice, tax_month, withholding_fen
 from graph.rules.withdrawals import needs_transition
 
@@ -83,16 +85,18 @@ OPERATION = {
 
 STATUS_OF = "MATCH (d:Distributor {id: $id}) RETURN d.status AS status"
 
-LIST = (
-    """
-MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL
-RETURN """
-    + PROJECTION
-    + """ AS w
-ORDER BY w.requestedAt DESC, w.id DESC
-LIMIT $limit
-"""
+# A distributor's withdrawals, newest first (ties by id).
+WITHDRAWALS = ListKey(kind="withdrawals", sort="requestedAt desc, id desc", shape=(int, str))
+PAGES = keyset_queries(
+    match="MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL",
+    variable="w",
+    keys=(instant_key("w.requestedAt", descending=True), SortKey("w.id", descending=True)),
+    projection=PROJECTION,
 )
+COUNT = """
+MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL
+RETURN count(w) AS n
+"""
 
 
 async def request(
@@ -234,7 +238,10 @@ async def find(db: Database, *, withdrawal_id: str) -> Withdrawal | None:
     return withdrawal_from_node(records[0]["w"]) if records else None
 
 
-async def of_distributor(db: Database, *, distributor_id: str, first: int) -> list[Withdrawal]:
-    """The distributor's most recent withdrawals, newest first."""
-    records = await db.read(LIST, id=distributor_id, limit=first)
-    return [withdrawal_from_node(r["w"]) for r in records]
+async def of_distributor(db: Database, *, distributor_id: str, window: Window) -> Page[Withdrawal]:
+    """The distributor's withdrawals, newest first, one keyset page."""
+    return await paginate(
+        window,
+        fetch=fetcher(db, PAGES, withdrawal_from_node, id=distributor_id),
+        total=count(db, COUNT, id=distributor_id),
+    )

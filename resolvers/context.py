@@ -12,6 +12,7 @@ from strawberry.fastapi import BaseContext
 from graph import distributors
 from graph.db import Database
 from graph.models import Actor, Distributor, Policy
+from graph.rules.pagination import CursorCodec, ListCursors, ListKey
 from graph.rules.pii import Keyring
 from graph.rules.rate_limit import RateLimiter
 
@@ -56,3 +57,7 @@ class Context(BaseContext):
 
     def now(self) -> datetime:
         return self.clock()
+
+    def cursors(self, key: ListKey) -> ListCursors:
+        """The cursors of list `key`, signed with the server's cursor secret."""
+        return CursorCodec(self.policy.cursor_secret).bind(key)

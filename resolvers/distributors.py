@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from graph import distributors, team
-from graph.models import Distributor, DownlinePage, TeamMetrics, UplineEntry
+from graph.models import Distributor, DownlineMember, TeamMetrics, UplineEntry
 from graph.rules import inputs
 from graph.rules.access import View
 from graph.rules.identifiers import IdentifierKind, identify
+from graph.rules.pagination import Connection, PageArgs
 from resolvers import access
 from resolvers.context import Context
+
+DOWNLINE_PAGE = 50  # rows when neither first nor last is given
 
 
 async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
@@ -35,19 +38,15 @@ async def downline(
     view: View,
     depth: int | None,
     level: int | None,
-    first: int,
-    after: str | None,
-) -> DownlinePage:
+    page: PageArgs,
+) -> Connection[DownlineMember]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     await access.require_team_view(ctx, view, of, depth=checked)
-    return await team.downline(
-        ctx.db,
-        root=of,
-        depth=checked,
-        level=inputs.check_level(level, depth=checked),
-        first=inputs.check_page_size(first),
-        after=after,
-    )
+    only = inputs.check_level(level, depth=checked)
+    cursors = ctx.cursors(team.DOWNLINE.bound(root=of.id, depth=checked, level=only))
+    window = cursors.window(page, default_size=DOWNLINE_PAGE)
+    found = await team.downline(ctx.db, root=of, depth=checked, level=only, window=window)
+    return cursors.connection(found)
 
 
 async def team_metrics(

@@ -8,8 +8,9 @@ from datetime import datetime
 import strawberry
 
 from graph import models
+from schema.pagination import Connection, Edge
 from schema.scalars import Money
-from schema.types import Distributor, Info, PageInfo, present
+from schema.types import Distributor, Info, present
 
 
 @strawberry.enum
@@ -116,17 +117,9 @@ class FraudRing:
         )
 
 
-@strawberry.type
-class FraudRingEdge:
-    cursor: str
-    node: FraudRing
-
-
-@strawberry.type
-class FraudRingConnection:
-    total_count: int
-    edges: list[FraudRingEdge]
-    page_info: PageInfo
+@strawberry.type(description="Rings of the latest scan, by score (Relay connection).")
+class FraudRingConnection(Connection[Edge[FraudRing]]):
+    pass
 
 
 @strawberry.type
@@ -155,11 +148,9 @@ class FraudAlert:
         )
 
 
-@strawberry.type
-class FraudAlertConnection:
-    alerts: list[FraudAlert]
-    has_next_page: bool
-    end_cursor: str | None
+@strawberry.type(description="Fraud alerts, newest first (Relay connection).")
+class FraudAlertConnection(Connection[Edge[FraudAlert]]):
+    pass
 
 
 @strawberry.type(description="Shared by more than hot_identifier_limit: kept out of rings.")

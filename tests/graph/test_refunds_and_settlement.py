@@ -12,6 +12,7 @@ from graph import admin, ledger, refunds, settlement, withdrawals
 from graph.db import Database
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.models import Actor, CommissionStatus, Policy, Status
+from graph.rules.pagination import Window
 from tests.helpers import NOW, assert_ledger_consistent, chain, record_order
 
 ADMIN = Actor(subject="test-admin", role="ADMIN")
@@ -150,8 +151,8 @@ async def test_refund_after_settlement_claws_back_below_zero(db: Database, uid: 
     )
     assert [(CommissionStatus.SETTLED, 0)] == [(c.status, c.amount_fen) for c in order.commissions]
     assert 500 - 1_500 == (await ledger.balance(db, distributor_id=ids[0])).available_fen
-    entries = await ledger.history(db, distributor_id=ids[0], first=10, after=None)
-    assert "CLAWBACK" in {e.kind for e in entries.entries}
+    entries = await ledger.history(db, distributor_id=ids[0], window=Window(True, 10))
+    assert "CLAWBACK" in {r.node.kind for r in entries.rows}
     await assert_ledger_consistent(db, ids)
 
 
