@@ -68,7 +68,7 @@ OPERATIONS: list[tuple[str, dict[str, Any]]] = [
         " distributor(id: $id) { upline(depth: $d) { level }"
         " downline(depth: $d, level: $l, first: $f, after: $a) { totalCount }"
         " teamMetrics(since: $s, until: $u, depth: $d) { teamSize }"
-        " ledger(first: $f, after: $a) { hasNextPage } } }",
+        " ledger(first: $f, after: $a) { totalCount } } }",
         {"id": ID, "d": INT, "l": INT, "f": INT, "a": TEXT, "s": TIME, "u": TIME},
     ),
     (
@@ -78,7 +78,7 @@ OPERATIONS: list[tuple[str, dict[str, Any]]] = [
         {"m": METRIC, "s": TIME, "u": TIME, "f": INT, "id": ID},
     ),
     ("query($id: ID!) { order(id: $id) { id } withdrawal(id: $id) { id } }", {"id": ID}),
-    ("query($f: Int, $a: String, $p: String!) { auditEvents(first: $f, after: $a) { hasNextPage }"
+    ("query($f: Int, $a: String, $p: String!) { auditEvents(first: $f, after: $a) { totalCount }"
      " distributorsByPhone(phone: $p, first: $f) { id } }",
      {"f": INT, "a": TEXT, "p": TEXT}),
 ]  # fmt: skip
