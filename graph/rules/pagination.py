@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from graph.errors import BadCursor, BadUserInput
+from graph.rules.inputs import MAX_PAGE_SIZE
 
 T = TypeVar("T")
 Value = int | str
 Position = tuple[Value, ...]
 Scope = str | int | bool | None
 
-MAX_PAGE_SIZE = 100
 VERSION = 1
 TAG_BYTES = 32  # the whole HMAC-SHA256 tag
 MAX_STRING = 256  # the longest string a position holds (ids are <= 64, paths < 40)

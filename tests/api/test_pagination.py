@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -470,3 +471,34 @@ async def test_contradicting_or_oversized_page_arguments_are_refused(
     body = await gql(client, listing.query, listing.args(world, **page))
     assert ["BAD_USER_INPUT"] == error_codes(body)
     assert world.uid not in body["errors"][0]["message"]
+
+
+def _documented_example() -> str:
+    """The GraphQL block of docs/api.md's *Pagination* section, verbatim."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = text.split("\n## Pagination\n", 1)[1]
+    return section.split("```graphql\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_documented_paging_example_runs_both_ways(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    query = _documented_example()
+    pages = []
+    variables: dict[str, Any] = {"id": world.root, "first": 4}
+    while True:
+        found = (await _ok(client, query, variables))["distributor"]["downline"]
+        pages.append([e["node"]["id"] for e in found["edges"]])
+        if not found["pageInfo"]["hasNextPage"]:
+            break
+        variables = {"id": world.root, "first": 4, "after": found["pageInfo"]["endCursor"]}
+    forwards = [row for page in pages for row in page]
+    back: list[str] = []
+    variables = {"id": world.root, "last": 4}
+    while True:
+        found = (await _ok(client, query, variables))["distributor"]["downline"]
+        back = [e["node"]["id"] for e in found["edges"]] + back
+        if not found["pageInfo"]["hasPreviousPage"]:
+            break
+        variables = {"id": world.root, "last": 4, "before": found["pageInfo"]["startCursor"]}
+    assert len(forwards) == found["totalCount"] and forwards == back
