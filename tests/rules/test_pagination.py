@@ -12,7 +12,7 @@ import base64
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.errors import BadCursor, BadUserInput
@@ -120,6 +120,7 @@ def test_a_signed_position_the_server_never_issues_is_refused(position: Position
     _refused(ONE, CODEC.encode(ONE, position))
 
 
+@settings(deadline=None)
 @given(POSITIONS)
 def test_a_second_spelling_of_a_cursor_is_refused(position: tuple[int, str]) -> None:
     """Base64 ignores a short tail's spare bits; a cursor has one spelling only."""
@@ -186,6 +187,7 @@ def _pages(rows: list[int], window: Window) -> tuple[list[int], bool, bool, int]
     )
 
 
+@settings(deadline=None)  # an event loop per page: slow on a busy machine, never wrong
 @given(st.sets(st.integers(0, 1000), max_size=40), st.integers(1, 7))
 def test_paging_both_ways_walks_the_whole_list_once(rows_set: set[int], size: int) -> None:
     rows = sorted(rows_set)
