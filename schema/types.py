@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from graph import models
-from graph.rules.access import View
+from graph.rules.access import View, display_name
 from graph.rules.pii import mask_account, mask_name, mask_phone
 from resolvers import access
 from resolvers import distributors as resolve
@@ -93,7 +93,7 @@ class Distributor:
 
     @strawberry.field
     def name(self) -> str:
-        return mask_name(self.model.name) if self.view.masked else self.model.name
+        return display_name(self.model.name, self.view)
 
     @strawberry.field(description="Stored encrypted; masked like 138****1234.")
     def phone(self, info: Info) -> str | None:
@@ -116,14 +116,13 @@ class Distributor:
 
     @strawberry.field
     async def sponsor(self, info: Info) -> Distributor | None:
-        access.require_nested(self.view, self.model)
+        access.require_linked(self.view)
         found = await resolve.sponsor(info.context, of=self.model)
         return None if found is None else await present(info, found)
 
     @strawberry.field(description="Nearest first; level 1 is the sponsor.")
     async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
-        access.require_nested(self.view, self.model)
-        entries = await resolve.upline(info.context, of=self.model, depth=depth)
+        entries = await resolve.upline(info.context, of=self.model, view=self.view, depth=depth)
         return [
             UplineEntry(level=e.level, distributor=await present(info, e.distributor))
             for e in entries
@@ -173,7 +172,7 @@ class Distributor:
 
     @strawberry.field
     async def balance(self, info: Info) -> Balance:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
     @strawberry.field(
@@ -187,7 +186,7 @@ class Distributor:
         last: int | None = None,
         before: str | None = None,
     ) -> LedgerConnection:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         found = await money.ledger_page(
             info.context, of=self.model, page=page_args(first, after, last, before)
         )
@@ -208,7 +207,7 @@ class Distributor:
         last: int | None = None,
         before: str | None = None,
     ) -> WithdrawalConnection:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         found = await money.of_distributor(
             info.context, of=self.model, page=page_args(first, after, last, before)
         )
@@ -219,10 +218,16 @@ class Distributor:
         )
 
 
-async def present(info: Info, m: models.Distributor, *, listed: bool = False) -> Distributor:
-    """`m` as the caller may see it; FORBIDDEN outside a DISTRIBUTOR's team (unless
-    `listed`: a leaderboard entry, masked and without links onward)."""
-    return Distributor.from_model(m, await access.view(info.context, m, listed=listed))
+async def present(info: Info, m: models.Distributor) -> Distributor:
+    """`m` as the caller may see it; FORBIDDEN, naming no one, outside a DISTRIBUTOR's
+    scope. Every `Distributor` of an answer is made here (SPEC §3.9)."""
+    return Distributor.from_model(m, await access.view(info.context, m))
+
+
+async def present_visible(info: Info, m: models.Distributor) -> Distributor | None:
+    """`m` as the caller may see it, or None outside a DISTRIBUTOR's scope."""
+    seen = await access.visible(info.context, m)
+    return None if seen is None else Distributor.from_model(m, seen)
 
 
 @strawberry.type

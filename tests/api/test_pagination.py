@@ -2,11 +2,11 @@
 keyset pages both ways, and cursors that only work for the list that issued them.
 
 The lists: `Distributor.downline`, `.ledger`, `.withdrawals`, `auditEvents`,
-`fraudRings` and `fraudAlerts`. For each: pages forwards to the end and backwards to the
-start give the rows of one big page; rows inserted between two pages never make one
-repeat or vanish; and a forged, tampered, truncated, foreign (another list, root or
-filter) or oversized cursor is BAD_USER_INPUT whose message names nobody — as ADMIN,
-and as the DISTRIBUTOR whose lists they are.
+`fraudRings`, `fraudAlerts` and `investigations`. For each: pages forwards to the end
+and backwards to the start give the rows of one big page; rows inserted between two
+pages never make one repeat or vanish; and a forged, tampered, truncated, foreign
+(another list, root or filter) or oversized cursor is BAD_USER_INPUT whose message
+names nobody — as ADMIN, and as the DISTRIBUTOR whose lists they are.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ ALERTS = (
     f"query({ARGS}, $acknowledged: Boolean) "
     f"{{ list: fraudAlerts({PAGE}, acknowledged: $acknowledged) {SELECT} }}"
 )
+INVESTIGATIONS = f"query({ARGS}) {{ list: investigations({PAGE}) {SELECT} }}"
+SAVE = "mutation($input: SaveInvestigationInput!) { saveInvestigation(input: $input) { id } }"
 REGISTER = (
     "mutation($input: RegisterDistributorInput!) { registerDistributor(input: $input) { id } }"
 )
@@ -143,6 +145,8 @@ async def world(client: httpx.AsyncClient) -> World:
     await _register(client, w.id("p"), paymentAccount=f"6222 {w.uid}")
     for _ in range(4):
         await _alert(client, w)
+    for _ in range(4):  # saved investigations, listed by name among everyone's
+        await _investigation(client, w)
     return w
 
 
@@ -156,6 +160,11 @@ async def _audit(client: httpx.AsyncClient, w: World) -> None:
 
 async def _alert(client: httpx.AsyncClient, w: World) -> None:
     await _register(client, w.next("q"), sponsorId=w.id("p"), paymentAccount=f"6222-{w.uid}")
+
+
+async def _investigation(client: httpx.AsyncClient, w: World) -> None:
+    name = f"{w.uid} {w.next('investigation')}"
+    await _ok(client, SAVE, {"input": {"name": name, "cypher": "RETURN 1 AS one"}})
 
 
 async def _join(client: httpx.AsyncClient, w: World) -> None:
@@ -195,6 +204,7 @@ LISTS = [
     Listing("auditEvents", AUDIT, lambda w: {"actor": w.auditor}, _audit),
     Listing("fraudRings", RINGS, lambda w: {"minSize": RING_SIZES[0]}, _ring),
     Listing("fraudAlerts", ALERTS, lambda w: {}, _alert),
+    Listing("investigations", INVESTIGATIONS, lambda w: {}, _investigation),
 ]
 BY_NAME = {listing.name: listing for listing in LISTS}
 
@@ -255,7 +265,8 @@ async def _backwards(
 async def test_pages_both_ways_give_the_rows_of_one_big_page(
     client: httpx.AsyncClient, world: World, listing: Listing
 ) -> None:
-    """Lists that other tests share (rings, alerts) are compared over their first 100."""
+    """Lists that other tests share (rings, alerts, investigations) are compared over
+    their first 100 rows."""
     big = await _page(client, listing, world, first=100)
     rows = _ids(big)
     assert len(rows) >= 4 and len(set(rows)) == len(rows)
@@ -435,6 +446,7 @@ async def test_a_hand_made_downline_cursor_cannot_reach_another_team(
         ("auditEvents(after: $after) { __typename }", {}),
         ("fraudRings(after: $after) { __typename }", {}),
         ("fraudAlerts(after: $after) { __typename }", {}),
+        ("investigations(after: $after) { __typename }", {}),
     ],
 )
 async def test_hand_made_cursors_of_every_list_are_refused(
