@@ -1,4 +1,9 @@
-"""The FastAPI application: lifespan (one driver, migrations), probes, GraphQL."""
+"""The FastAPI application: lifespan (one driver, migrations), probes, GraphQL.
+
+The HTTP edge (`app/http_edge.py`) wraps everything: request bodies above
+`max_body_bytes` are refused with 413 before they are read, and every error answer is
+JSON with `errors[].extensions.code`.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,12 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from app.graphql import graphql_router
+from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
-from graph.rules.rate_limit import RateLimiter
 from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             await db.driver.close()
 
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
 
     @app.middleware("http")
     async def request_id(
@@ -84,20 +90,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        if await db.ping():
+        """Fails within `readiness_timeout_seconds` (1 s), so a balancer routes around."""
+        if await db.ping(timeout=settings.readiness_timeout_seconds):
             return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "neo4j unreachable"}, status_code=503)
+        body = error_body(f"Neo4j at {settings.neo4j_uri} does not answer.", "UNAVAILABLE")
+        return JSONResponse({"status": "neo4j unreachable", **body}, status_code=503)
 
-    limiter = RateLimiter(
-        limit=settings.mutation_rate_limit, window=settings.mutation_rate_window_seconds
-    )
     router = graphql_router(
         db=db,
         policy=settings.policy,
         production=settings.env == "production",
         tokens=settings.token_config,
         keyring=settings.keyring,
-        limiter=limiter,
+        limits=settings.mutation_limits,
+        max_cost=settings.max_query_cost,
+        timeout=settings.request_timeout_seconds,
     )
     app.include_router(router, prefix="/graphql")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

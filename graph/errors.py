@@ -127,3 +127,35 @@ class RateLimited(ReferralError):
     @property
     def extensions(self) -> dict[str, str]:
         return {"code": self.code, "retryAfterSeconds": f"{max(self.retry_after, 0.1):.1f}"}
+
+
+class Timeout(ReferralError):
+    """A request ran past its time budget (SPEC §13's code); its transaction is rolled
+    back, so a mutation may be retried."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = "its time limit" if seconds is None else f"its time limit of {seconds:g} s"
+        super().__init__(
+            f"The request ran past {limit} and was stopped; a write still in progress was "
+            "rolled back. Ask for less (smaller pages, fewer aliases) or retry later."
+        )
+
+
+class QueryTooCostly(BadUserInput):
+    """A query whose estimated cost (docs/security.md) is above the configured limit."""
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"The query's estimated cost is {cost:,}, above the limit of {limit:,}: page "
+            "sizes multiply through nested lists (downline(first: 100) inside another "
+            "downline(first: 100) is 10,000 rows). Ask for smaller pages, fewer nested "
+            "lists or fewer aliases."
+        )
+        self.cost = cost
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "cost": str(self.cost), "maxCost": str(self.limit)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 
+from graph import rate_limits
 from graph.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed, Unauthenticated
 from graph.models import Distributor
 from graph.rules.access import STAFF, Role, View, team_view_allowed, view_of
@@ -33,11 +34,17 @@ def require_role(ctx: Context, roles: Collection[Role], *, operation: str) -> Ro
     return role
 
 
-def check_rate(ctx: Context, *, clock: Callable[[], float] = time.monotonic) -> None:
-    """Count one mutation for the caller's token; RATE_LIMITED past the configured rate."""
-    if ctx.limiter is None or ctx.token_key is None:
+async def check_rate(ctx: Context, *, clock: Callable[[], float] = time.time) -> None:
+    """Count one mutation for the caller's token, in the counters every process shares;
+    RATE_LIMITED past its role's limit (none for a role whose limit is 0)."""
+    if ctx.limits is None or ctx.token_key is None:
         return
-    wait = ctx.limiter.try_acquire(ctx.token_key, now=clock())
+    limit = ctx.limits.limit_of(role_of(ctx))
+    if limit <= 0:
+        return
+    wait = await rate_limits.count(
+        ctx.db, key=ctx.token_key, limit=limit, window=ctx.limits.window, now=clock()
+    )
     if wait is not None:
         raise RateLimited(wait)
 

@@ -13,7 +13,7 @@ from graph import distributors
 from graph.db import Database
 from graph.models import Actor, Distributor, Policy
 from graph.rules.pii import Keyring
-from graph.rules.rate_limit import RateLimiter
+from graph.rules.rate_limit import MutationLimits
 
 
 def utc_now() -> datetime:
@@ -44,7 +44,7 @@ class Context(BaseContext):
     # Why the request carries no actor (a bad token), said when a field needs one.
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
-    limiter: RateLimiter | None = None
+    limits: MutationLimits | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)

@@ -1,35 +1,69 @@
-"""Mutations per token (issue #5): a sliding window, in the memory of one process.
+"""Mutations per token and role (issues #5, #10): a sliding window over two buckets.
 
-Each token may perform `limit` mutations in any `window` seconds. The app keeps one
-limiter per process; with several processes each counts on its own (docs/security.md).
+Each role has its own limit of mutations per token in any `window` seconds (0: no
+limit). The counts are kept in Neo4j (`graph/rate_limits.py`), one counter per token
+and fixed bucket of `window` seconds, so every app process shares them. The sliding
+window is estimated from the current bucket and the previous one, weighted by the share
+of it still inside the window (the estimate Cloudflare's limiter uses): exact for a
+steady rate, and never lets a burst at a bucket boundary through twice.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graph.rules.access import Role
+
+DEFAULT_LIMITS: Mapping[Role, int] = {
+    Role.DISTRIBUTOR: 30,  # a person: a withdrawal, a new invite code, now and then
+    Role.ANALYST: 300,  # freezing a ring member by member
+    Role.SERVICE: 0,  # the back end records orders at thousands per second (SPEC §7)
+    Role.ADMIN: 0,
+}
 
 
-@dataclass
-class RateLimiter:
-    limit: int
+@dataclass(frozen=True)
+class MutationLimits:
+    """The limit of each role (0 or absent: none) per `window` seconds."""
+
+    per_role: Mapping[Role, int]
     window: float
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
 
-    def try_acquire(self, key: str, *, now: float) -> float | None:
-        """Count one call for `key` at `now`; None if allowed, else seconds to wait."""
-        calls = self._seen.setdefault(key, deque())
-        while calls and calls[0] <= now - self.window:
-            calls.popleft()
-        if len(calls) >= self.limit:
-            return calls[0] + self.window - now
-        calls.append(now)
-        if len(self._seen) > 10_000:
-            self._forget_idle(now)
-        return None
+    def limit_of(self, role: Role | None) -> int:
+        return 0 if role is None else self.per_role.get(role, 0)
 
-    def _forget_idle(self, now: float) -> None:
-        for key in [
-            k for k, calls in self._seen.items() if not calls or calls[-1] <= now - self.window
-        ]:
-            del self._seen[key]
+
+@dataclass(frozen=True)
+class Window:
+    """Where `now` falls: its bucket, and the weight of the previous bucket."""
+
+    bucket: int
+    elapsed: float  # share of the current bucket already past, 0 ≤ elapsed < 1
+
+    @property
+    def previous_weight(self) -> float:
+        return 1.0 - self.elapsed
+
+
+def window_at(now: float, seconds: float) -> Window:
+    position = now / seconds
+    bucket = math.floor(position)
+    return Window(bucket=bucket, elapsed=position - bucket)
+
+
+def allowed(*, previous: int, current: int, weight: float, limit: int) -> bool:
+    """Whether one more call fits: fewer than `limit` calls in the sliding window."""
+    return previous * weight + current < limit
+
+
+def retry_after(*, previous: int, current: int, limit: int, at: Window, seconds: float) -> float:
+    """Seconds until `allowed` holds again, if no other call comes meanwhile."""
+    if current < limit:
+        # previous × (1 − f) + current < limit  ⇔  f > 1 − (limit − current) / previous
+        needed = 1.0 - (limit - current) / previous if previous else 0.0
+        return max(needed - at.elapsed, 0.0) * seconds
+    # Not before the next bucket, where the current one weighs current × (1 − g).
+    needed_next = 1.0 - limit / current
+    return (1.0 - at.elapsed + needed_next) * seconds

@@ -1,4 +1,4 @@
-"""Team scope, masks, PII sealing with key rotation, the rate limiter, and redaction."""
+"""Team scope, masks, PII sealing with key rotation, and redaction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 from graph.models import Distributor, Rank, Status
 from graph.rules.access import View, team_view_allowed, view_of
 from graph.rules.pii import SealError, is_sealed, mask_name, mask_phone, parse_keyring
-from graph.rules.rate_limit import RateLimiter
 from graph.rules.redaction import REDACTED, redact
 from graph.rules.tree import child_path
 
@@ -87,15 +86,6 @@ def test_rotation_seals_with_the_new_key_and_opens_with_the_old() -> None:
 
 def test_values_stored_before_sealing_read_as_they_are() -> None:
     assert "13800000000" == parse_keyring(K1).open("13800000000", owner="x/phone")
-
-
-def test_rate_limiter_allows_the_limit_per_window_and_per_key() -> None:
-    limiter = RateLimiter(limit=2, window=10.0)
-    assert limiter.try_acquire("a", now=0.0) is None
-    assert limiter.try_acquire("a", now=1.0) is None
-    assert 9.0 == limiter.try_acquire("a", now=1.0)
-    assert limiter.try_acquire("b", now=1.0) is None
-    assert limiter.try_acquire("a", now=10.5) is None  # the first call left the window
 
 
 @dataclasses.dataclass
