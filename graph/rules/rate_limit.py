@@ -1,21 +1,21 @@
-"""Mutations per token and role (issues #5, #10): a sliding window over two buckets.
+"""Mutations per token and role (issues #5, #10): a sliding window in slots.
 
 Each role has its own limit of mutations per token in any `window` seconds (0: no
-limit). The counts are kept in Neo4j (`graph/rate_limits.py`), one counter per token
-and fixed bucket of `window` seconds, so every app process shares them. The sliding
-window is estimated from the current bucket and the previous one, weighted by the share
-of it still inside the window (the estimate Cloudflare's limiter uses): exact for a
-steady rate, and never lets a burst at a bucket boundary through twice.
+limit). The calls are kept in Neo4j (`graph/rate_limits.py`) as counts per slot of
+`window / SLOTS` seconds, so every app process shares them. A call is allowed while the
+slots that overlap the last `window` seconds hold fewer than `limit` calls: never more
+than `limit` in any `window` seconds, and at worst one slot (a second) too strict.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph.rules.access import Role
 
+SLOTS = 60
 DEFAULT_LIMITS: Mapping[Role, int] = {
     Role.DISTRIBUTOR: 30,  # a person: a withdrawal, a new invite code, now and then
     Role.ANALYST: 300,  # freezing a ring member by member
@@ -36,34 +36,39 @@ class MutationLimits:
 
 
 @dataclass(frozen=True)
-class Window:
-    """Where `now` falls: its bucket, and the weight of the previous bucket."""
+class Admission:
+    """The verdict on one call, and the slots to store (`at`: slot numbers, `counts`)."""
 
-    bucket: int
-    elapsed: float  # share of the current bucket already past, 0 ≤ elapsed < 1
-
-    @property
-    def previous_weight(self) -> float:
-        return 1.0 - self.elapsed
+    allowed: bool
+    at: tuple[int, ...]
+    counts: tuple[int, ...]
+    retry_after: float = 0.0
 
 
-def window_at(now: float, seconds: float) -> Window:
-    position = now / seconds
-    bucket = math.floor(position)
-    return Window(bucket=bucket, elapsed=position - bucket)
-
-
-def allowed(*, previous: int, current: int, weight: float, limit: int) -> bool:
-    """Whether one more call fits: fewer than `limit` calls in the sliding window."""
-    return previous * weight + current < limit
-
-
-def retry_after(*, previous: int, current: int, limit: int, at: Window, seconds: float) -> float:
-    """Seconds until `allowed` holds again, if no other call comes meanwhile."""
-    if current < limit:
-        # previous × (1 − f) + current < limit  ⇔  f > 1 − (limit − current) / previous
-        needed = 1.0 - (limit - current) / previous if previous else 0.0
-        return max(needed - at.elapsed, 0.0) * seconds
-    # Not before the next bucket, where the current one weighs current × (1 − g).
-    needed_next = 1.0 - limit / current
-    return (1.0 - at.elapsed + needed_next) * seconds
+def admit(
+    *, at: Sequence[int], counts: Sequence[int], now: float, window: float, limit: int
+) -> Admission:
+    """Count one call at `now` (seconds) against the stored slots, oldest first."""
+    length = window / SLOTS
+    current = math.floor(now / length)
+    # Slots current - SLOTS .. current cover (now - window, now] whole. (Processes whose
+    # clocks differ a little may have written a slot "ahead": it is kept and counted.)
+    slots: dict[int, int] = {}
+    for slot, n in zip(at, counts, strict=True):
+        if slot >= current - SLOTS:
+            slots[slot] = slots.get(slot, 0) + n
+    used = sum(slots.values())
+    if used < limit:
+        slots[current] = slots.get(current, 0) + 1
+        ordered = sorted(slots.items())
+        return Admission(True, tuple(s for s, _ in ordered), tuple(n for _, n in ordered))
+    ordered = sorted(slots.items())
+    wait, left = window, used
+    for slot, n in ordered:  # the oldest slot leaves the window first
+        left -= n
+        if left < limit:
+            wait = (slot + SLOTS + 1) * length - now
+            break
+    return Admission(
+        False, tuple(s for s, _ in ordered), tuple(n for _, n in ordered), max(wait, 0.0)
+    )

@@ -1,4 +1,4 @@
-"""Pure rules of the HTTP edge (issue #10): the rate window, the query cost, body
+"""Pure rules of the HTTP edge (issue #10): the rate limit's sliding window, the query cost, body
 checks, DateTime bounds and the database circuit breaker."""
 
 from __future__ import annotations
@@ -10,13 +10,7 @@ from app.http_edge import MAX_JSON_DEPTH, unreadable_part
 from graph.breaker import Breaker
 from graph.errors import BadUserInput
 from graph.rules.access import Role
-from graph.rules.rate_limit import (
-    DEFAULT_LIMITS,
-    MutationLimits,
-    allowed,
-    retry_after,
-    window_at,
-)
+from graph.rules.rate_limit import DEFAULT_LIMITS, MutationLimits, admit
 from schema.cost import LIST_WEIGHT, query_cost
 from schema.scalars import parse_datetime
 from schema.schema import build_schema
@@ -28,20 +22,33 @@ def cost(query: str) -> int:
     return query_cost(SCHEMA, parse(query))
 
 
-def test_window_weighs_the_previous_bucket_by_what_is_left_of_it() -> None:
-    at = window_at(135.0, 60.0)  # a quarter into the third bucket
-    assert (2, 0.75) == (at.bucket, pytest.approx(at.previous_weight))
-    # 40 calls in the previous minute, a quarter of it still inside the window: 10 + 19.
-    assert allowed(previous=40, current=19, weight=0.25, limit=30)
-    assert not allowed(previous=40, current=20, weight=0.25, limit=30)
+def test_admit_allows_the_limit_in_any_window_and_then_says_when() -> None:
+    slots: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+    verdicts = []
+    for second in (0.5, 10.2, 10.7, 59.9):  # a window of 60 s, slots of 1 s
+        verdict = admit(at=slots[0], counts=slots[1], now=1000 + second, window=60, limit=3)
+        verdicts.append(verdict.allowed)
+        slots = (verdict.at, verdict.counts)
+    assert [True, True, True, False] == verdicts
+    # The call of second 0.5 (slot 1000) leaves once slot 1061 begins.
+    assert 1061 - 1059.9 == pytest.approx(verdict.retry_after)
+    later = admit(at=slots[0], counts=slots[1], now=1061.0, window=60, limit=3)
+    assert later.allowed and (1010, 1061) == (later.at[0], later.at[-1])
 
 
-def test_retry_after_says_when_the_estimate_drops_below_the_limit() -> None:
-    at = window_at(15.0, 60.0)  # a quarter into the bucket: previous weighs 0.75
-    # 20 × (1 − f) + 20 < 30 once f > 0.5: a quarter of the window from now.
-    assert 15.0 == pytest.approx(retry_after(previous=20, current=20, limit=30, at=at, seconds=60))
-    # The current bucket is full: wait for the next one, and 40 × (1 − g) < 30 at g = 1/4.
-    assert 60.0 == pytest.approx(retry_after(previous=0, current=40, limit=30, at=at, seconds=60))
+def test_admit_never_allows_more_than_the_limit_in_any_window() -> None:
+    """Calls every 0.7 s for 5 minutes against 10 per 60 s: any 60 s holds at most 10."""
+    at: tuple[int, ...] = ()
+    counts: tuple[int, ...] = ()
+    allowed_at = []
+    for step in range(430):
+        now = 5000 + step * 0.7
+        verdict = admit(at=at, counts=counts, now=now, window=60, limit=10)
+        at, counts = verdict.at, verdict.counts
+        if verdict.allowed:
+            allowed_at.append(now)
+    assert all(sum(1 for t in allowed_at if start <= t < start + 60) <= 10 for start in allowed_at)
+    assert len(allowed_at) >= 10 * 4  # and it does allow the rate: ~10 a minute
 
 
 def test_limits_per_role_default_to_tight_for_people_and_none_for_back_ends() -> None:
