@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)  # deadlocks and other transient errors
     # Outages (docs/decisions.md): a connection attempt gives up after this long, and once
     # every attempt has failed for `neo4j_outage_seconds` queries answer UNAVAILABLE at once.
-    neo4j_connect_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    neo4j_connect_timeout_seconds: float = Field(1.0, gt=0, le=60)
     neo4j_outage_seconds: float = Field(1.0, ge=0, le=60)
     readiness_timeout_seconds: float = Field(1.0, gt=0, le=30)  # GET /readyz
     neo4j_home: Path = ROOT / "var" / "neo4j"

@@ -7,7 +7,9 @@ for `UNAVAILABLE`. The breaker remembers the outage for the whole process:
   clock (from when the failed attempt began; a failure `forget_after` seconds after
   the previous one starts it afresh);
 - open: once the database has refused every connection for `outage_after` seconds,
-  calls fail at once, except one probe every `probe_every` seconds;
+  calls fail at once, except one probe at a time: the next may start `probe_every`
+  seconds after the last one failed (or `probe_lost_after` seconds after it began,
+  should it never report);
 - any success (a probe, a readiness check) closes it again.
 
 One breaker per `Database` (per process); it only keeps times, so it needs no lock in
@@ -26,6 +28,7 @@ class Breaker:
     outage_after: float = 1.0
     probe_every: float = 0.5
     forget_after: float = 5.0
+    probe_lost_after: float = 5.0
     clock: Callable[[], float] = time.monotonic
     failing_since: float | None = field(default=None, init=False)
     is_open: bool = field(default=False, init=False)
@@ -39,7 +42,7 @@ class Breaker:
         now = self.clock()
         if now < self.next_probe:
             return False
-        self.next_probe = now + self.probe_every
+        self.next_probe = now + self.probe_lost_after
         return True
 
     def failed(self, *, since: float) -> None:
@@ -49,7 +52,9 @@ class Breaker:
             self.failing_since = since
         self.failing_since = min(self.failing_since, since)
         self.last_failure = now
-        if not self.is_open and now - self.failing_since >= self.outage_after:
+        if self.is_open:
+            self.next_probe = now + self.probe_every  # the probe failed
+        elif now - self.failing_since >= self.outage_after:
             self.is_open = True
             self.next_probe = now + self.probe_every
 

@@ -52,7 +52,7 @@ Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 # the scheduler's settlement runs and scans, which are not time-boxed.
 request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
 TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
-ACQUISITION_TIMEOUT = 10.0  # waiting for a free pooled connection under load
+HANDSHAKE_SECONDS = 4.0
 
 
 def create_driver(
@@ -61,17 +61,22 @@ def create_driver(
     user: str,
     password: str,
     retry_seconds: float = 15.0,
-    connect_timeout: float = 2.0,
+    connect_timeout: float = 1.0,
 ) -> AsyncDriver:
     """The process's only driver; `neo4j://` URIs route reads to followers of a cluster.
 
-    `Database` retries itself, so the driver's own retry of managed transactions is for
-    the commands that use the driver directly (migrations, loads).
+    A new connection must be open within `connect_timeout` (TCP and TLS) and past the
+    Bolt handshake and authentication within `HANDSHAKE_SECONDS` more: the driver's
+    acquisition timeout bounds both, and the wait for a pooled connection (which
+    `Database` retries). A freshly started server took over 2 s to authenticate its
+    first connection here, hence the margin. `Database` retries
+    itself, so the driver's own retry of managed transactions is for the commands that
+    use the driver directly (migrations, loads).
     """
     return AsyncGraphDatabase.driver(
         uri,
         auth=(user, password),
-        connection_acquisition_timeout=max(ACQUISITION_TIMEOUT, connect_timeout),
+        connection_acquisition_timeout=connect_timeout + HANDSHAKE_SECONDS,
         connection_timeout=connect_timeout,
         max_transaction_retry_time=retry_seconds,
         notifications_min_severity="OFF",
@@ -132,7 +137,8 @@ class Database:
                     records = [record async for record in result]
                 self.breaker.succeeded()
                 return records
-            except ClientError as exc:
+            except ClientError as exc:  # the database answered: it is reachable
+                self.breaker.succeeded()
                 _raise_timeout(exc)
                 raise
             except RETRYABLE as exc:
@@ -160,7 +166,8 @@ class Database:
                     result = await session.execute_write(unit_of_work(timeout=left)(work))
                 self.breaker.succeeded()
                 return result
-            except ClientError as exc:
+            except ClientError as exc:  # the database answered: it is reachable
+                self.breaker.succeeded()
                 _raise_timeout(exc)
                 raise
             except RETRYABLE as exc:
@@ -176,7 +183,7 @@ class Database:
         if not self.breaker.allow() or time.monotonic() + pause > retry_until:
             raise Unavailable() from exc
         await asyncio.sleep(pause * random.uniform(0.8, 1.2))
-        return min(2 * pause, 1.0)
+        return min(2 * pause, 0.5)
 
     async def ping(self, *, timeout: float = 5.0) -> bool:
         """True when the database answers a trivial query within `timeout` seconds;

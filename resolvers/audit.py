@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from graph import audit
+from graph.errors import Unavailable
 from graph.models import AuditPage
 from graph.rules import inputs
 from graph.rules.redaction import redact
@@ -27,6 +28,13 @@ async def mutation_done(
             arguments=redact(arguments),
             outcome=outcome,
             request_id=ctx.request_id,
+        )
+    except Unavailable:  # the mutation itself has said UNAVAILABLE (or could not be told)
+        log.warning(
+            "audit event of %s by %s (request %s) not written: Neo4j is unreachable",
+            operation,
+            ctx.actor.subject,
+            ctx.request_id,
         )
     except Exception:
         log.exception(

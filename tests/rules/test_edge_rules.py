@@ -147,7 +147,13 @@ def test_breaker_opens_after_an_outage_and_lets_one_probe_through() -> None:
     assert not breaker.allow()  # failing for 1.2 s: open
     clock.now = 101.8
     assert breaker.allow()  # a probe
-    assert not breaker.allow()  # only one
+    clock.now = 103.0
+    assert not breaker.allow()  # only one at a time, however long it takes
+    breaker.failed(since=101.8)
+    clock.now = 103.4
+    assert not breaker.allow()  # the next one half a second after it failed
+    clock.now = 103.6
+    assert breaker.allow()
     breaker.succeeded()
     assert breaker.allow() and breaker.allow()
 
