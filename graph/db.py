@@ -53,6 +53,7 @@ Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
 TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
 HANDSHAKE_SECONDS = 4.0
+POOL_WAIT_SECONDS = 60.0  # the driver's own default wait for a pooled connection
 
 
 def create_driver(
@@ -177,9 +178,14 @@ class Database:
         self, exc: Exception, started: float, retry_until: float, pause: float
     ) -> float:
         """After a failed attempt (begun at `started`), sleep and return the next pause;
-        `Unavailable` when the breaker has opened or the retry window is spent."""
+        `Unavailable` when the breaker has opened or the retry window is spent. Waiting
+        for a free pooled connection (a busy process, not a sick database) may go on for
+        `POOL_WAIT_SECONDS` from the first attempt (a request's own deadline comes
+        first: TIMEOUT)."""
         if isinstance(exc, UNREACHABLE):
             self.breaker.failed(since=started)
+        if isinstance(exc, ConnectionAcquisitionTimeoutError):
+            retry_until += POOL_WAIT_SECONDS - self.retry_seconds
         if not self.breaker.allow() or time.monotonic() + pause > retry_until:
             raise Unavailable() from exc
         await asyncio.sleep(pause * random.uniform(0.8, 1.2))
