@@ -31,13 +31,13 @@ from strawberry.http.types import HTTPMethod
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from access.pii import Keyring
+from access.rate_limit import MutationLimits
+from access.tokens import TokenConfig, bearer_token, verify
 from app import http_edge
-from app.tokens import TokenConfig, bearer_token, verify
+from domain.errors import BadUserInput, ReferralError, RequestTimeout, Unauthenticated
+from domain.models import Actor, Policy
 from graph.db import Database, request_deadline
-from graph.errors import BadUserInput, ReferralError, Timeout, Unauthenticated
-from graph.models import Actor, Policy
-from graph.rules.pii import Keyring
-from graph.rules.rate_limit import MutationLimits
 from resolvers.context import Context
 from schema.schema import DEFAULT_MAX_COST, build_schema, is_expected
 
@@ -135,7 +135,7 @@ class ReferralRouter(GraphQLRouter[Context, None]):
                 result: ExecutionResult = await super().execute_single(*args, **kwargs)
                 return result
         except TimeoutError:
-            stopped = Timeout(self.timeout)
+            stopped = RequestTimeout(self.timeout)
             return ExecutionResult(
                 data=None, errors=[GraphQLError(stopped.message, original_error=stopped)]
             )

@@ -39,8 +39,8 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from domain.errors import RequestTimeout, Unavailable
 from graph.breaker import Breaker
-from graph.errors import Timeout, Unavailable
 
 T = TypeVar("T")
 # The database cannot be reached (down, restarting, a leader switch): counted by the breaker.
@@ -91,7 +91,7 @@ def _time_left() -> float | None:
         return None
     left = deadline - time.monotonic()
     if left <= 0.001:
-        raise Timeout()
+        raise RequestTimeout()
     return left
 
 
@@ -211,7 +211,7 @@ class Database:
 def _raise_timeout(exc: ClientError) -> None:
     """A transaction the server stopped at its timeout is the request's TIMEOUT."""
     if (exc.code or "").startswith(TIMED_OUT):
-        raise Timeout() from exc
+        raise RequestTimeout() from exc
 
 
 async def fetch(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> list[Record]:

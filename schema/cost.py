@@ -44,8 +44,8 @@ from graphql import (
     get_named_type,
 )
 
-from graph.errors import QueryTooCostly
-from graph.rules.inputs import MAX_PAGE_SIZE
+from domain.errors import QueryTooCostly
+from domain.inputs import MAX_PAGE_SIZE
 
 LIST_WEIGHT = 10  # a list without a page-size argument (upline, commissions, members…)
 PAGE_ARGUMENTS = ("first", "last")

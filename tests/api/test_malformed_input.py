@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.rules.pagination import encode_keyset
+from domain.pagination import encode_keyset
 from tests.conftest import error_codes
 
 

@@ -15,8 +15,8 @@ from neo4j import AsyncManagedTransaction
 
 from app.main import create_app
 from app.settings import Settings
+from domain.errors import Timeout
 from graph.db import Database, fetch, request_deadline
-from graph.errors import Timeout
 from tests.conftest import bearer, error_codes, gql
 
 DOWNLINE = "downline(first: 100) { edges { node { id INNER } } }"
