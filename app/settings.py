@@ -18,11 +18,14 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from access.pii import Keyring, parse_keyring
+from access.rate_limit import DEFAULT_LIMITS, MutationLimits
+from access.roles import Role
 from access.tokens import TokenConfig, read_pem
 from domain.cap import CAP_RULE, LEVEL_CAP
 from domain.errors import ReferralError
 from domain.models import BindMode, DistributionMode, Policy
 from domain.money.fen import parse_money
+from graph.breaker import Breaker
 from graph.db import Database, create_driver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +53,12 @@ class Settings(BaseSettings):
         "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
     )
     neo4j_database: str = "neo4j"
-    neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)
+    neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)  # deadlocks and other transient errors
+    # Outages (docs/decisions.md): a connection attempt gives up after this long, and once
+    # every attempt has failed for `neo4j_outage_seconds` queries answer UNAVAILABLE at once.
+    neo4j_connect_timeout_seconds: float = Field(1.0, gt=0, le=60)
+    neo4j_outage_seconds: float = Field(1.0, ge=0, le=60)
+    readiness_timeout_seconds: float = Field(1.0, gt=0, le=30)  # GET /readyz
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
@@ -91,8 +99,20 @@ class Settings(BaseSettings):
     pii_keys: str = DEV_PII_KEYS
     # Keys the HMAC tag of every pagination cursor; changing it voids cursors in flight.
     cursor_secret: str = Field(DEV_CURSOR_SECRET, min_length=32)
-    mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
+    # Mutations per token per window, by role (0 = no limit; docs/security.md). Unset, a
+    # role takes MUTATION_RATE_LIMIT if that is set (the one limit for every role before
+    # issue #10), else its default: DISTRIBUTOR 30, ANALYST 300, SERVICE and ADMIN none.
+    mutation_rate_limit: int | None = Field(None, ge=0)
+    mutation_rate_limit_distributor: int | None = Field(None, ge=0)
+    mutation_rate_limit_analyst: int | None = Field(None, ge=0)
+    mutation_rate_limit_service: int | None = Field(None, ge=0)
+    mutation_rate_limit_admin: int | None = Field(None, ge=0)
     mutation_rate_window_seconds: float = Field(60.0, gt=0)
+
+    # Request limits (docs/security.md): refused before execution, or stopped.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_query_cost: int = Field(20_000, ge=1)
+    request_timeout_seconds: float = Field(30.0, gt=0, le=3600)
 
     @field_validator("commission_levels", "team_depth")
     @classmethod
@@ -171,6 +191,22 @@ class Settings(BaseSettings):
         )
 
     @property
+    def mutation_limits(self) -> MutationLimits:
+        given = {
+            Role.DISTRIBUTOR: self.mutation_rate_limit_distributor,
+            Role.ANALYST: self.mutation_rate_limit_analyst,
+            Role.SERVICE: self.mutation_rate_limit_service,
+            Role.ADMIN: self.mutation_rate_limit_admin,
+        }
+        per_role = {
+            role: next(
+                v for v in (own, self.mutation_rate_limit, DEFAULT_LIMITS[role]) if v is not None
+            )
+            for role, own in given.items()
+        }
+        return MutationLimits(per_role=per_role, window=self.mutation_rate_window_seconds)
+
+    @property
     def keyring(self) -> Keyring:
         return parse_keyring(self.pii_keys)
 
@@ -203,8 +239,14 @@ class Settings(BaseSettings):
             user=self.neo4j_user,
             password=self.neo4j_password,
             retry_seconds=self.neo4j_retry_seconds,
+            connect_timeout=self.neo4j_connect_timeout_seconds,
         )
-        return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
+        return Database(
+            driver,
+            name=self.neo4j_database,
+            retry_seconds=self.neo4j_retry_seconds,
+            breaker=Breaker(outage_after=self.neo4j_outage_seconds),
+        )
 
     @property
     def neo4j_unreachable(self) -> str:

@@ -174,6 +174,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
         ),
     ),
+    Migration(
+        "0011-rate-counters",
+        (
+            # Mutation counters shared by every app process (graph/rate_limits.py).
+            "CREATE CONSTRAINT rate_counter_id IF NOT EXISTS "
+            "FOR (c:RateCounter) REQUIRE c.id IS UNIQUE",
+            "CREATE INDEX rate_counter_expires_at IF NOT EXISTS "
+            "FOR (c:RateCounter) ON (c.expiresAt)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -58,7 +58,7 @@ async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
         env="test",
         settle_interval_seconds=0,
         neo4j_retry_seconds=1,
-        mutation_rate_limit=1_000_000,
+        mutation_rate_limit=0,
     )
     db = settings.open_database()
     await migrate(db)

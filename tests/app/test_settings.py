@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from access.rate_limit import DEFAULT_LIMITS
+from access.roles import Role
 from app.cli import main
 from app.settings import Settings
 from domain.models import BindMode
@@ -86,3 +88,11 @@ def test_commands_refuse_to_start_in_production_with_dev_secrets(
         main(["serve"])
     message = str(caught.value.code)
     assert "refusing to start" in message and "REFERRAL_JWT_SECRET" in message
+
+
+def test_settings_keep_the_old_single_limit_as_the_fallback_of_every_role() -> None:
+    old = Settings(env="test", mutation_rate_limit=120, mutation_rate_limit_service=0)
+    assert {Role.DISTRIBUTOR: 120, Role.ANALYST: 120, Role.SERVICE: 0, Role.ADMIN: 120} == dict(
+        old.mutation_limits.per_role
+    )
+    assert dict(DEFAULT_LIMITS) == dict(Settings(env="test").mutation_limits.per_role)
