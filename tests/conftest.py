@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from app import neo4j_server
 from app.main import create_app
@@ -27,6 +29,17 @@ from graph.migrations import migrate
 from graph.rules.access import Role
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
+
+# Hypothesis measures wall-clock time: a 200 ms deadline per example, and a health check
+# that fails when generating the examples is slow. On a 2-core machine shared by several
+# test runs both fail at random on CPU-bound properties (a brute-force count took more
+# than 200 ms), so every run uses a profile without them; a property that hangs is
+# still stopped by its own max_examples. HYPOTHESIS_PROFILE=strict restores the defaults.
+hypothesis_settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("strict")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared-machine"))
 
 
 def _docker_answers() -> bool:
