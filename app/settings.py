@@ -32,6 +32,7 @@ CAP_RULE = (
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
+DEV_NEO4J_PASSWORD = "referral-dev"
 
 
 class Settings(BaseSettings):
@@ -48,13 +49,15 @@ class Settings(BaseSettings):
         "neo4j", validation_alias=AliasChoices("NEO4J_USER", "REFERRAL_NEO4J_USER")
     )
     neo4j_password: str = Field(
-        "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
+        DEV_NEO4J_PASSWORD,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD"),
     )
     neo4j_database: str = "neo4j"
     neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
+    backup_dir: Path = ROOT / "var" / "backups"  # `referral backup` without --to
 
     commission_levels: int = 2
     team_depth: int = 3
@@ -137,6 +140,8 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_PII_KEYS (holds the development key)")
         if self.identifier_secret == DEV_IDENTIFIER_SECRET:
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
+        if self.neo4j_password == DEV_NEO4J_PASSWORD:
+            unsafe.append("NEO4J_PASSWORD (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "

@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,6 +52,22 @@ def _docker_answers() -> bool:
         return False
 
 
+def server_config(
+    *, home: Path, port: int, heap: str = "1g", pagecache: str = "256m"
+) -> neo4j_server.ServerConfig:
+    """A launcher of the tests' own: the credentials are the (test) settings' ones, so
+    every `Settings(env="test")` connects to it and nothing else does."""
+    settings = Settings(env="test")
+    return neo4j_server.ServerConfig(
+        home=home,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password,
+        port=port,
+        heap=heap,
+        pagecache=pagecache,
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri() -> Iterator[str]:
     if uri := os.environ.get("NEO4J_URI"):
@@ -63,9 +80,7 @@ def neo4j_uri() -> Iterator[str]:
             os.environ["NEO4J_PASSWORD"] = "referral-test"
             yield container.get_connection_url()
         return
-    config = neo4j_server.ServerConfig(
-        home=ROOT / "var" / "neo4j-test", port=TEST_BOLT_PORT, heap="1g", pagecache="256m"
-    )
+    config = server_config(home=ROOT / "var" / "neo4j-test", port=TEST_BOLT_PORT)
     started = neo4j_server.start(config=config)
     yield f"bolt://127.0.0.1:{TEST_BOLT_PORT}"
     if not started.already_running:

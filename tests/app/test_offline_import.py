@@ -20,7 +20,7 @@ from app.settings import ROOT, Settings
 from graph import team
 from graph.db import Database
 from graph.distributors import require
-from tests.conftest import TEST_BOLT_PORT
+from tests.conftest import TEST_BOLT_PORT, server_config
 from tests.helpers import assert_tree_consistent, register
 
 PORT = int(os.environ.get("REFERRAL_TEST_IMPORT_PORT", str(TEST_BOLT_PORT + 10)))
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
 async def imported() -> AsyncIterator[tuple[Database, list[str]]]:
     home = ROOT / "var" / "neo4j-import-test"
     shutil.rmtree(home, ignore_errors=True)
-    config = neo4j_server.ServerConfig(home=home, port=PORT, heap="512m", pagecache="64m")
+    config = server_config(home=home, port=PORT, heap="512m", pagecache="64m")
     rows = generate(size=300, prefix="imp", seed=3)
     db = Settings(neo4j_uri=config.uri, env="test").open_database()
     try:

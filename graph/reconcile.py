@@ -1,0 +1,188 @@
+"""Reconciliation of the whole store: every distributor through the ledger invariant.
+
+`reconcile_all` pages through every distributor by id (a keyset over the uniqueness
+index, never SKIP), reads each batch's entry sums, commissions (with their orders'
+refunds) and withdrawals in three queries, and checks them with the pure
+`rules.reconcile.check`. Then it looks for money whose distributor does not exist at all.
+
+The reads are not one snapshot (Neo4j reads at read-committed), so a write that lands
+between two of a batch's queries can make a consistent distributor look wrong for a
+moment. Every business operation is one transaction, so such a difference is gone when
+read again: distributors that differ are read again (`recheck` times, after `pause_s`)
+and only differences that persist are reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from graph.db import Database
+from graph.rules.reconcile import (
+    CommissionRecord,
+    Difference,
+    EntrySum,
+    WithdrawalRecord,
+    check,
+)
+
+DISTRIBUTOR_PAGE = """
+MATCH (d:Distributor) WHERE d.id > $after
+RETURN d.id AS id ORDER BY d.id LIMIT $limit
+"""
+
+ENTRY_SUMS = """
+UNWIND $ids AS id
+MATCH (e:LedgerEntry {distributorId: id})
+RETURN id, e.ref AS ref, e.account AS account, sum(e.amount) AS amount
+"""
+
+# (`IS NOT NULL` on the second key lets the composite indexes serve the lookups.)
+COMMISSIONS = """
+UNWIND $ids AS id
+MATCH (c:Commission {beneficiaryId: id}) WHERE c.paidAt IS NOT NULL
+CALL (c) {
+  OPTIONAL MATCH (:Order {id: c.orderId})-[:REFUNDED_BY]->(r:Refund)
+  RETURN collect(r.id) AS refunds
+}
+RETURN c.orderId AS orderId, c.level AS level, c.beneficiaryId AS beneficiaryId,
+       c.amount AS amount, c.status AS status, refunds
+"""
+
+WITHDRAWALS = """
+UNWIND $ids AS id
+MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
+RETURN w.id AS id, w.distributorId AS distributorId, w.amount AS amount, w.fee AS fee,
+       w.tax AS tax, w.net AS net, w.status AS status
+"""
+
+# Money whose distributor is missing altogether (no batch above would see it).
+STRAYS = """
+CALL () {
+  MATCH (e:LedgerEntry)
+  WHERE NOT EXISTS { MATCH (:Distributor {id: e.distributorId}) }
+  RETURN 'entry ' + e.ref AS record, e.distributorId AS distributorId,
+         e.account AS field, e.amount AS amount
+  UNION ALL
+  MATCH (c:Commission)
+  WHERE NOT EXISTS { MATCH (:Distributor {id: c.beneficiaryId}) }
+  RETURN 'commission ' + c.id AS record, c.beneficiaryId AS distributorId,
+         'record' AS field, c.amount AS amount
+  UNION ALL
+  MATCH (w:Withdrawal)
+  WHERE NOT EXISTS { MATCH (:Distributor {id: w.distributorId}) }
+  RETURN 'withdrawal ' + w.id AS record, w.distributorId AS distributorId,
+         'record' AS field, w.amount AS amount
+}
+RETURN record, distributorId, field, amount
+ORDER BY record, field
+LIMIT $limit
+"""
+
+
+@dataclass
+class Summary:
+    """What a reconciliation saw, and every difference that persisted."""
+
+    distributors: int = 0
+    entries: int = 0
+    commissions: int = 0
+    withdrawals: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    @property
+    def distributors_differing(self) -> int:
+        return len({d.distributor_id for d in self.differences})
+
+
+async def check_batch(
+    db: Database, *, distributor_ids: Sequence[str], summary: Summary | None = None
+) -> list[Difference]:
+    """The differences of these distributors, read now (counted into `summary`)."""
+    ids = list(distributor_ids)
+    entries: dict[str, list[EntrySum]] = {i: [] for i in ids}
+    for r in await db.read(ENTRY_SUMS, ids=ids):
+        entries[r["id"]].append(EntrySum(r["id"], r["ref"], r["account"], r["amount"]))
+    commissions: dict[str, list[CommissionRecord]] = {i: [] for i in ids}
+    for r in await db.read(COMMISSIONS, ids=ids):
+        commissions[r["beneficiaryId"]].append(
+            CommissionRecord(
+                order_id=r["orderId"],
+                level=r["level"],
+                beneficiary_id=r["beneficiaryId"],
+                amount_fen=r["amount"],
+                status=r["status"],
+                refund_ids=tuple(sorted(r["refunds"])),
+            )
+        )
+    withdrawals: dict[str, list[WithdrawalRecord]] = {i: [] for i in ids}
+    for r in await db.read(WITHDRAWALS, ids=ids):
+        withdrawals[r["distributorId"]].append(
+            WithdrawalRecord(
+                id=r["id"],
+                distributor_id=r["distributorId"],
+                amount_fen=r["amount"],
+                fee_fen=r["fee"],
+                tax_fen=r["tax"],
+                net_fen=r["net"],
+                status=r["status"],
+            )
+        )
+    if summary is not None:
+        summary.distributors += len(ids)
+        summary.entries += sum(len(v) for v in entries.values())
+        summary.commissions += sum(len(v) for v in commissions.values())
+        summary.withdrawals += sum(len(v) for v in withdrawals.values())
+    found: list[Difference] = []
+    for i in ids:
+        found += check(
+            distributor_id=i,
+            entries=entries[i],
+            commissions=commissions[i],
+            withdrawals=withdrawals[i],
+        )
+    return found
+
+
+async def strays(db: Database, *, limit: int = 1000) -> list[Difference]:
+    """Entries and records that name a distributor who does not exist."""
+    return [
+        Difference(r["distributorId"], r["record"], r["field"], None, r["amount"])
+        for r in await db.read(STRAYS, limit=limit)
+    ]
+
+
+async def reconcile_all(
+    db: Database,
+    *,
+    batch_size: int = 500,
+    recheck: int = 2,
+    pause_s: float = 1.0,
+    progress: Callable[[Summary], None] | None = None,
+) -> Summary:
+    """Every distributor, `batch_size` at a time; differences that persist after
+    `recheck` further reads. `progress` is called after each batch."""
+    summary = Summary()
+    after = ""
+    while True:
+        page = [r["id"] for r in await db.read(DISTRIBUTOR_PAGE, after=after, limit=batch_size)]
+        if not page:
+            break
+        differing = await check_batch(db, distributor_ids=page, summary=summary)
+        for _ in range(recheck):
+            if not differing:
+                break
+            await asyncio.sleep(pause_s)
+            again = sorted({d.distributor_id for d in differing})
+            differing = await check_batch(db, distributor_ids=again)
+        summary.differences += differing
+        after = page[-1]
+        if progress is not None:
+            progress(summary)
+    summary.differences += await strays(db)
+    return summary
