@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ class BackupResult:
     sha256: str
     seconds: float
     downtime_s: float | None  # None: the server was not running, nothing stopped
+    stop_s: float
+    dump_s: float
+    start_s: float
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,10 @@ def _sha256(path: Path) -> str:
 
 def neo4j_version(config: ServerConfig) -> str:
     """The version of the launcher's Neo4j jars (a dump loads into the same or newer)."""
-    jars = sorted((config.launcher_dir / "target" / "lib").glob("neo4j-kernel-*.jar"))
-    return jars[-1].name.removeprefix("neo4j-kernel-").removesuffix(".jar") if jars else "?"
+    for jar in (config.launcher_dir / "target" / "lib").glob("neo4j-kernel-*.jar"):
+        if found := re.fullmatch(r"neo4j-kernel-(\d[\w.-]*)\.jar", jar.name):
+            return found.group(1)
+    return "unknown"
 
 
 def _running_here(config: ServerConfig) -> bool:
@@ -85,6 +91,7 @@ def backup(*, config: ServerConfig, destination: Path, now: datetime | None = No
     began = time.monotonic()
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    destination = destination.resolve()
     if destination.suffix == ".dump":
         target = destination
     else:
@@ -95,9 +102,10 @@ def backup(*, config: ServerConfig, destination: Path, now: datetime | None = No
         raise Neo4jServerError(f"there is no database under {config.home} to back up.")
     target.parent.mkdir(parents=True, exist_ok=True)
     was_running = _running_here(config)
-    stopped_at = time.monotonic()
+    marks = [time.monotonic()]  # stop, dump, start
     if was_running:
         neo4j_server.stop(config=config)
+    marks.append(time.monotonic())
     try:
         # Into a scratch directory beside the target, then renamed: a half-written dump
         # never carries the final name.
@@ -108,15 +116,19 @@ def backup(*, config: ServerConfig, destination: Path, now: datetime | None = No
                 )
             os.replace(Path(scratch) / f"{DATABASE}.dump", target)
     finally:
+        marks.append(time.monotonic())
         if was_running:
             neo4j_server.start(config=config)
-    downtime = time.monotonic() - stopped_at if was_running else None
+    marks.append(time.monotonic())
     result = BackupResult(
         path=target,
         bytes=target.stat().st_size,
         sha256=_sha256(target),
         seconds=time.monotonic() - began,
-        downtime_s=downtime,
+        downtime_s=marks[3] - marks[0] if was_running else None,
+        stop_s=marks[1] - marks[0],
+        dump_s=marks[2] - marks[1],
+        start_s=marks[3] - marks[2],
     )
     manifest = {
         "database": DATABASE,
@@ -124,7 +136,7 @@ def backup(*, config: ServerConfig, destination: Path, now: datetime | None = No
         "bytes": result.bytes,
         "sha256": result.sha256,
         "neo4j": neo4j_version(config),
-        "from": str(config.home),
+        "from": str(config.home.resolve()),
     }
     manifest_path(target).write_text(json.dumps(manifest, indent=2) + "\n")
     return result

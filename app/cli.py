@@ -134,9 +134,10 @@ def cmd_backup(settings: Settings, to: str | None) -> None:
     print(f"Backing up {config.home} (Community Edition: the server stops while it dumps) …")
     done = backup(config=config, destination=Path(to) if to else settings.backup_dir)
     downtime = (
-        f"Neo4j was down {done.downtime_s:.1f} s"
+        f"Neo4j was down {done.downtime_s:.1f} s (stop {done.stop_s:.1f} s, dump "
+        f"{done.dump_s:.1f} s, start {done.start_s:.1f} s)"
         if done.downtime_s is not None
-        else "Neo4j was not running"
+        else f"Neo4j was not running (dump {done.dump_s:.1f} s)"
     )
     print(
         f"Wrote {done.path} ({done.bytes:,} bytes, sha256 {done.sha256}) in {done.seconds:.1f} s."
@@ -162,8 +163,11 @@ def cmd_restore(settings: Settings, archive: str, yes: bool) -> None:
 def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
     from graph.reconcile import Summary, reconcile_all
 
+    shown = [0]
+
     def progress(summary: Summary) -> None:
-        if summary.distributors % 100_000 < batch_size:
+        if summary.distributors // 100_000 > shown[0]:
+            shown[0] = summary.distributors // 100_000
             print(f"  … {summary.distributors:,} distributors", file=sys.stderr, flush=True)
 
     async def work(db: Database) -> Summary:
@@ -172,9 +176,9 @@ def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
     began = time.monotonic()
     summary = _with_db(settings, work)
     print(
-        f"Reconciled {summary.distributors:,} distributors, {summary.commissions:,} "
-        f"commissions, {summary.withdrawals:,} withdrawals and their ledger entries "
-        f"({summary.entries:,} sums by ref and account) in {time.monotonic() - began:.1f} s."
+        f"Reconciled {summary.distributors:,} distributors: {summary.commissions:,} "
+        f"commissions, {summary.withdrawals:,} withdrawals, {summary.entries:,} ledger sums "
+        f"(by record and account), in {time.monotonic() - began:.1f} s."
     )
     if summary.ok:
         print("OK: every balance is the sum of its entries and every record equals them.")

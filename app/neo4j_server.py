@@ -150,11 +150,12 @@ def run_admin_tool(config: ServerConfig, *args: str) -> str:
     if status(config=config).running:
         raise Neo4jServerError("stop Neo4j first (`referral neo4j stop`): the store is in use.")
     command = java_command(config, ADMIN_TOOL, *args)
-    config.home.mkdir(parents=True, exist_ok=True)
+    home = config.home.resolve()  # paths in `args` must be absolute too
+    home.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as conf:  # no neo4j.conf: the tool's defaults
-        env = {**os.environ, "NEO4J_HOME": str(config.home), "NEO4J_CONF": conf}
+        env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": conf}
         done = subprocess.run(
-            command, env=env, cwd=config.home, capture_output=True, text=True, check=False
+            command, env=env, cwd=home, capture_output=True, text=True, check=False
         )
     output = "\n".join(
         line for line in (done.stdout + done.stderr).splitlines() if not line.startswith("Files:")

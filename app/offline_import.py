@@ -76,7 +76,7 @@ def write_csv(rows: Sequence[Placement], directory: Path) -> tuple[Path, Path]:
 def report_file(config: ServerConfig) -> Path:
     """Where the importer writes its report (bad rows, if any): the server's home, under
     var/, never the directory the command runs in."""
-    return config.home / "import.report"
+    return config.home.resolve() / "import.report"
 
 
 def run_importer(*, config: ServerConfig, nodes: Path, edges: Path) -> None:

@@ -69,14 +69,15 @@ async def db(server: ServerConfig) -> AsyncIterator[Database]:
 
 
 def referral(*args: str) -> subprocess.CompletedProcess[str]:
-    """The `referral` command as an operator runs it against the ops server."""
+    """The `referral` command as an operator runs it against the ops server, from the
+    repository root with a relative home."""
     env = {
         **os.environ,
         "REFERRAL_ENV": "test",
         "NEO4J_URI": CONFIG.uri,
         "NEO4J_USER": CONFIG.user,
         "NEO4J_PASSWORD": CONFIG.password,
-        "REFERRAL_NEO4J_HOME": str(CONFIG.home),
+        "REFERRAL_NEO4J_HOME": str(CONFIG.home.relative_to(ROOT)),  # as in a shell, relative
         "REFERRAL_NEO4J_HEAP": CONFIG.heap,
         "REFERRAL_NEO4J_PAGECACHE": CONFIG.pagecache,
     }
