@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from graph.db import Database
+from graph.rules.money import format_fen
 from graph.rules.reconcile import (
     CommissionRecord,
     Difference,
@@ -35,7 +36,7 @@ RETURN d.id AS id ORDER BY d.id LIMIT $limit
 ENTRY_SUMS = """
 UNWIND $ids AS id
 MATCH (e:LedgerEntry {distributorId: id})
-RETURN id, e.ref AS ref, e.account AS account, sum(e.amount) AS amount
+RETURN id, e.ref AS ref, e.kind AS kind, e.account AS account, sum(e.amount) AS amount
 """
 
 # (`IS NOT NULL` on the second key lets the composite indexes serve the lookups.)
@@ -62,21 +63,18 @@ STRAYS = """
 CALL () {
   MATCH (e:LedgerEntry)
   WHERE NOT EXISTS { MATCH (:Distributor {id: e.distributorId}) }
-  RETURN 'entry ' + e.ref AS record, e.distributorId AS distributorId,
-         e.account AS field, e.amount AS amount
+  RETURN 'entry ' + e.id AS record, e.distributorId AS distributorId, e.amount AS amount
   UNION ALL
   MATCH (c:Commission)
   WHERE NOT EXISTS { MATCH (:Distributor {id: c.beneficiaryId}) }
-  RETURN 'commission ' + c.id AS record, c.beneficiaryId AS distributorId,
-         'record' AS field, c.amount AS amount
+  RETURN 'commission ' + c.id AS record, c.beneficiaryId AS distributorId, c.amount AS amount
   UNION ALL
   MATCH (w:Withdrawal)
   WHERE NOT EXISTS { MATCH (:Distributor {id: w.distributorId}) }
-  RETURN 'withdrawal ' + w.id AS record, w.distributorId AS distributorId,
-         'record' AS field, w.amount AS amount
+  RETURN 'withdrawal ' + w.id AS record, w.distributorId AS distributorId, w.amount AS amount
 }
-RETURN record, distributorId, field, amount
-ORDER BY record, field
+RETURN record, distributorId, amount
+ORDER BY record
 LIMIT $limit
 """
 
@@ -107,7 +105,7 @@ async def check_batch(
     ids = list(distributor_ids)
     entries: dict[str, list[EntrySum]] = {i: [] for i in ids}
     for r in await db.read(ENTRY_SUMS, ids=ids):
-        entries[r["id"]].append(EntrySum(r["id"], r["ref"], r["account"], r["amount"]))
+        entries[r["id"]].append(EntrySum(r["id"], r["ref"], r["kind"], r["account"], r["amount"]))
     commissions: dict[str, list[CommissionRecord]] = {i: [] for i in ids}
     for r in await db.read(COMMISSIONS, ids=ids):
         commissions[r["beneficiaryId"]].append(
@@ -152,7 +150,12 @@ async def check_batch(
 async def strays(db: Database, *, limit: int = 1000) -> list[Difference]:
     """Entries and records that name a distributor who does not exist."""
     return [
-        Difference(r["distributorId"], r["record"], r["field"], None, r["amount"])
+        Difference(
+            str(r["distributorId"]),
+            r["record"],
+            f"{r['record']} ({format_fen(r['amount'] or 0)}) names a distributor that does "
+            "not exist",
+        )
         for r in await db.read(STRAYS, limit=limit)
     ]
 

@@ -1,19 +1,18 @@
 """The ledger invariant, checked record by record, as a pure function.
 
-For one distributor, given the sums of its ledger entries by `(ref, account)` and its
-commission and withdrawal records, `check` lists every difference:
+For one distributor, given its ledger entries and its commission and withdrawal records,
+`check` lists every difference:
 
 - a **commission** `orderId#level` is the sum of the entries of its own ref
   (`commission:orderId#level`) and of its order's refunds at that level
   (`refund:refundId#level`): `PENDING` holds its amount in `pending` and nothing in
   `available`; `SETTLED` nothing in `pending` and its amount in `available`; `CANCELLED`
   nothing anywhere (and its amount is 0);
-- a **withdrawal** is the sum of the entries of `withdrawal:id`: `REQUESTED`/`APPROVED`
-  hold its amount (`available` −amount, `held` +amount); `PAID` moved it out (`available`
-  −amount, `held` 0, `withdrawn` its net, `fees` its fee, `tax` its tax); `REJECTED` left
-  nothing; and its own `net` is `amount − fee − tax`;
+- a **withdrawal** has exactly the entries its status implies, and `net = amount − fee −
+  tax` (`rules.ledger.withdrawal_mismatch`, the check of the withdrawal transitions);
 - an **entry** whose ref names no record of this distributor (a deleted record, an entry
-  written for someone else, or a kind this check does not know) is a difference too.
+  written for someone else, or a kind of money this check does not know) is a
+  difference too.
 
 A balance is never stored: it is always the sum of these same entries by account, so when
 every record equals its entries and no entry is left over, every balance is right.
@@ -24,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from graph.rules.ledger import ACCOUNTS, AVAILABLE, FEES, HELD, PENDING, TAX, WITHDRAWN
+from graph.rules.ledger import ACCOUNTS, AVAILABLE, PENDING, withdrawal_mismatch
+from graph.rules.money import format_fen
 
 COMMISSION_PREFIX = "commission:"
 REFUND_PREFIX = "refund:"
@@ -33,10 +33,12 @@ WITHDRAWAL_PREFIX = "withdrawal:"
 
 @dataclass(frozen=True, slots=True)
 class EntrySum:
-    """The sum of a distributor's entries with one ref in one account."""
+    """A distributor's entries of one ref, kind and account, summed (entry ids are
+    `{ref}/{kind}/{account}` and unique, so this is one entry unless the store is broken)."""
 
     distributor_id: str
     ref: str
+    kind: str
     account: str
     amount_fen: int
 
@@ -68,26 +70,14 @@ class WithdrawalRecord:
 
 @dataclass(frozen=True, slots=True)
 class Difference:
-    """One record (or entry ref) whose numbers disagree; `field` names what differs."""
+    """One record (or entry ref) that disagrees; `text` says how."""
 
     distributor_id: str
     record: str  # "commission o-1#1", "withdrawal w-…", "entry refund:r-1#2"
-    field: str  # an account, "net", "amount" or "record"
-    expected: int | None
-    found: int | None
+    text: str
 
     def describe(self) -> str:
-        return (
-            f"{self.distributor_id}: {self.record}: {self.field} "
-            f"expected {_fen(self.expected)}, found {_fen(self.found)}"
-        )
-
-
-def _fen(value: int | None) -> str:
-    if value is None:
-        return "none"
-    sign = "-" if value < 0 else ""
-    return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
+        return f"{self.distributor_id}: {self.text}"
 
 
 def commission_expected(record: CommissionRecord) -> dict[str, int]:
@@ -99,28 +89,28 @@ def commission_expected(record: CommissionRecord) -> dict[str, int]:
     return {}
 
 
-def withdrawal_expected(record: WithdrawalRecord) -> dict[str, int]:
-    """What the entries of a withdrawal add up to, by account, in its status."""
-    if record.status in ("REQUESTED", "APPROVED"):
-        return {AVAILABLE: -record.amount_fen, HELD: record.amount_fen}
-    if record.status == "PAID":
-        return {
-            AVAILABLE: -record.amount_fen,
-            WITHDRAWN: record.amount_fen - record.fee_fen - record.tax_fen,
-            FEES: record.fee_fen,
-            TAX: record.tax_fen,
-        }
-    return {}
-
-
-def _compare(
-    distributor_id: str, record: str, expected: dict[str, int], found: dict[str, int]
+def _commission(
+    distributor_id: str, c: CommissionRecord, by_ref: dict[str, list[EntrySum]]
 ) -> list[Difference]:
-    return [
-        Difference(distributor_id, record, account, expected.get(account, 0), got)
-        for account in (*ACCOUNTS, *sorted(set(found) - set(ACCOUNTS)))
-        if (got := found.get(account, 0)) != expected.get(account, 0)
-    ]
+    found: dict[str, int] = {}
+    for ref in (
+        f"{COMMISSION_PREFIX}{c.id}",
+        *(f"{REFUND_PREFIX}{r}#{c.level}" for r in c.refund_ids),
+    ):
+        for e in by_ref.pop(ref, []):
+            found[e.account] = found.get(e.account, 0) + e.amount_fen
+    name = f"commission {c.id}"
+    differences = []
+    if c.status == "CANCELLED" and c.amount_fen != 0:
+        text = f"{name}: CANCELLED with an amount of {format_fen(c.amount_fen)} left"
+        differences.append(Difference(distributor_id, name, text))
+    expected = commission_expected(c)
+    for account in (*ACCOUNTS, *sorted(set(found) - set(ACCOUNTS))):
+        want, got = expected.get(account, 0), found.get(account, 0)
+        if want != got:
+            text = f"{name} ({c.status}): {account} expected {format_fen(want)}, found "
+            differences.append(Difference(distributor_id, name, text + format_fen(got)))
+    return differences
 
 
 def check(
@@ -131,35 +121,34 @@ def check(
     withdrawals: Sequence[WithdrawalRecord],
 ) -> list[Difference]:
     """Every difference between one distributor's records and its ledger entries."""
-    by_ref: dict[str, dict[str, int]] = {}
+    by_ref: dict[str, list[EntrySum]] = {}
     for e in entries:
-        accounts = by_ref.setdefault(e.ref, {})
-        accounts[e.account] = accounts.get(e.account, 0) + e.amount_fen
-    claimed: set[str] = set()
+        by_ref.setdefault(e.ref, []).append(e)
     differences: list[Difference] = []
     for c in commissions:
-        refs = [
-            f"{COMMISSION_PREFIX}{c.id}",
-            *(f"{REFUND_PREFIX}{r}#{c.level}" for r in c.refund_ids),
-        ]
-        found: dict[str, int] = {}
-        for ref in refs:
-            claimed.add(ref)
-            for account, fen in by_ref.get(ref, {}).items():
-                found[account] = found.get(account, 0) + fen
-        name = f"commission {c.id}"
-        if c.status == "CANCELLED" and c.amount_fen != 0:
-            differences.append(Difference(distributor_id, name, "amount", 0, c.amount_fen))
-        differences += _compare(distributor_id, name, commission_expected(c), found)
+        differences += _commission(distributor_id, c, by_ref)
     for w in withdrawals:
-        ref = f"{WITHDRAWAL_PREFIX}{w.id}"
-        claimed.add(ref)
-        name = f"withdrawal {w.id}"
-        net = w.amount_fen - w.fee_fen - w.tax_fen
-        if w.net_fen != net:
-            differences.append(Difference(distributor_id, name, "net", net, w.net_fen))
-        differences += _compare(distributor_id, name, withdrawal_expected(w), by_ref.get(ref, {}))
-    for ref in sorted(set(by_ref) - claimed):
-        for account, fen in sorted(by_ref[ref].items()):
-            differences.append(Difference(distributor_id, f"entry {ref}", account, None, fen))
+        mismatch = withdrawal_mismatch(
+            withdrawal_id=w.id,
+            distributor_id=distributor_id,
+            status=w.status,
+            amount_fen=w.amount_fen,
+            fee_fen=w.fee_fen,
+            tax_fen=w.tax_fen,
+            net_fen=w.net_fen,
+            entries=[
+                (e.kind, e.account, e.amount_fen)
+                for e in by_ref.pop(f"{WITHDRAWAL_PREFIX}{w.id}", [])
+            ],
+        )
+        if mismatch is not None:
+            differences.append(
+                Difference(distributor_id, f"withdrawal {w.id}", mismatch.describe())
+            )
+    for ref, left in sorted(by_ref.items()):
+        for e in sorted(left, key=lambda e: (e.kind, e.account)):
+            text = (
+                f"entry {ref}: {e.kind} {e.account} {format_fen(e.amount_fen)} without its record"
+            )
+            differences.append(Difference(distributor_id, f"entry {ref}", text))
     return differences

@@ -233,9 +233,9 @@ async def test_reconcile_fails_on_a_ledger_entry_changed_in_neo4j(db: Database) 
         "MATCH (e:LedgerEntry {id: $id}) SET e.amount = e.amount - 1",
         id=f"commission:{prefix}-o0#1/COMMISSION_SETTLED/available",
     )
-    assert f"{ids[2]}: commission {prefix}-o0#1: available expected 1500.00, found 1500.01" in (
-        printed
-    )
+    assert (
+        f"{ids[2]}: commission {prefix}-o0#1 (SETTLED): available expected 1500.00, found 1500.01"
+    ) in printed
     assert 0 == referral("reconcile").returncode
 
 
@@ -248,7 +248,7 @@ async def test_reconcile_fails_on_a_withdrawal_record_changed_in_neo4j(db: Datab
         "MATCH (w:Withdrawal {key: $key}) SET w.tax = w.tax - 100, w.net = w.net + 100",
         key=f"{ids[2]}|paid",
     )
-    assert f"{ids[2]}: withdrawal w-" in printed and ": tax expected 1.00, found 0.00" in printed
+    assert f"{ids[2]}: withdrawal w-" in printed and "ledger lacks TAX tax +1.00" in printed
 
 
 async def test_reconcile_fails_on_an_entry_that_no_record_explains(db: Database) -> None:
@@ -262,7 +262,10 @@ async def test_reconcile_fails_on_an_entry_that_no_record_explains(db: Database)
         id=f"stray-{uuid.uuid4().hex}",
         who=ids[0],
     )
-    assert f"{ids[0]}: entry commission:nowhere#1: available expected none, found 50.00" in printed
+    assert (
+        f"{ids[0]}: entry commission:nowhere#1: COMMISSION_SETTLED available 50.00 "
+        "without its record"
+    ) in printed
 
 
 async def test_the_launcher_resets_a_changed_password_when_it_starts(
