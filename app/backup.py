@@ -32,6 +32,9 @@ from app import neo4j_server
 from app.neo4j_server import Neo4jServerError, ServerConfig
 
 DATABASE = "neo4j"
+# The server must come back: a start that runs out of time is killed, so wait long (a
+# start took over 3 minutes on a loaded 2-core machine here).
+RESTART_TIMEOUT_S = 900.0
 FOREIGN = (
     "a Neo4j answers on {uri} that the launcher did not start here (pid file {pid_file}): "
     "dump or load it where it runs — for Docker, see docs/operations.md."
@@ -118,7 +121,7 @@ def backup(*, config: ServerConfig, destination: Path, now: datetime | None = No
     finally:
         marks.append(time.monotonic())
         if was_running:
-            neo4j_server.start(config=config)
+            neo4j_server.start(config=config, timeout_s=RESTART_TIMEOUT_S)
     marks.append(time.monotonic())
     result = BackupResult(
         path=target,
@@ -177,5 +180,5 @@ def restore(*, config: ServerConfig, archive: Path) -> RestoreResult:
                 )
     finally:
         if was_running:
-            neo4j_server.start(config=config)
+            neo4j_server.start(config=config, timeout_s=RESTART_TIMEOUT_S)
     return RestoreResult(path=archive, seconds=time.monotonic() - began, restarted=was_running)

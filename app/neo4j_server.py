@@ -2,7 +2,7 @@
 
 The launcher (`neo4j-launcher/`, a pom and one Java class) runs Neo4j embedded with Bolt
 on a loopback address. `start` builds it with Maven when needed, starts it detached with
-a bounded heap and page cache, and polls Bolt until it answers (never a fixed sleep).
+a bounded heap and page cache, and polls until it is ready (never a fixed sleep).
 The process outlives the caller (its own session); `{home}/neo4j.pid` and `{home}/neo4j.log`
 let a later `stop`, `status` or `kill` find it. POSIX only (signals, process groups, flock).
 

@@ -3,7 +3,10 @@
 `reconcile_all` pages through every distributor by id (a keyset over the uniqueness
 index, never SKIP), reads each batch's entry sums, commissions (with their orders'
 refunds) and withdrawals in three queries, and checks them with the pure
-`rules.reconcile.check`. Then it looks for money whose distributor does not exist at all.
+`rules.reconcile.check`. Then it pages through the distinct owners of entries,
+commissions and withdrawals (in index order too) for money whose distributor does not
+exist at all. Every query is an index seek over one batch: nothing scans a label, and no
+single query reads the whole store.
 
 The reads are not one snapshot (Neo4j reads at read-committed), so a write that lands
 between two of a batch's queries can make a consistent distributor look wrong for a
@@ -58,23 +61,41 @@ RETURN w.id AS id, w.distributorId AS distributorId, w.amount AS amount, w.fee A
        w.tax AS tax, w.net AS net, w.status AS status
 """
 
-# Money whose distributor is missing altogether (no batch above would see it).
-STRAYS = """
-CALL () {
-  MATCH (e:LedgerEntry)
-  WHERE NOT EXISTS { MATCH (:Distributor {id: e.distributorId}) }
-  RETURN 'entry ' + e.id AS record, e.distributorId AS distributorId, e.amount AS amount
+# Money whose distributor is missing altogether (no batch above would see it): the
+# distinct owners of entries, commissions and withdrawals, paged in index order, each
+# looked up; then the records of the unknown ones.
+ENTRY_OWNERS = """
+MATCH (e:LedgerEntry) WHERE e.distributorId > $after
+WITH DISTINCT e.distributorId AS id ORDER BY id LIMIT $limit
+RETURN id, EXISTS { MATCH (:Distributor {id: id}) } AS known
+"""
+
+COMMISSION_OWNERS = """
+MATCH (c:Commission) WHERE c.beneficiaryId > $after AND c.paidAt IS NOT NULL
+WITH DISTINCT c.beneficiaryId AS id ORDER BY id LIMIT $limit
+RETURN id, EXISTS { MATCH (:Distributor {id: id}) } AS known
+"""
+
+WITHDRAWAL_OWNERS = """
+MATCH (w:Withdrawal) WHERE w.distributorId > $after AND w.month IS NOT NULL
+WITH DISTINCT w.distributorId AS id ORDER BY id LIMIT $limit
+RETURN id, EXISTS { MATCH (:Distributor {id: id}) } AS known
+"""
+
+STRAY_RECORDS = """
+UNWIND $ids AS id
+CALL (id) {
+  MATCH (e:LedgerEntry {distributorId: id})
+  RETURN 'entry ' + e.id AS record, e.amount AS amount
   UNION ALL
-  MATCH (c:Commission)
-  WHERE NOT EXISTS { MATCH (:Distributor {id: c.beneficiaryId}) }
-  RETURN 'commission ' + c.id AS record, c.beneficiaryId AS distributorId, c.amount AS amount
+  MATCH (c:Commission {beneficiaryId: id}) WHERE c.paidAt IS NOT NULL
+  RETURN 'commission ' + c.id AS record, c.amount AS amount
   UNION ALL
-  MATCH (w:Withdrawal)
-  WHERE NOT EXISTS { MATCH (:Distributor {id: w.distributorId}) }
-  RETURN 'withdrawal ' + w.id AS record, w.distributorId AS distributorId, w.amount AS amount
+  MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
+  RETURN 'withdrawal ' + w.id AS record, w.amount AS amount
 }
-RETURN record, distributorId, amount
-ORDER BY record
+RETURN id, record, amount
+ORDER BY id, record
 LIMIT $limit
 """
 
@@ -147,16 +168,27 @@ async def check_batch(
     return found
 
 
-async def strays(db: Database, *, limit: int = 1000) -> list[Difference]:
-    """Entries and records that name a distributor who does not exist."""
+async def strays(db: Database, *, batch_size: int = 500, limit: int = 1000) -> list[Difference]:
+    """Entries and records that name a distributor who does not exist (at most `limit`)."""
+    unknown: set[str] = set()
+    for query in (ENTRY_OWNERS, COMMISSION_OWNERS, WITHDRAWAL_OWNERS):
+        after = ""
+        while len(unknown) < limit:
+            page = await db.read(query, after=after, limit=batch_size)
+            if not page:
+                break
+            unknown.update(r["id"] for r in page if not r["known"])
+            after = page[-1]["id"]
+    if not unknown:
+        return []
     return [
         Difference(
-            str(r["distributorId"]),
+            r["id"],
             r["record"],
             f"{r['record']} ({format_fen(r['amount'] or 0)}) names a distributor that does "
             "not exist",
         )
-        for r in await db.read(STRAYS, limit=limit)
+        for r in await db.read(STRAY_RECORDS, ids=sorted(unknown), limit=limit)
     ]
 
 
@@ -187,5 +219,5 @@ async def reconcile_all(
         after = page[-1]
         if progress is not None:
             progress(summary)
-    summary.differences += await strays(db)
+    summary.differences += await strays(db, batch_size=batch_size)
     return summary

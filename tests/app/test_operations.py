@@ -288,3 +288,21 @@ async def test_the_launcher_resets_a_changed_password_when_it_starts(
         with pytest.raises(AuthError):
             await d.verify_connectivity()
     assert "(password set)" in server.log_file.read_text().rsplit("--- neo4j_server.start", 1)[1]
+
+
+async def test_reconcile_fails_on_money_of_a_distributor_who_does_not_exist(
+    db: Database,
+) -> None:
+    """An entry whose distributorId names no one: no batch of distributors would see it."""
+    nobody = "nobody-" + uuid.uuid4().hex[:8]
+    entry = f"commission:{nobody}-o#1/COMMISSION_PENDING/pending"
+    printed = await _corrupted(
+        db,
+        "CREATE (:LedgerEntry {id: $id, distributorId: $who, account: 'pending', "
+        "kind: 'COMMISSION_PENDING', amount: 700, ref: $ref, at: datetime()})",
+        "MATCH (e:LedgerEntry {id: $id}) DELETE e",
+        id=entry,
+        who=nobody,
+        ref=f"commission:{nobody}-o#1",
+    )
+    assert f"{nobody}: entry {entry} (7.00) names a distributor that does not exist" in printed
