@@ -8,17 +8,18 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
 
-from app import neo4j_server
 from app.settings import Settings
+from devtools import neo4j_server
+from domain.errors import BadUserInput, Unavailable
+from domain.inputs import check_id
 from graph.db import Database
-from graph.errors import BadUserInput, Unavailable
 from graph.migrations import migrate
-from graph.rules.inputs import check_id
 
 T = TypeVar("T")
 
@@ -48,10 +49,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except Unavailable:
-        sys.exit(
-            f"Neo4j is not reachable at {settings.neo4j_uri}. Start it with "
-            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
-        )
+        sys.exit(settings.neo4j_unreachable)
 
 
 def cmd_neo4j(settings: Settings, action: str) -> None:
@@ -83,14 +81,22 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from app.demo import load_demo, load_demo_orders
+    from devtools import demo_fraud, investigation_examples
+    from devtools.demo import LoadReport, load_demo, load_demo_orders
 
     async def work(db: Database) -> None:
         await migrate(db)
         report = await load_demo(db, size=size, batch_size=batch_size, prefix=prefix)
         if report is None:
             print(f"The demo network {prefix!r} is already loaded.")
-            return
+        else:
+            await load_rest(db, report)
+        saved = await investigation_examples.save_all(
+            db, prefix=prefix, timeout=settings.analyst_query_timeout
+        )
+        print(f"Saved {saved} example investigations (query {{ investigations {{ … }} }}).")
+
+    async def load_rest(db: Database, report: LoadReport) -> None:
         print(
             f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
             f"({report.rate:,.0f} distributors/s)."
@@ -100,14 +106,19 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
             f"Recorded {sales.size:,} orders with their commissions in {sales.seconds:.1f} s "
             f"({sales.rate:,.0f} orders/s), and settled those past the freeze period."
         )
+        if size >= demo_fraud.MIN_SIZE:
+            rings = await demo_fraud.plant(
+                db, prefix=prefix, size=size, policy=settings.policy, now=datetime.now(UTC)
+            )
+            print(f"Planted suspicious patterns ({prefix}-x-…); the scan found {rings} rings.")
 
     _with_db(settings, work)
 
 
 def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
     """Replace the local database with a demo network through the offline importer."""
-    from app.demo import generate
-    from app.offline_import import import_network
+    from devtools.demo import generate
+    from devtools.offline_import import import_network
 
     async def run() -> None:
         db = settings.open_database()
@@ -128,7 +139,7 @@ def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
 
 
 def cmd_backup(settings: Settings, to: str | None) -> None:
-    from app.backup import backup
+    from devtools.backup import backup
 
     config = _server_config(settings)
     print(f"Backing up {config.home} (Community Edition: the server stops while it dumps) …")
@@ -146,7 +157,7 @@ def cmd_backup(settings: Settings, to: str | None) -> None:
 
 
 def cmd_restore(settings: Settings, archive: str, yes: bool) -> None:
-    from app.backup import restore, verify
+    from devtools.backup import restore, verify
 
     config = _server_config(settings)
     if not yes:
@@ -161,7 +172,7 @@ def cmd_restore(settings: Settings, archive: str, yes: bool) -> None:
 
 
 def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
-    from graph.reconcile import Summary, reconcile_all
+    from graph.money.reconcile import Summary, reconcile_all
 
     shown = [0]
 
@@ -205,8 +216,10 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
 
     from app.main import create_app
 
-    _with_db(settings, migrate)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # One driver, migrations once: both in the app's lifespan, which refuses to start
+    # (strict) while Neo4j is unreachable.
+    app = create_app(settings, strict=True)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
 
 
 def cmd_schema() -> None:
@@ -219,8 +232,8 @@ def cmd_schema() -> None:
 def cmd_token(settings: Settings, subject: str, role: str, ttl: str | None) -> None:
     from datetime import UTC, datetime
 
-    from app.tokens import issue, parse_ttl
-    from graph.rules.access import Role
+    from access.roles import Role
+    from access.tokens import issue, parse_ttl
 
     try:
         lifetime = settings.token_ttl if ttl is None else parse_ttl(ttl)

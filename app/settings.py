@@ -1,33 +1,31 @@
 """One validated settings object, read from the environment (prefix REFERRAL_).
 
-The three-level cap lives here: a configuration above it refuses to start, and nothing
-can raise it at run time (the settings are frozen and no API changes them).
+The three-level cap (`domain.cap`) is enforced here: a configuration above it refuses to
+start, and nothing can raise it at run time (the settings are frozen and no API changes
+them). `policy` builds the network rules from these fields; the defaults live only here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.tokens import TokenConfig, read_pem
+from access.pii import Keyring, parse_keyring
+from access.tokens import TokenConfig, read_pem
+from domain.cap import CAP_RULE, LEVEL_CAP
+from domain.errors import ReferralError
+from domain.models import BindMode, DistributionMode, Policy
+from domain.money.fen import parse_money
 from graph.db import Database, create_driver
-from graph.errors import ReferralError
-from graph.models import BindMode, DistributionMode, Policy
-from graph.rules.money import parse_money
-from graph.rules.pii import Keyring, parse_keyring
 
 ROOT = Path(__file__).resolve().parent.parent
-CAP = 3
-CAP_RULE = (
-    "commissions and team views may reach at most three levels "
-    "(the three-level cap of 《禁止传销条例》 and WeChat's rules)"
-)
 # Development defaults: fine on a laptop, refused in production (`refuse_dev_secrets`).
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
@@ -80,6 +78,8 @@ class Settings(BaseSettings):
     burst_recruits: int = Field(20, ge=2)
     burst_window: timedelta = timedelta(hours=1)
     fraud_scan_interval_seconds: float = Field(21600.0, ge=0)  # 0 = off
+    # Analysts' own Cypher (SPEC §13): seconds before Neo4j stops the transaction.
+    analyst_query_timeout: float = Field(10.0, gt=0, le=300)
 
     # Access (SPEC §3.9, docs/security.md).
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     @classmethod
     def within_cap(cls, value: int, info: ValidationInfo) -> int:
         name = info.field_name
-        if value > CAP:
+        if value > LEVEL_CAP:
             raise ValueError(f"{name}={value} is refused: {CAP_RULE}. Use 1, 2 or 3.")
         if value < 1:
             raise ValueError(f"{name}={value} is refused: it must be 1, 2 or 3.")
@@ -192,6 +192,7 @@ class Settings(BaseSettings):
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,
+            analyst_query_timeout=self.analyst_query_timeout,
         )
 
     def open_database(self) -> Database:
@@ -205,9 +206,22 @@ class Settings(BaseSettings):
         return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
 
     @property
+    def neo4j_unreachable(self) -> str:
+        """What to say when Neo4j does not answer at start-up."""
+        return (
+            f"Neo4j is not reachable at {self.neo4j_uri}. Start it with "
+            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
+        )
+
+    @property
     def bolt_host(self) -> str:
         return urlparse(self.neo4j_uri).hostname or "127.0.0.1"
 
     @property
     def bolt_port(self) -> int:
         return urlparse(self.neo4j_uri).port or 7687
+
+
+def default_policy(**changes: Any) -> Policy:
+    """The rules of the default settings (a test's, a benchmark's), with `changes`."""
+    return replace(Settings(env="test").policy, **changes)

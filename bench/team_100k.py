@@ -26,17 +26,17 @@ from typing import Any
 
 import httpx
 
-from app.demo import demo_orders
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
-from app.settings import Settings
-from app.tokens import issue
-from graph import bulk, orders, team
-from graph.distributors import require
+from app.settings import Settings, default_policy
+from devtools.demo import demo_orders
+from domain.pagination import DownlineCursor, encode_cursor
+from domain.tree.paths import layout, node_key
 from graph.migrations import migrate
-from graph.models import Policy
-from graph.rules.access import Role
-from graph.rules.pagination import DownlineCursor, encode_cursor
-from graph.rules.tree import layout, node_key
+from graph.money import orders
+from graph.tree import bulk, team
+from graph.tree.distributors import require
 
 FANOUT = (50, 50, 40)
 DAY_MS = 86_400_000
@@ -102,7 +102,7 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
     started = time.perf_counter()
     now = datetime.now(UTC)
     for i in range(0, len(made), 1_000):
-        await orders.record(db, orders=made[i : i + 1_000], policy=Policy(), now=now)
+        await orders.record(db, orders=made[i : i + 1_000], policy=default_policy(), now=now)
     order_s = time.perf_counter() - started
     if made:
         print(f"recorded {len(made):,} orders in {order_s:.1f} s ({len(made) / order_s:,.0f}/s)")

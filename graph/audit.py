@@ -12,10 +12,10 @@ from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from domain.models import Actor, AuditEvent, AuditPage
+from domain.pagination import decode_keyset, encode_keyset
 from graph.db import Database
-from graph.models import Actor, AuditPage
-from graph.records import audit_event_from_row
-from graph.rules.pagination import decode_keyset, encode_keyset
+from graph.values import to_datetime
 
 WRITE_EVENT = """
 CREATE (:AuditEvent {
@@ -113,3 +113,16 @@ async def page(db: Database, *, first: int, after: str | None, actor: str | None
         cursor = encode_keyset(last["seconds"] * 1_000_000_000 + last["nanos"], last["id"])
     events = [audit_event_from_row(row) for row in rows[:first]]
     return AuditPage(events=events, has_next_page=cursor is not None, end_cursor=cursor)
+
+
+def audit_event_from_row(row: Any) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        at=to_datetime(row["at"]),
+        actor=row["actor"],
+        role=row["role"],
+        operation=row["operation"],
+        arguments=row["arguments"],
+        outcome=row["outcome"],
+        request_id=row["requestId"],
+    )

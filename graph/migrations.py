@@ -163,6 +163,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
         ),
     ),
+    Migration(
+        "0010-investigations",
+        (
+            # Saved analyst queries (SPEC §13): by id, and one per name (saving a name
+            # again updates it).
+            "CREATE CONSTRAINT investigation_id IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.id IS UNIQUE",
+            "CREATE CONSTRAINT investigation_name IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

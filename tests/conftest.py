@@ -1,7 +1,7 @@
 """Shared fixtures: a real Neo4j, chosen as SPEC §6 says.
 
 `NEO4J_URI` if set; else a testcontainer where a Docker engine answers; else the local
-launcher (`app.neo4j_server`) on its own port and data directory, started once per test
+launcher (`devtools.neo4j_server`) on its own port and data directory, started once per test
 session and stopped at the end if this session started it.
 """
 
@@ -21,26 +21,37 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from app import neo4j_server
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
 from app.settings import ROOT, Settings
-from app.tokens import issue
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
-from graph.rules.access import Role
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
 
-# Hypothesis measures wall-clock time: a 200 ms deadline per example, and a health check
-# that fails when generating the examples is slow. On a 2-core machine shared by several
-# test runs both fail at random on CPU-bound properties (a brute-force count took more
-# than 200 ms), so every run uses a profile without them; a property that hangs is
-# still stopped by its own max_examples. HYPOTHESIS_PROFILE=strict restores the defaults.
+# Property tests check values, not speed. Hypothesis measures wall-clock time: a 200 ms
+# deadline per example, and a health check that fails when generating the examples is
+# slow. On a 2-core machine shared by several test runs both failed at random on
+# CPU-bound properties whose code was right (a brute-force count took more than 200 ms),
+# so every run uses a profile without them; a property that hangs is still stopped by its
+# own max_examples. HYPOTHESIS_PROFILE=strict restores hypothesis's defaults.
 hypothesis_settings.register_profile(
-    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "referral", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.register_profile("strict")
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared-machine"))
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "referral"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches the shared Neo4j (`neo4j_uri`, directly or through
+    `settings`, `db`, `transport`, `client` or `anonymous`) with `neo4j`, so that
+    `make test-fast` (`-m "not neo4j"`) runs the rest without a database. Tests that
+    start a Neo4j of their own carry the marker in their module."""
+    for item in items:
+        if "neo4j_uri" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.neo4j)
 
 
 def _docker_answers() -> bool:

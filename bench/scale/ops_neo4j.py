@@ -14,17 +14,19 @@ from typing import Any
 import httpx
 from neo4j import RoutingControl
 
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
 from app.settings import Settings
-from app.tokens import issue
 from bench.scale.neo4j_side import POLICY
-from graph import fraud_scan, orders, registration, team
+from domain.models import DistributionMode, Distributor, NewOrder, OrderItem
+from domain.pagination import DownlineCursor, encode_cursor
+from domain.tree.paths import descendant_range, node_key
 from graph.db import Database
-from graph.distributors import require
-from graph.models import DistributionMode, Distributor, NewOrder, OrderItem
-from graph.rules.access import Role
-from graph.rules.pagination import DownlineCursor, encode_cursor
-from graph.rules.tree import descendant_range, node_key
+from graph.fraud import scan as fraud_scan
+from graph.money import orders
+from graph.tree import registration, team
+from graph.tree.distributors import require
 
 Row = tuple[Any, ...]
 UPLINE_GQL = """

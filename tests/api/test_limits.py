@@ -69,7 +69,7 @@ async def test_operation_batches_are_refused(client: httpx.AsyncClient) -> None:
 async def test_unexpected_errors_carry_the_request_id(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from resolvers import withdrawals as money
+    from resolvers.money import withdrawals as money
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
