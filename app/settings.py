@@ -34,6 +34,7 @@ DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
 DEV_CURSOR_SECRET = "dev-cursor-secret-not-for-production-use"
+DEV_NEO4J_PASSWORD = "referral-dev"
 
 
 class Settings(BaseSettings):
@@ -50,7 +51,8 @@ class Settings(BaseSettings):
         "neo4j", validation_alias=AliasChoices("NEO4J_USER", "REFERRAL_NEO4J_USER")
     )
     neo4j_password: str = Field(
-        "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
+        DEV_NEO4J_PASSWORD,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD"),
     )
     neo4j_database: str = "neo4j"
     neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)  # deadlocks and other transient errors
@@ -62,6 +64,7 @@ class Settings(BaseSettings):
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
+    backup_dir: Path = ROOT / "var" / "backups"  # `referral backup` without --to
 
     commission_levels: int = 2
     team_depth: int = 3
@@ -162,6 +165,8 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
         if self.cursor_secret == DEV_CURSOR_SECRET:
             unsafe.append("REFERRAL_CURSOR_SECRET (the development default)")
+        if self.neo4j_password == DEV_NEO4J_PASSWORD:
+            unsafe.append("NEO4J_PASSWORD (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "
