@@ -69,6 +69,35 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         return response
 
 
+def request_context(
+    request: Request,
+    *,
+    db: Database,
+    policy: Policy,
+    tokens: TokenConfig,
+    keyring: Keyring,
+    limiter: RateLimiter | None,
+) -> Context:
+    """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
+    ctx = Context(
+        db=db,
+        policy=policy,
+        actor=ANONYMOUS,
+        request_id=request.state.request_id,
+        keyring=keyring,
+        limiter=limiter,
+    )
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            caller = verify(config=tokens, token=token)
+            ctx.actor, ctx.token_key = caller.actor, caller.token_key
+    except Unauthenticated as exc:
+        log.info("request %s: token refused: %s", ctx.request_id, exc.message)
+        ctx.auth_problem = exc.message
+    return ctx
+
+
 def graphql_router(
     *,
     db: Database,
@@ -79,23 +108,9 @@ def graphql_router(
     limiter: RateLimiter,
 ) -> ReferralRouter:
     async def context(request: Request) -> Context:
-        ctx = Context(
-            db=db,
-            policy=policy,
-            actor=ANONYMOUS,
-            request_id=request.state.request_id,
-            keyring=keyring,
-            limiter=limiter,
+        return request_context(
+            request, db=db, policy=policy, tokens=tokens, keyring=keyring, limiter=limiter
         )
-        try:
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                caller = verify(config=tokens, token=token)
-                ctx.actor, ctx.token_key = caller.actor, caller.token_key
-        except Unauthenticated as exc:
-            log.info("request %s: token refused: %s", ctx.request_id, exc.message)
-            ctx.auth_problem = exc.message
-        return ctx
 
     return ReferralRouter(
         build_schema(production=production),

@@ -15,6 +15,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
 from app.graphql import graphql_router
+from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
@@ -115,4 +116,9 @@ def create_app(
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(
+        reports_router(
+            db=db, policy=settings.policy, tokens=settings.token_config, keyring=settings.keyring
+        )
+    )
     return app

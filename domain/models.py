@@ -270,6 +270,7 @@ class Policy:
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
+    withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
         ),
     ),
+    Migration(
+        "0010-rewards-payouts",
+        (
+            # Auto-approval asks whether a distributor has an open alert; the bank's batch
+            # lists APPROVED withdrawals; the tax statement reads one month's.
+            "CREATE INDEX fraud_alert_distributor IF NOT EXISTS "
+            "FOR (a:FraudAlert) ON (a.distributorId)",
+            "CREATE INDEX withdrawal_status IF NOT EXISTS FOR (w:Withdrawal) ON (w.status)",
+            "CREATE INDEX withdrawal_month IF NOT EXISTS FOR (w:Withdrawal) ON (w.month)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -226,6 +226,15 @@ class MoneyMutation:
         return Withdrawal.from_model(decided)
 
     @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: close a bank batch: each APPROVED one of `ids` (1-500) becomes "
+        "PAID; the number paid now (already PAID, REQUESTED or REJECTED ones count 0). An "
+        "unknown id is BAD_USER_INPUT and nothing is paid.",
+    )
+    async def mark_withdrawals_paid(self, info: Info, ids: list[strawberry.ID]) -> int:
+        return await money.mark_paid(info.context, withdrawal_ids=[str(i) for i in ids])
+
+    @strawberry.mutation(
         extensions=guarded(AdminOnly), description="Admin: reject before payment; the funds return."
     )
     async def reject_withdrawal(self, info: Info, id: strawberry.ID, reason: str) -> Withdrawal:

@@ -65,6 +65,7 @@ CALLS: dict[str, str] = {
     ' amount: "1.00", idempotencyKey: "mx"}) { id } }',
     "approveWithdrawal": "mutation($missing: ID!) { approveWithdrawal(id: $missing) { id } }",
     "markWithdrawalPaid": "mutation($missing: ID!) { markWithdrawalPaid(id: $missing) { id } }",
+    "markWithdrawalsPaid": "mutation($missing: ID!) { markWithdrawalsPaid(ids: [$missing]) }",
     "rejectWithdrawal": "mutation($missing: ID!) {"
     ' rejectWithdrawal(id: $missing, reason: "r") { id } }',
     "createRuleSet": 'mutation { createRuleSet(input: {levelRates: ["x"]}) { version } }',
