@@ -77,3 +77,12 @@ def test_commands_refuse_to_start_in_production_with_dev_secrets(
         main(["serve"])
     message = str(caught.value.code)
     assert "refusing to start" in message and "REFERRAL_JWT_SECRET" in message
+
+
+def test_withdraw_auto_approve_limit_is_money_and_off_by_default() -> None:
+    assert 0 == Settings(env="test").policy.withdraw_auto_approve_limit_fen
+    limit = Settings(env="test", withdraw_auto_approve_limit="200.00")
+    assert 20000 == limit.policy.withdraw_auto_approve_limit_fen
+    for bad in ("-1", "1.234", "abc"):
+        with pytest.raises(ValidationError, match="withdraw_auto_approve_limit"):
+            Settings(env="test", withdraw_auto_approve_limit=bad)
