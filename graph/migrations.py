@@ -172,6 +172,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (a:FraudAlert) ON (a.distributorId)",
             "CREATE INDEX withdrawal_status IF NOT EXISTS FOR (w:Withdrawal) ON (w.status)",
             "CREATE INDEX withdrawal_month IF NOT EXISTS FOR (w:Withdrawal) ON (w.month)",
+            # Team bonuses and prizes: one (:Reward) per key, so nothing is paid twice.
+            "CREATE CONSTRAINT reward_key IF NOT EXISTS FOR (r:Reward) REQUIRE r.key IS UNIQUE",
+            "CREATE INDEX reward_beneficiary IF NOT EXISTS FOR (r:Reward) ON (r.beneficiaryId)",
+            "CREATE INDEX distributor_rank IF NOT EXISTS FOR (d:Distributor) ON (d.rank)",
         ),
     ),
 )

@@ -15,6 +15,7 @@ from domain.models import OrderItem as OrderItemModel
 from domain.models import WithdrawalStatus as Status
 from resolvers.context import Info
 from resolvers.money import orders as resolve
+from resolvers.money import rewards
 from resolvers.money import withdrawals as money
 from schema.money.ledger import Withdrawal
 from schema.money.orders import LeaderboardEntry, LeaderboardMetric, Order, RuleSet
@@ -233,6 +234,14 @@ class MoneyMutation:
     )
     async def mark_withdrawals_paid(self, info: Info, ids: list[strawberry.ID]) -> int:
         return await money.mark_paid(info.context, withdrawal_ids=[str(i) for i in ids])
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description='Admin: pay each TEAM_LEADER its team bonus of an ended month ("2026-11"), '
+        "once; the number of leaders paid now.",
+    )
+    async def settle_team_bonus(self, info: Info, month: str) -> int:
+        return await rewards.settle_team_bonus(info.context, month=month)
 
     @strawberry.mutation(
         extensions=guarded(AdminOnly), description="Admin: reject before payment; the funds return."

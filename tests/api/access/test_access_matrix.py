@@ -66,6 +66,7 @@ CALLS: dict[str, str] = {
     "approveWithdrawal": "mutation($missing: ID!) { approveWithdrawal(id: $missing) { id } }",
     "markWithdrawalPaid": "mutation($missing: ID!) { markWithdrawalPaid(id: $missing) { id } }",
     "markWithdrawalsPaid": "mutation($missing: ID!) { markWithdrawalsPaid(ids: [$missing]) }",
+    "settleTeamBonus": 'mutation { settleTeamBonus(month: "2000-01") }',
     "rejectWithdrawal": "mutation($missing: ID!) {"
     ' rejectWithdrawal(id: $missing, reason: "r") { id } }',
     "createRuleSet": 'mutation { createRuleSet(input: {levelRates: ["x"]}) { version } }',
