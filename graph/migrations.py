@@ -176,6 +176,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE CONSTRAINT reward_key IF NOT EXISTS FOR (r:Reward) REQUIRE r.key IS UNIQUE",
             "CREATE INDEX reward_beneficiary IF NOT EXISTS FOR (r:Reward) ON (r.beneficiaryId)",
             "CREATE INDEX distributor_rank IF NOT EXISTS FOR (d:Distributor) ON (d.rank)",
+            "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (c:Campaign) REQUIRE c.id IS UNIQUE",
         ),
     ),
 )
