@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
+from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
@@ -121,4 +122,5 @@ def create_app(
             db=db, policy=settings.policy, tokens=settings.token_config, keyring=settings.keyring
         )
     )
+    app.include_router(analyst_router(db=db, tokens=settings.token_config))
     return app

@@ -270,6 +270,7 @@ class Policy:
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
+    analyst_query_timeout: float  # seconds (SPEC §13)
     withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
     team_bonus_rate: Decimal = Decimal(0)  # 0 = off, at most 10 % (SPEC §10)
 
