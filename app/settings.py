@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
+DEV_CURSOR_SECRET = "dev-cursor-secret-not-for-production-use"
 
 
 class Settings(BaseSettings):
@@ -92,6 +93,8 @@ class Settings(BaseSettings):
     token_ttl: timedelta = timedelta(hours=1)
     # "id:base64(32 bytes)" by id, comma-separated; the first seals, all open.
     pii_keys: str = DEV_PII_KEYS
+    # Keys the HMAC tag of every pagination cursor; changing it voids cursors in flight.
+    cursor_secret: str = Field(DEV_CURSOR_SECRET, min_length=32)
     mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
     mutation_rate_window_seconds: float = Field(60.0, gt=0)
 
@@ -141,6 +144,8 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_PII_KEYS (holds the development key)")
         if self.identifier_secret == DEV_IDENTIFIER_SECRET:
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
+        if self.cursor_secret == DEV_CURSOR_SECRET:
+            unsafe.append("REFERRAL_CURSOR_SECRET (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "
@@ -190,6 +195,7 @@ class Settings(BaseSettings):
             withdraw_auto_approve_limit_fen=parse_money(self.withdraw_auto_approve_limit),
             team_bonus_rate=self.team_bonus_rate,
             identifier_secret=self.identifier_secret.encode(),
+            cursor_secret=self.cursor_secret.encode(),
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,

@@ -28,11 +28,13 @@ from domain.money.fen import format_fen
 from domain.money.ledger import withdrawal_held, withdrawal_paid, withdrawal_released
 from domain.money.tax import fee_fen, reprice, tax_month, withholding_fen
 from domain.money.withdrawals import auto_approves, needs_transition
+from domain.pagination import ListKey, Page, Window
 from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import has_open_alert
 from graph.locks import lock_distributor
 from graph.money.ledger import available_in, write_entries
+from graph.pagination import SortKey, count, fetcher, instant_key, keyset_queries, paginate
 from graph.values import from_epoch_ms
 
 PROJECTION = (
@@ -107,16 +109,18 @@ OPERATION = {
     WithdrawalStatus.REJECTED: "rejectWithdrawal",
 }
 
-LIST = (
-    """
-MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL
-RETURN """
-    + PROJECTION
-    + """ AS w
-ORDER BY w.requestedAt DESC, w.id DESC
-LIMIT $limit
-"""
+# A distributor's withdrawals, newest first (ties by id).
+WITHDRAWALS = ListKey(kind="withdrawals", sort="requestedAt desc, id desc", shape=(int, str))
+PAGES = keyset_queries(
+    match="MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL",
+    variable="w",
+    keys=(instant_key("w.requestedAt", descending=True), SortKey("w.id", descending=True)),
+    projection=PROJECTION,
 )
+COUNT = """
+MATCH (w:Withdrawal {distributorId: $id}) WHERE w.month IS NOT NULL
+RETURN count(w) AS n
+"""
 
 
 async def request(
@@ -298,10 +302,13 @@ async def find(db: Database, *, withdrawal_id: str) -> Withdrawal | None:
     return withdrawal_from_node(records[0]["w"]) if records else None
 
 
-async def of_distributor(db: Database, *, distributor_id: str, first: int) -> list[Withdrawal]:
-    """The distributor's most recent withdrawals, newest first."""
-    records = await db.read(LIST, id=distributor_id, limit=first)
-    return [withdrawal_from_node(r["w"]) for r in records]
+async def of_distributor(db: Database, *, distributor_id: str, window: Window) -> Page[Withdrawal]:
+    """The distributor's withdrawals, newest first, one keyset page."""
+    return await paginate(
+        window,
+        fetch=fetcher(db, PAGES, withdrawal_from_node, id=distributor_id),
+        total=count(db, COUNT, id=distributor_id),
+    )
 
 
 KNOWN = "MATCH (w:Withdrawal) WHERE w.id IN $ids RETURN w.id AS id"

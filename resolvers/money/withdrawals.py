@@ -12,15 +12,19 @@ from domain.models import (
     Distributor,
     LeaderboardEntry,
     LeaderboardMetric,
-    LedgerPage,
+    LedgerEntry,
     Withdrawal,
     WithdrawalStatus,
 )
 from domain.money.inputs import check_withdrawal
 from domain.money.withdrawals import PAY_BATCH_MAX
+from domain.pagination import Connection, PageArgs
 from graph.fraud import signals
 from graph.money import leaderboard, ledger, withdrawals
 from resolvers.context import Context
+
+LEDGER_PAGE = 50  # rows when neither first nor last is given
+WITHDRAWALS_PAGE = 20
 
 
 async def request(
@@ -84,22 +88,23 @@ async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal | None:
     return access.require_found(ctx, found, what=access.WITHDRAWAL)
 
 
-async def of_distributor(ctx: Context, *, of: Distributor, first: int) -> list[Withdrawal]:
-    return await withdrawals.of_distributor(
-        ctx.db, distributor_id=of.id, first=inputs.check_page_size(first)
-    )
+async def of_distributor(
+    ctx: Context, *, of: Distributor, page: PageArgs
+) -> Connection[Withdrawal]:
+    cursors = ctx.cursors(withdrawals.WITHDRAWALS.bound(distributor=of.id))
+    window = cursors.window(page, default_size=WITHDRAWALS_PAGE)
+    found = await withdrawals.of_distributor(ctx.db, distributor_id=of.id, window=window)
+    return cursors.connection(found)
 
 
 async def balance(ctx: Context, *, of: Distributor) -> Balance:
     return await ledger.balance(ctx.db, distributor_id=of.id)
 
 
-async def ledger_page(
-    ctx: Context, *, of: Distributor, first: int, after: str | None
-) -> LedgerPage:
-    return await ledger.history(
-        ctx.db, distributor_id=of.id, first=inputs.check_page_size(first), after=after
-    )
+async def ledger_page(ctx: Context, *, of: Distributor, page: PageArgs) -> Connection[LedgerEntry]:
+    cursors = ctx.cursors(ledger.LEDGER.bound(distributor=of.id))
+    window = cursors.window(page, default_size=LEDGER_PAGE)
+    return cursors.connection(await ledger.history(ctx.db, distributor_id=of.id, window=window))
 
 
 async def top(

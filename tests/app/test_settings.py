@@ -45,22 +45,31 @@ def test_production_refuses_every_default_secret_and_names_them() -> None:
     with pytest.raises(ValidationError) as caught:
         Settings(env="production")
     message = str(caught.value)
-    for name in ("REFERRAL_JWT_SECRET", "REFERRAL_PII_KEYS", "REFERRAL_IDENTIFIER_SECRET"):
+    for name in (
+        "REFERRAL_JWT_SECRET",
+        "REFERRAL_PII_KEYS",
+        "REFERRAL_IDENTIFIER_SECRET",
+        "REFERRAL_CURSOR_SECRET",
+    ):
         assert name in message
 
 
 def test_production_starts_with_secrets_of_its_own() -> None:
     settings = Settings(env="production", jwt_secret="s" * 40, pii_keys=PII_KEY,
-                        identifier_secret="i" * 32)  # fmt: skip
+                        identifier_secret="i" * 32, cursor_secret="c" * 32)  # fmt: skip
     assert "k9" == settings.keyring.current_id
     with pytest.raises(ValidationError, match="REFERRAL_PII_KEYS"):
-        Settings(env="production", jwt_secret="s" * 40, identifier_secret="i" * 32)
+        Settings(env="production", jwt_secret="s" * 40, identifier_secret="i" * 32,
+                 cursor_secret="c" * 32)  # fmt: skip
+    with pytest.raises(ValidationError, match="REFERRAL_CURSOR_SECRET"):
+        Settings(env="production", jwt_secret="s" * 40, pii_keys=PII_KEY,
+                 identifier_secret="i" * 32)  # fmt: skip
 
 
 def test_production_with_rs256_needs_a_public_key() -> None:
     with pytest.raises(ValidationError, match="REFERRAL_JWT_PUBLIC_KEY"):
         Settings(env="production", jwt_algorithm="RS256", pii_keys=PII_KEY,
-                 identifier_secret="i" * 32)  # fmt: skip
+                 identifier_secret="i" * 32, cursor_secret="c" * 32)  # fmt: skip
 
 
 def test_malformed_pii_keys_are_refused() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import graph
 from graph.db import Database
 from graph.money.leaderboard import AHEAD, BOARDS, MINE, TOP
+from graph.pagination import KeysetQueries
 from graph.tree.team import level_orders_query, new_members_query
 
 SMALL_LABELS = ("Migration", "RuleSet")
@@ -27,6 +28,9 @@ def named_queries() -> dict[str, str]:
             continue
         loaded = importlib.import_module(module.name)
         for name, value in vars(loaded).items():
+            if name.isupper() and isinstance(value, KeysetQueries):
+                for read in ("first", "after", "last", "before"):
+                    found[f"{module.name}.{name}.{read}"] = getattr(value, read)
             if name.isupper() and isinstance(value, str):
                 text = value.strip()
                 if text.split()[0].upper() in STATEMENT_STARTS and "IN TRANSACTIONS" not in text:

@@ -31,7 +31,7 @@ PAST = "2020-01-01T00:00:00+00:00"
 CALLS: dict[str, str] = {
     "distributor": "query($me: ID!) { distributor(id: $me) { id name } }",
     "distributorsByPhone": '{ distributorsByPhone(phone: "13800000000") { id } }',
-    "auditEvents": "{ auditEvents(first: 1) { hasNextPage } }",
+    "auditEvents": "{ auditEvents(first: 1) { totalCount } }",
     "order": "query($missing: ID!) { order(id: $missing) { id } }",
     "withdrawal": "query($missing: ID!) { withdrawal(id: $missing) { id } }",
     "leaderboard": "{ leaderboard(metric: SALES, first: 1) { rank } }",
@@ -40,7 +40,7 @@ CALLS: dict[str, str] = {
     "fraudRings": "{ fraudRings(first: 1) { totalCount } }",
     "fraudRing": "query($missing: ID!) { fraudRing(id: $missing) { id } }",
     "fraudSignals": "query($me: ID!) { fraudSignals(distributorId: $me) { kind } }",
-    "fraudAlerts": "{ fraudAlerts(first: 1) { hasNextPage } }",
+    "fraudAlerts": "{ fraudAlerts(first: 1) { totalCount } }",
     "hotIdentifiers": "{ hotIdentifiers(first: 1) { key } }",
     "investigateUpline": "query($me: ID!) { investigateUpline(distributorId: $me) { level } }",
     "investigateLevels": "query($me: ID!) { investigateLevels(distributorId: $me) { level } }",

@@ -30,7 +30,7 @@ PRIZES = """
 MATCH (e:LedgerEntry {kind: 'PRIZE'}) WHERE e.ref STARTS WITH $ref
 RETURN e.distributorId AS id, e.account AS account, e.amount AS amount ORDER BY id
 """
-MINE = "query($id: ID!) { distributor(id: $id) { ledger(first: 50) { entries { kind amount } } } }"
+MINE = "query($id: ID!) { distributor(id: $id) { ledger(first: 50) { edges { node { kind amount } } } } }"
 
 
 def _input(uid: str, start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:

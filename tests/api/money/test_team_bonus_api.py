@@ -29,7 +29,7 @@ BONUS = """
 MATCH (e:LedgerEntry {distributorId: $id, kind: 'TEAM_BONUS'})
 RETURN e.account AS account, e.amount AS amount
 """
-MINE = "query($id: ID!) { distributor(id: $id) { ledger(first: 50) { entries { kind amount } } } }"
+MINE = "query($id: ID!) { distributor(id: $id) { ledger(first: 50) { edges { node { kind amount } } } } }"
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,8 @@ async def test_team_bonus_is_paid_once_within_the_levels(
     await assert_ledger_consistent(db, [leader, l1, l2])
     # The leader sees its own bonus; another distributor may not look.
     mine = await gql(bonus, MINE, {"id": leader}, headers=bearer(leader, Role.DISTRIBUTOR))
-    assert {"kind": "TEAM_BONUS", "amount": "70.00"} in mine["data"]["distributor"]["ledger"][
-        "entries"
+    assert {"kind": "TEAM_BONUS", "amount": "70.00"} in [
+        e["node"] for e in mine["data"]["distributor"]["ledger"]["edges"]
     ]
     other = await gql(bonus, MINE, {"id": leader}, headers=bearer(l3, Role.DISTRIBUTOR))
     assert "errors" in other
