@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,10 @@ BONUS = """
 MATCH (e:LedgerEntry {distributorId: $id, kind: 'TEAM_BONUS'})
 RETURN e.account AS account, e.amount AS amount
 """
-MINE = "query($id: ID!) { distributor(id: $id) { ledger(first: 50) { edges { node { kind amount } } } } }"
+MINE = (
+    "query($id: ID!) { distributor(id: $id) {"
+    " ledger(first: 50) { edges { node { kind amount } } } } }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +47,10 @@ async def bonus(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncCl
         headers=bearer("test-admin", Role.ADMIN),
     ) as c:
         yield c
+
+
+def _entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["node"] for e in body["data"]["distributor"]["ledger"]["edges"]]
 
 
 def _last_month() -> tuple[str, datetime, datetime]:
