@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     freeze_days: int = Field(7, ge=0, le=365)
     withdraw_min: str = "1.00"
     withdraw_fee_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.5"))
+    # A withdrawal at or below it by a clean distributor is APPROVED at once; "0" = off.
+    withdraw_auto_approve_limit: str = "0"
+    # Team bonus (团队业绩分红): a fraction 0-0.10 of a leader's net team sales; 0 = off.
+    team_bonus_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.10"))
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
     settle_interval_seconds: float = Field(3600.0, ge=0)
 
@@ -134,7 +138,7 @@ class Settings(BaseSettings):
             raise ValueError("bind_window must be positive.")
         return value
 
-    @field_validator("spend_threshold", "withdraw_min")
+    @field_validator("spend_threshold", "withdraw_min", "withdraw_auto_approve_limit")
     @classmethod
     def money(cls, value: str, info: ValidationInfo) -> str:
         try:
@@ -229,6 +233,8 @@ class Settings(BaseSettings):
             freeze_days=self.freeze_days,
             withdraw_min_fen=parse_money(self.withdraw_min),
             withdraw_fee_rate=self.withdraw_fee_rate,
+            withdraw_auto_approve_limit_fen=parse_money(self.withdraw_auto_approve_limit),
+            team_bonus_rate=self.team_bonus_rate,
             identifier_secret=self.identifier_secret.encode(),
             cursor_secret=self.cursor_secret.encode(),
             hot_identifier_limit=self.hot_identifier_limit,

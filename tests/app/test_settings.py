@@ -107,3 +107,12 @@ def test_settings_keep_the_old_single_limit_as_the_fallback_of_every_role() -> N
         old.mutation_limits.per_role
     )
     assert dict(DEFAULT_LIMITS) == dict(Settings(env="test").mutation_limits.per_role)
+
+
+def test_withdraw_auto_approve_limit_is_money_and_off_by_default() -> None:
+    assert 0 == Settings(env="test").policy.withdraw_auto_approve_limit_fen
+    limit = Settings(env="test", withdraw_auto_approve_limit="200.00")
+    assert 20000 == limit.policy.withdraw_auto_approve_limit_fen
+    for bad in ("-1", "1.234", "abc"):
+        with pytest.raises(ValidationError, match="withdraw_auto_approve_limit"):
+            Settings(env="test", withdraw_auto_approve_limit=bad)
