@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from access import scope as access
 from access.pii import Keyring
@@ -47,9 +46,7 @@ def reports_router(
         except ReferralError as exc:
             code = exc.extensions["code"]
             # The shape of every 4xx body (SPEC §11): errors[].extensions.code.
-            return http_edge.coded_response(
-                STATUS_OF_CODE.get(code, 409), exc.message, code=code
-            )
+            return http_edge.coded_response(STATUS_OF_CODE.get(code, 409), exc.message, code=code)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",

@@ -186,10 +186,10 @@ async def test_approved_csv_is_the_banks_batch_for_admins_only(
     events = await db.read(EVENTS, operation="exportApprovedPayouts", needle="rows")
     assert events
     none = await anonymous.get("/payouts/approved.csv")
-    assert (401, "UNAUTHENTICATED") == (none.status_code, none.json()["errors"][0]["extensions"]["code"])
+    assert (401, "UNAUTHENTICATED") == (none.status_code, _code(none))
     for role in (Role.ANALYST, Role.SERVICE, Role.DISTRIBUTOR):
         other = await client.get("/payouts/approved.csv", headers=bearer(earner, role))
-        assert (403, "FORBIDDEN") == (other.status_code, other.json()["errors"][0]["extensions"]["code"])
+        assert (403, "FORBIDDEN") == (other.status_code, _code(other))
     await gql(client, PAY_ONE, {"id": w["id"]})
     again = await client.get("/payouts/approved.csv")
     assert w["id"] not in again.text
@@ -242,7 +242,13 @@ async def test_tax_statement_sums_equal_the_ledger_and_the_formula(
     await assert_ledger_consistent(db, [many, one])
     for bad in ("2026-13", "2026-1", "abcd-ef", "2026-00"):
         answer = await client.get(f"/reports/tax/{bad}.csv")
-        assert (400, "BAD_USER_INPUT") == (answer.status_code, answer.json()["errors"][0]["extensions"]["code"])
+        assert (400, "BAD_USER_INPUT") == (answer.status_code, _code(answer))
     assert 401 == (await anonymous.get(f"/reports/tax/{month}.csv")).status_code
     analyst = await client.get(f"/reports/tax/{month}.csv", headers=bearer("a", Role.ANALYST))
     assert 403 == analyst.status_code
+
+
+def _code(response: httpx.Response) -> str:
+    """The code of a refused report's JSON body (the shape of every 4xx, SPEC §11)."""
+    code: str = response.json()["errors"][0]["extensions"]["code"]
+    return code
