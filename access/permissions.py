@@ -64,6 +64,12 @@ class Withdrawers(RolePermission):
     roles = frozenset({Role.ADMIN, Role.SERVICE, Role.DISTRIBUTOR})
 
 
+class OwnerOrAdmin(RolePermission):
+    """ADMIN, and a DISTRIBUTOR for itself (resolvers check it): rotating invite codes."""
+
+    roles = frozenset({Role.ADMIN, Role.DISTRIBUTOR})
+
+
 class AnyRole(RolePermission):
     """Every role; a DISTRIBUTOR within its team scope (resolvers check it)."""
 
@@ -80,8 +86,8 @@ class NestedLinks(BasePermission):
 
 
 class OwnMoney(BasePermission):
-    """Object level, on a Distributor's money (balance, ledger, withdrawals): the
-    distributor's own and staff's only."""
+    """Object level, on a Distributor's money (balance, ledger, withdrawals) and its
+    refund record (refundRate90d): the distributor's own and staff's only."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         access.require_private(source.view, source.model)

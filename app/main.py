@@ -15,6 +15,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
 from app.graphql import graphql_router
+from app.invites import invite_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
@@ -115,4 +116,5 @@ def create_app(
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
     return app

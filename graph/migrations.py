@@ -163,6 +163,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
         ),
     ),
+    Migration(
+        "0010-invite-codes",
+        (
+            # One code per distributor, found by one seek of the constraint's index.
+            # Distributors that predate it get theirs on first read (docs/decisions.md).
+            "CREATE CONSTRAINT distributor_invite_code IF NOT EXISTS "
+            "FOR (d:Distributor) REQUIRE d.inviteCode IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -1,8 +1,14 @@
-"""Registration and binding (SPEC §3.1), each one transaction.
+"""Registration and binding (SPEC §3.1, §10), each one transaction.
 
 `register` locks the sponsor; `bind` and `reassign` also take the tree lock, because
 they move a whole subtree and must see every concurrent bind (crossing binds A→B and
 B→A serialize there, and the second one finds the cycle).
+
+A sponsor may be named by its invite code instead of its id: the code's owner is found
+(one index seek), locked, and its code checked again under the lock, so a rotation
+that commits first turns the old code into NOT_FOUND and one that commits later waits
+for this binding. Every other rule is the same as for a sponsor id. The edge keeps
+the code and the channel it came through (`REFERRED {at, inviteCode, channel}`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from neo4j.exceptions import ConstraintError
 
 from domain.errors import (
     AlreadyBound,
+    BadUserInput,
     Conflict,
     NotFound,
     ReferralCycle,
@@ -25,6 +32,7 @@ from domain.errors import (
 from domain.fraud.identifiers import Identifier
 from domain.models import Actor, BindMode, DistributionMode, Distributor, Status
 from domain.tree.binding import check_bind_allowed
+from domain.tree.invites import may_recruit, new_code
 from domain.tree.paths import child_path, is_in_subtree
 from domain.tree.ranks import rank_at_registration
 from graph import audit
@@ -33,13 +41,15 @@ from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_distributor, lock_tree
 from graph.tree.distributors import require
+from graph.tree.invites import owner_of_code
 from graph.tree.structure import ancestors_below, attach, detach, move_under
 from graph.values import to_datetime
 
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
   id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
-  paymentAccount: $paymentAccount, rank: $rank, status: 'ACTIVE', joinedAt: $now,
+  paymentAccount: $paymentAccount, inviteCode: $inviteCode, rank: $rank, status: 'ACTIVE',
+  joinedAt: $now,
   path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
   a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
@@ -48,8 +58,8 @@ RETURN d {.*} AS d
 
 FIND = """
 MATCH (d:Distributor {id: $id})
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
-RETURN d {.*} AS d, s.id AS sponsorId
+OPTIONAL MATCH (s:Distributor)-[r:REFERRED]->(d)
+RETURN d {.*} AS d, s.id AS sponsorId, r.inviteCode AS inviteCode
 """
 
 
@@ -68,30 +78,44 @@ async def register(
     phone_hash: str | None = None,
     real_name: str | None = None,
     payment_account: str | None = None,
+    invite_code: str | None = None,
+    channel: str | None = None,
+    actor: Actor | None = None,
 ) -> Distributor:
-    """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is
-    (adding any identifiers it carries). A new one that shares an identifier with its
-    sponsor or a known ring raises a fraud alert in the same transaction.
+    """Create a distributor, bound to `sponsor_id` (or the owner of `invite_code`) if
+    given; a replay returns it as is (adding any identifiers it carries). A new one
+    that shares an identifier with its sponsor or a known ring raises a fraud alert in
+    the same transaction. One that may recruit at once gets its own invite code.
 
     `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
-    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j."""
+    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j.
+    `invite_code` arrives in canonical form (`domain.tree.invites.normalise_code`)."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
     async def work(tx: AsyncManagedTransaction) -> None:
+        wanted, replayed = sponsor_id, False
+        if invite_code is not None:
+            wanted, replayed = await _code_sponsor(
+                tx, code=invite_code, distributor_id=distributor_id, sponsor_id=sponsor_id
+            )
+            if wanted == distributor_id:
+                raise SelfReferral(distributor_id)
         sponsor = None
-        if sponsor_id is not None:
-            locked = await lock_distributor(tx, distributor_id=sponsor_id)
+        if wanted is not None:
+            locked = await lock_distributor(tx, distributor_id=wanted)
             sponsor = locked[0] if locked else None
+            if invite_code is not None and not replayed:
+                _check_code_still(invite_code, sponsor)
         existing = await fetch(tx, FIND, id=distributor_id)
         if existing:
-            _check_replay(distributor_id, existing[0]["sponsorId"], sponsor_id)
+            _check_replay(distributor_id, existing[0]["sponsorId"], wanted)
             await link_distributor(
                 tx, distributor_id=distributor_id, identifiers=identifiers, now=now
             )
             return
-        if sponsor_id is not None and sponsor is None:
-            raise NotFound("Sponsor", sponsor_id)
+        if wanted is not None and sponsor is None:
+            raise NotFound("Sponsor", wanted)
         if sponsor is not None:
             _check_active(sponsor)
         rank = rank_at_registration(distribution_mode)
@@ -104,6 +128,7 @@ async def register(
             phoneHash=phone_hash,
             realName=real_name,
             paymentAccount=payment_account,
+            inviteCode=new_code() if may_recruit(rank) else None,
             rank=rank.value,
             now=now,
             path=child_path(
@@ -119,7 +144,13 @@ async def register(
                 sponsor=sponsor,
                 at=now,
                 team_leader_recruits=team_leader_recruits,
+                channel=channel,
+                invite_code=invite_code,
             )
+            if invite_code is not None and actor is not None:
+                await _audit_code_used(
+                    tx, actor, distributor_id, sponsor["id"], invite_code, channel
+                )
         if identifiers:
             await link_distributor(
                 tx, distributor_id=distributor_id, identifiers=identifiers, now=now
@@ -127,7 +158,7 @@ async def register(
             await check_registration(
                 tx,
                 distributor_id=distributor_id,
-                sponsor_id=sponsor_id,
+                sponsor_id=wanted,
                 hot_limit=hot_identifier_limit,
                 now=now,
             )
@@ -135,7 +166,8 @@ async def register(
     try:
         await db.write(work)
     except ConstraintError:
-        # A concurrent registration of the same id won; replaying decides as above.
+        # A concurrent registration of the same id won (or, once in 10^12, a fresh
+        # invite code collided); replaying decides as above, with a new code.
         await db.write(work)
     return await require(db, distributor_id=distributor_id)
 
@@ -144,34 +176,60 @@ async def bind(
     db: Database,
     *,
     distributor_id: str,
-    sponsor_id: str,
+    sponsor_id: str | None = None,
+    invite_code: str | None = None,
+    channel: str | None = None,
     now: datetime,
     bind_mode: BindMode,
     bind_window: timedelta,
     team_leader_recruits: int,
+    actor: Actor | None = None,
 ) -> Distributor:
-    """Bind an unbound distributor (with its downline) to a sponsor."""
+    """Bind an unbound distributor (with its downline) to a sponsor, named by its id or
+    by its invite code (exactly one of the two)."""
+    if (sponsor_id is None) == (invite_code is None):
+        raise BadUserInput("Name the sponsor by sponsorId or by inviteCode, one of the two.")
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
     async def work(tx: AsyncManagedTransaction) -> None:
         await lock_tree(tx)
         recruit, current = await _locked(tx, "Distributor", distributor_id)
-        if current == sponsor_id:
+        wanted = sponsor_id
+        if invite_code is not None:
+            wanted, replayed = await _code_sponsor(
+                tx, code=invite_code, distributor_id=distributor_id, sponsor_id=None
+            )
+            if replayed:
+                return
+        if wanted == distributor_id:
+            raise SelfReferral(distributor_id)
+        if current == wanted:
             return
         if current is not None:
             raise AlreadyBound(
                 f"Distributor {distributor_id!r} is already bound to sponsor {current!r}; "
                 "a binding is permanent (an admin can reassign)."
             )
-        sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
+        assert wanted is not None
+        sponsor, _ = await _locked(tx, "Sponsor", wanted)
+        if invite_code is not None:
+            _check_code_still(invite_code, sponsor)
         _check_new_sponsor(recruit, sponsor)
         check_bind_allowed(
             mode=bind_mode, joined_at=to_datetime(recruit["joinedAt"]), now=now, window=bind_window
         )
         await move_under(
-            tx, recruit=recruit, sponsor=sponsor, at=now, team_leader_recruits=team_leader_recruits
+            tx,
+            recruit=recruit,
+            sponsor=sponsor,
+            at=now,
+            team_leader_recruits=team_leader_recruits,
+            channel=channel,
+            invite_code=invite_code,
         )
+        if invite_code is not None and actor is not None:
+            await _audit_code_used(tx, actor, distributor_id, wanted, invite_code, channel)
 
     await db.write(work)
     return await require(db, distributor_id=distributor_id)
@@ -228,13 +286,62 @@ async def reassign(
     return await require(db, distributor_id=distributor_id)
 
 
+async def _code_sponsor(
+    tx: AsyncManagedTransaction, *, code: str, distributor_id: str, sponsor_id: str | None
+) -> tuple[str, bool]:
+    """The sponsor `code` names, and whether this is a replay of a binding already made
+    with it (which holds even after the code was rotated). NOT_FOUND for a code nobody
+    holds; BAD_USER_INPUT when `sponsor_id` names someone else."""
+    existing = await fetch(tx, FIND, id=distributor_id)
+    if existing and existing[0]["inviteCode"] == code:
+        owner: str | None = existing[0]["sponsorId"]
+        replayed = True
+    else:
+        owner, replayed = await owner_of_code(tx, code=code), False
+    if owner is None:
+        raise NotFound("Invite code", code)
+    if sponsor_id is not None and sponsor_id != owner:
+        raise BadUserInput(
+            f"sponsorId {sponsor_id!r} and inviteCode {code!r} name different sponsors; "
+            "give one of them, or both for the same sponsor."
+        )
+    return owner, replayed
+
+
+def _check_code_still(code: str, sponsor: dict[str, Any] | None) -> None:
+    """Under the sponsor's lock: the code must still be its own (not rotated away)."""
+    if sponsor is None or sponsor.get("inviteCode") != code:
+        raise NotFound("Invite code", code)
+
+
+async def _audit_code_used(
+    tx: AsyncManagedTransaction,
+    actor: Actor,
+    distributor_id: str,
+    sponsor_id: str,
+    code: str,
+    channel: str | None,
+) -> None:
+    await audit.record(
+        tx,
+        actor=actor,
+        operation="inviteCodeUsed",
+        arguments={
+            "distributorId": distributor_id,
+            "sponsorId": sponsor_id,
+            "inviteCode": code,
+            "channel": channel,
+        },
+    )
+
+
 def _check_replay(distributor_id: str, existing: str | None, requested: str | None) -> None:
     if existing == requested:
         return
     if existing is None:
         raise Conflict(
             f"Distributor {distributor_id!r} is already registered without a sponsor; "
-            "use bindSponsor to bind it."
+            "use bindSponsor or bindByInviteCode to bind it."
         )
     raise AlreadyBound(
         f"Distributor {distributor_id!r} is already registered under sponsor {existing!r}."

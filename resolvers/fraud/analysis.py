@@ -101,3 +101,8 @@ async def level_sizes(ctx: Context, *, distributor_id: str, depth: int) -> list[
 
 async def heaviest(ctx: Context, *, first: int) -> list[Distributor]:
     return await investigation.heaviest(ctx.db, first=inputs.check_page_size(first))
+
+
+async def refund_rate_90d(ctx: Context, *, of: Distributor) -> float:
+    """The refunded share of the orders that credited `of` a commission in 90 days."""
+    return (await ctx.loaders.refund_rate.load(of.id)).rate
