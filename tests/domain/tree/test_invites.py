@@ -45,7 +45,7 @@ def test_typed_codes_are_read_the_crockford_way() -> None:
     assert "1100AB2C" == normalise_code("LIOOab2c")
 
 
-@pytest.mark.parametrize("typed", ["", "ABC", "ABCDEFGHJ", "ABCDEFGU", "ABCD*FGH", "ＡBCDEFGH"])
+@pytest.mark.parametrize("typed", ["", "ABC", "ABCDEFGHJ", "ABCDEFGU", "ABCD*FGH", "\uff21BCDEFGH"])
 def test_malformed_codes_are_bad_user_input(typed: str) -> None:
     with pytest.raises(BadUserInput, match="Crockford base32"):
         normalise_code(typed)
@@ -63,7 +63,9 @@ def test_share_link_is_the_base_url_with_the_code() -> None:
     )
 
 
-@pytest.mark.parametrize("channel", ["wechat_share", "qr_code", "poster", "live", "x" * 32, "直播间"])
+@pytest.mark.parametrize(
+    "channel", ["wechat_share", "qr_code", "poster", "live", "x" * 32, "直播间"]
+)
 def test_channels_up_to_32_characters_pass(channel: str) -> None:
     assert channel == check_channel(channel)
 

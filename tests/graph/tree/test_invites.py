@@ -128,9 +128,7 @@ async def test_code_is_unique_by_constraint(db: Database, uid: str) -> None:
         )
 
 
-async def test_a_distributor_without_a_code_gets_one_on_first_read(
-    db: Database, uid: str
-) -> None:
+async def test_a_distributor_without_a_code_gets_one_on_first_read(db: Database, uid: str) -> None:
     """Bulk loads and distributors older than the code leave it out; it is issued once,
     concurrent first reads agreeing on one code."""
     ids = [f"{uid}-{k}" for k in range(5)]
@@ -154,7 +152,11 @@ async def test_register_by_code_binds_the_owner_with_channel_on_the_edge(
     recruit = await join(db, f"{uid}-r", code=owner.invite_code, channel="poster")
     assert owner.id == recruit.sponsor_id and recruit.depth == 1
     edge = (await db.read(EDGE, id=recruit.id))[0]
-    assert (owner.id, "poster", owner.invite_code) == (edge["sponsor"], edge["channel"], edge["code"])
+    assert (owner.id, "poster", owner.invite_code) == (
+        edge["sponsor"],
+        edge["channel"],
+        edge["code"],
+    )
     await assert_tree_consistent(db, [owner.id, recruit.id])
     assert (1, 0, 0) == (await require(db, distributor_id=owner.id)).level_counts
     events = await db.read(EVENTS, operation="inviteCodeUsed", id=recruit.id)
@@ -189,9 +191,7 @@ async def test_register_by_an_unknown_code_is_not_found(db: Database, uid: str) 
     assert await registration_missing(db, f"{uid}-r")
 
 
-async def test_register_by_a_frozen_owners_code_is_sponsor_inactive(
-    db: Database, uid: str
-) -> None:
+async def test_register_by_a_frozen_owners_code_is_sponsor_inactive(db: Database, uid: str) -> None:
     owner = await register(db, f"{uid}-s")
     await admin.set_status(
         db, distributor_id=owner.id, status=Status.FROZEN, reason="ring", actor=ADMIN
@@ -209,9 +209,7 @@ async def test_register_by_own_code_is_self_referral(db: Database, uid: str) -> 
         await join(db, me.id, code=await code_of(db, me.id))
 
 
-async def test_register_replays_by_code_and_refuses_another_sponsor(
-    db: Database, uid: str
-) -> None:
+async def test_register_replays_by_code_and_refuses_another_sponsor(db: Database, uid: str) -> None:
     a = await register(db, f"{uid}-a")
     b = await register(db, f"{uid}-b")
     first = await join(db, f"{uid}-r", code=await code_of(db, a.id), channel="live")
@@ -232,9 +230,7 @@ async def test_a_replay_still_answers_after_the_code_was_rotated(db: Database, u
         await join(db, f"{uid}-r2", code=old)
 
 
-async def test_rotation_stops_the_old_code_at_once_and_is_audited(
-    db: Database, uid: str
-) -> None:
+async def test_rotation_stops_the_old_code_at_once_and_is_audited(db: Database, uid: str) -> None:
     owner = await register(db, f"{uid}-s")
     old = await code_of(db, owner.id)
     rotated = await invites.rotate(db, distributor_id=owner.id, actor=ADMIN)
@@ -312,7 +308,9 @@ async def test_many_recruits_registering_with_one_code_at_once_count_exactly(
     owner = await register(db, f"{uid}-s")
     code = await code_of(db, owner.id)
     recruits = [f"{uid}-r{k}" for k in range(100)]
-    joined = await asyncio.gather(*(join(db, r, code=code, channel="wechat_share") for r in recruits))
+    joined = await asyncio.gather(
+        *(join(db, r, code=code, channel="wechat_share") for r in recruits)
+    )
     assert {owner.id} == {d.sponsor_id for d in joined}
     await asyncio.gather(*(join(db, r, code=code) for r in recruits[:30]))  # replays
     assert (100, 0, 0) == (await require(db, distributor_id=owner.id)).level_counts
