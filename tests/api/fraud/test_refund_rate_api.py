@@ -8,7 +8,11 @@ import httpx
 
 from tests.conftest import bearer, error_codes, gql
 
-REGISTER = 'mutation($id: ID!, $s: ID) { registerDistributor(input: {id: $id, name: "n", sponsorId: $s}) { id } }'
+REGISTER = """
+mutation($id: ID!, $s: ID) {
+  registerDistributor(input: {id: $id, name: "n", sponsorId: $s}) { id }
+}
+"""
 ORDER = """
 mutation($id: ID!, $buyer: ID!, $at: DateTime!) {
   recordOrder(input: {id: $id, buyerId: $buyer, amount: "100.00", paidAt: $at}) { id }
@@ -20,7 +24,9 @@ mutation($id: ID!, $amount: Money!) {
 }
 """
 RATE = "query($id: ID!) { distributor(id: $id) { id refundRate90d } }"
-SIGNALS = "query($id: ID!) { fraudSignals(distributorId: $id) { kind score evidence nodes { label id } } }"
+SIGNALS = """
+query($id: ID!) { fraudSignals(distributorId: $id) { kind score evidence nodes { label id } } }
+"""
 
 
 async def plant(client: httpx.AsyncClient, uid: str, *, refunded: list[str]) -> list[str]:
