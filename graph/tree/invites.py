@@ -39,8 +39,6 @@ RETURN """
 """
 )
 
-OWNER_OF_CODE = "MATCH (d:Distributor {inviteCode: $code}) RETURN d.id AS id"
-
 # Callers hold the distributor's lock (taken before its rank and code were read).
 SET_CODE = "MATCH (d:Distributor {id: $id}) SET d.inviteCode = $code"
 
@@ -64,13 +62,6 @@ async def by_code(db: Database, *, code: str) -> Distributor | None:
     if not records:
         return None
     return distributor_from_node(records[0]["d"], sponsor_id=records[0]["sponsorId"])
-
-
-async def owner_of_code(tx: AsyncManagedTransaction, *, code: str) -> str | None:
-    """Inside a transaction: the id of the code's owner (the caller locks it next and
-    checks that the code is still its own: a rotation may have come between)."""
-    records = await fetch(tx, OWNER_OF_CODE, code=code)
-    return records[0]["id"] if records else None
 
 
 async def issue_missing(db: Database, *, ids: list[str]) -> dict[str, str]:

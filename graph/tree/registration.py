@@ -7,8 +7,11 @@ B→A serialize there, and the second one finds the cycle).
 A sponsor may be named by its invite code instead of its id: the code's owner is found
 (one index seek), locked, and its code checked again under the lock, so a rotation
 that commits first turns the old code into NOT_FOUND and one that commits later waits
-for this binding. Every other rule is the same as for a sponsor id. The edge keeps
-the code and the channel it came through (`REFERRED {at, inviteCode, channel}`).
+for this binding. Every other rule is the same as for a sponsor id, and so is the
+cost: the seek and the lock are one statement, in place of the sponsor's lock by id.
+The edge keeps the code and the channel it came through (`REFERRED {at, inviteCode,
+channel}`); the mutation's audit event names the code, and rotations record which
+code belonged to whom (`inviteCodeRotated`).
 """
 
 from __future__ import annotations
@@ -39,9 +42,8 @@ from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
-from graph.locks import lock_distributor, lock_tree
+from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
-from graph.tree.invites import owner_of_code
 from graph.tree.structure import ancestors_below, attach, detach, move_under
 from graph.values import to_datetime
 
@@ -80,7 +82,6 @@ async def register(
     payment_account: str | None = None,
     invite_code: str | None = None,
     channel: str | None = None,
-    actor: Actor | None = None,
 ) -> Distributor:
     """Create a distributor, bound to `sponsor_id` (or the owner of `invite_code`) if
     given; a replay returns it as is (adding any identifiers it carries). A new one
@@ -94,19 +95,15 @@ async def register(
         raise SelfReferral(distributor_id)
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        wanted, replayed = sponsor_id, False
+        wanted, sponsor = sponsor_id, None
         if invite_code is not None:
-            wanted, replayed = await _code_sponsor(
+            sponsor = await _lock_code_owner(
                 tx, code=invite_code, distributor_id=distributor_id, sponsor_id=sponsor_id
             )
-            if wanted == distributor_id:
-                raise SelfReferral(distributor_id)
-        sponsor = None
-        if wanted is not None:
-            locked = await lock_distributor(tx, distributor_id=wanted)
+            wanted = sponsor["id"]
+        elif sponsor_id is not None:
+            locked = await lock_distributor(tx, distributor_id=sponsor_id)
             sponsor = locked[0] if locked else None
-            if invite_code is not None and not replayed:
-                _check_code_still(invite_code, sponsor)
         existing = await fetch(tx, FIND, id=distributor_id)
         if existing:
             _check_replay(distributor_id, existing[0]["sponsorId"], wanted)
@@ -147,10 +144,6 @@ async def register(
                 channel=channel,
                 invite_code=invite_code,
             )
-            if invite_code is not None and actor is not None:
-                await _audit_code_used(
-                    tx, actor, distributor_id, sponsor["id"], invite_code, channel
-                )
         if identifiers:
             await link_distributor(
                 tx, distributor_id=distributor_id, identifiers=identifiers, now=now
@@ -183,7 +176,6 @@ async def bind(
     bind_mode: BindMode,
     bind_window: timedelta,
     team_leader_recruits: int,
-    actor: Actor | None = None,
 ) -> Distributor:
     """Bind an unbound distributor (with its downline) to a sponsor, named by its id or
     by its invite code (exactly one of the two)."""
@@ -195,15 +187,12 @@ async def bind(
     async def work(tx: AsyncManagedTransaction) -> None:
         await lock_tree(tx)
         recruit, current = await _locked(tx, "Distributor", distributor_id)
-        wanted = sponsor_id
+        wanted, sponsor = sponsor_id, None
         if invite_code is not None:
-            wanted, replayed = await _code_sponsor(
+            sponsor = await _lock_code_owner(
                 tx, code=invite_code, distributor_id=distributor_id, sponsor_id=None
             )
-            if replayed:
-                return
-        if wanted == distributor_id:
-            raise SelfReferral(distributor_id)
+            wanted = sponsor["id"]
         if current == wanted:
             return
         if current is not None:
@@ -211,10 +200,9 @@ async def bind(
                 f"Distributor {distributor_id!r} is already bound to sponsor {current!r}; "
                 "a binding is permanent (an admin can reassign)."
             )
-        assert wanted is not None
-        sponsor, _ = await _locked(tx, "Sponsor", wanted)
-        if invite_code is not None:
-            _check_code_still(invite_code, sponsor)
+        if sponsor is None:
+            assert wanted is not None
+            sponsor, _ = await _locked(tx, "Sponsor", wanted)
         _check_new_sponsor(recruit, sponsor)
         check_bind_allowed(
             mode=bind_mode, joined_at=to_datetime(recruit["joinedAt"]), now=now, window=bind_window
@@ -228,8 +216,6 @@ async def bind(
             channel=channel,
             invite_code=invite_code,
         )
-        if invite_code is not None and actor is not None:
-            await _audit_code_used(tx, actor, distributor_id, wanted, invite_code, channel)
 
     await db.write(work)
     return await require(db, distributor_id=distributor_id)
@@ -286,53 +272,31 @@ async def reassign(
     return await require(db, distributor_id=distributor_id)
 
 
-async def _code_sponsor(
+async def _lock_code_owner(
     tx: AsyncManagedTransaction, *, code: str, distributor_id: str, sponsor_id: str | None
-) -> tuple[str, bool]:
-    """The sponsor `code` names, and whether this is a replay of a binding already made
-    with it (which holds even after the code was rotated). NOT_FOUND for a code nobody
-    holds; BAD_USER_INPUT when `sponsor_id` names someone else."""
-    existing = await fetch(tx, FIND, id=distributor_id)
-    if existing and existing[0]["inviteCode"] == code:
-        owner: str | None = existing[0]["sponsorId"]
-        replayed = True
-    else:
-        owner, replayed = await owner_of_code(tx, code=code), False
-    if owner is None:
-        raise NotFound("Invite code", code)
-    if sponsor_id is not None and sponsor_id != owner:
+) -> dict[str, Any]:
+    """Lock and return the sponsor `code` names: its current owner, or, for a replay of
+    a binding made with it (which holds even after a rotation), the sponsor it bound.
+    NOT_FOUND for a code nobody holds (also one rotated away while we waited for the
+    lock); BAD_USER_INPUT when `sponsor_id` names someone else; SELF_REFERRAL for one's
+    own code."""
+    locked = await lock_code_owner(tx, code=code)
+    if locked is None or locked[0].get("inviteCode") != code:
+        existing = await fetch(tx, FIND, id=distributor_id)
+        if not existing or existing[0]["inviteCode"] != code:
+            raise NotFound("Invite code", code)
+        locked = await lock_distributor(tx, distributor_id=existing[0]["sponsorId"])
+        if locked is None:
+            raise NotFound("Invite code", code)
+    owner = locked[0]
+    if sponsor_id is not None and sponsor_id != owner["id"]:
         raise BadUserInput(
             f"sponsorId {sponsor_id!r} and inviteCode {code!r} name different sponsors; "
             "give one of them, or both for the same sponsor."
         )
-    return owner, replayed
-
-
-def _check_code_still(code: str, sponsor: dict[str, Any] | None) -> None:
-    """Under the sponsor's lock: the code must still be its own (not rotated away)."""
-    if sponsor is None or sponsor.get("inviteCode") != code:
-        raise NotFound("Invite code", code)
-
-
-async def _audit_code_used(
-    tx: AsyncManagedTransaction,
-    actor: Actor,
-    distributor_id: str,
-    sponsor_id: str,
-    code: str,
-    channel: str | None,
-) -> None:
-    await audit.record(
-        tx,
-        actor=actor,
-        operation="inviteCodeUsed",
-        arguments={
-            "distributorId": distributor_id,
-            "sponsorId": sponsor_id,
-            "inviteCode": code,
-            "channel": channel,
-        },
-    )
+    if owner["id"] == distributor_id:
+        raise SelfReferral(distributor_id)
+    return owner
 
 
 def _check_replay(distributor_id: str, existing: str | None, requested: str | None) -> None:

@@ -49,5 +49,4 @@ async def bind_by_code(
         bind_mode=ctx.policy.bind_mode,
         bind_window=ctx.policy.bind_window,
         team_leader_recruits=ctx.policy.team_leader_recruits,
-        actor=ctx.actor,
     )

@@ -85,7 +85,6 @@ async def register(
         hot_identifier_limit=ctx.policy.hot_identifier_limit,
         invite_code=None if invite_code is None else normalise_code(invite_code),
         channel=check_channel(channel),
-        actor=ctx.actor,
     )
 
 
