@@ -20,6 +20,7 @@ from domain.errors import (
 from domain.models import Actor, BindMode, DistributionMode, Distributor, Rank, Status
 from domain.tree.invites import is_code, new_code
 from graph.db import Database
+from graph.locks import LOCK_CODE_OWNER
 from graph.tree import admin, invites, registration, team
 from graph.tree.distributors import require
 from tests.helpers import NOW, assert_tree_consistent, register
@@ -399,3 +400,17 @@ async def _until_a_transaction_waits(db: Database) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the registration never waited for the owner's lock")
+
+
+def _operators(plan: object) -> list[str]:
+    assert isinstance(plan, dict)
+    own = plan["operatorType"].split("@")[0]
+    return [own] + [op for child in plan.get("children", []) for op in _operators(child)]
+
+
+@pytest.mark.parametrize("query", [invites.BY_CODE, LOCK_CODE_OWNER])
+async def test_a_lookup_by_code_is_one_unique_index_seek(db: Database, query: str) -> None:
+    result = await db.driver.execute_query("EXPLAIN " + query, database_=db.name)
+    operators = _operators(result.summary.plan)
+    assert 1 == sum(op.startswith("NodeUniqueIndexSeek") for op in operators), operators
+    assert not [op for op in operators if "Scan" in op], operators
