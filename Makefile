@@ -70,7 +70,7 @@ bench-import: install
 # Registration by invite code against by sponsorId (docs/benchmarks.md): its own Neo4j on
 # 127.0.0.1:7897 (var/neo4j-bench-invite), stopped at the end; bounded by timeout.
 bench-invite: install
-	timeout --signal=INT 1800 $(BIN)/python -m bench.invite_registration --n 2000
+	timeout --signal=INT 3600 $(BIN)/python -m bench.invite_registration --n 2000
 
 # The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7697,
 # var/neo4j-bench) and PostgreSQL 15 (127.0.0.1:55432, var/pg-bench; installed from
