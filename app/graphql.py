@@ -20,11 +20,10 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from access.errors import Unauthenticated
 from access.pii import Keyring
 from access.rate_limit import RateLimiter
 from access.tokens import TokenConfig, bearer_token, verify
-from domain.errors import ReferralError
+from domain.errors import ReferralError, Unauthenticated
 from domain.models import Actor, Policy
 from graph.db import Database
 from resolvers.context import Context

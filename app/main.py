@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
+from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.invites import invite_router
 from app.scheduler import scan_periodically, settle_periodically
@@ -116,5 +117,6 @@ def create_app(
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(analyst_router(db=db, tokens=settings.token_config))
     app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
     return app

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     burst_recruits: int = Field(20, ge=2)
     burst_window: timedelta = timedelta(hours=1)
     fraud_scan_interval_seconds: float = Field(21600.0, ge=0)  # 0 = off
+    # Analysts' own Cypher (SPEC §13): seconds before Neo4j stops the transaction.
+    analyst_query_timeout: float = Field(10.0, gt=0, le=300)
+
     # HIGH_REFUND_RATE: refunded share (by amount) of the orders that credited a
     # distributor a commission in 90 days, above which the signal fires (SPEC §10).
     refund_rate_limit: float = Field(0.30, gt=0, lt=1)
@@ -201,6 +204,7 @@ class Settings(BaseSettings):
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,
+            analyst_query_timeout=self.analyst_query_timeout,
             share_base_url=self.share_base_url,
             refund_rate_limit=self.refund_rate_limit,
         )

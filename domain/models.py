@@ -295,6 +295,7 @@ class Policy:
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
+    analyst_query_timeout: float  # seconds (SPEC §13)
     share_base_url: str
     refund_rate_limit: float
 

@@ -164,7 +164,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        "0010-invite-codes",
+        "0010-investigations",
+        (
+            # Saved analyst queries (SPEC §13): by id, and one per name (saving a name
+            # again updates it).
+            "CREATE CONSTRAINT investigation_id IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.id IS UNIQUE",
+            "CREATE CONSTRAINT investigation_name IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0011-invite-codes",
         (
             # One code per distributor, found by one seek of the constraint's index.
             # Distributors that predate it get theirs on first read (docs/decisions.md).

@@ -14,7 +14,20 @@ from resolvers.context import Context
 
 
 async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
-    return await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+    """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope."""
+    found = await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+    own = distributor_id == ctx.actor.subject
+    return access.require_found(ctx, found, what=access.DISTRIBUTOR, own=own)
+
+
+async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
+    """A distributor a record names (an id already checked), through the request's loader."""
+    return await ctx.loaders.distributor.load(distributor_id)
+
+
+async def by_ids(ctx: Context, *, ids: list[str]) -> list[Distributor]:
+    """The distributors records name, in `ids` order, in one batch (unknown ids left out)."""
+    return [d for d in await ctx.loaders.distributor.load_many(ids) if d is not None]
 
 
 async def sponsor(ctx: Context, *, of: Distributor) -> Distributor | None:
@@ -23,8 +36,11 @@ async def sponsor(ctx: Context, *, of: Distributor) -> Distributor | None:
     return await ctx.loaders.distributor.load(of.sponsor_id)
 
 
-async def upline(ctx: Context, *, of: Distributor, depth: int | None) -> list[UplineEntry]:
+async def upline(
+    ctx: Context, *, of: Distributor, view: View, depth: int | None
+) -> list[UplineEntry]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_upline_view(ctx, view, of, depth=checked)
     return await team.upline(ctx.db, distributor_id=of.id, depth=checked)
 
 

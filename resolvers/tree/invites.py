@@ -12,8 +12,10 @@ from resolvers.context import Context
 
 
 async def inviter(ctx: Context, *, code: str) -> Distributor | None:
-    """The owner of a code (typed by a person: read the Crockford way), or None."""
-    return await invites.by_code(ctx.db, code=normalise_code(code, field="code"))
+    """The owner of a code (typed by a person: read the Crockford way); None for staff
+    when nobody holds it, and for a DISTRIBUTOR the same FORBIDDEN as for a stranger's."""
+    found = await invites.by_code(ctx.db, code=normalise_code(code, field="code"))
+    return access.require_found(ctx, found, what=access.DISTRIBUTOR)
 
 
 async def invite_code(ctx: Context, *, of: Distributor, view: View) -> str | None:
@@ -33,7 +35,7 @@ async def link(ctx: Context, *, of: Distributor, view: View) -> str | None:
 
 async def rotate(ctx: Context, *, distributor_id: str) -> Distributor:
     checked = inputs.check_id(distributor_id, field="distributorId")
-    access.require_self(ctx, checked)
+    access.require_self(ctx, checked, what=access.DISTRIBUTOR)
     return await invites.rotate(ctx.db, distributor_id=checked, actor=ctx.actor)
 
 

@@ -9,6 +9,7 @@ from domain.models import Status
 from domain.pagination import encode_keyset
 from resolvers.context import Info
 from resolvers.fraud import analysis as resolve
+from resolvers.tree import distributors as read
 from schema.fraud.types import (
     FraudAlert,
     FraudAlertConnection,
@@ -163,5 +164,4 @@ async def _set_ring(info: Info, ring_id: str, status: Status, reason: str) -> li
     members = await resolve.set_ring_status(
         info.context, ring_id=ring_id, status=status, reason=reason
     )
-    found = await info.context.loaders.distributor.load_many(members)
-    return [await present(info, d) for d in found if d is not None]
+    return [await present(info, d) for d in await read.by_ids(info.context, ids=members)]

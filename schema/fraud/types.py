@@ -9,6 +9,7 @@ import strawberry
 
 from domain import models
 from resolvers.context import Info
+from resolvers.tree import distributors as read
 from schema.scalars import Money
 from schema.tree.types import Distributor, PageInfo, present
 
@@ -78,8 +79,7 @@ class ReferralEdge:
 
 
 async def _members(info: Info, ids: list[str]) -> list[Distributor]:
-    found = await info.context.loaders.distributor.load_many(ids)
-    return [await present(info, d) for d in found if d is not None]
+    return [await present(info, d) for d in await read.by_ids(info.context, ids=ids)]
 
 
 @strawberry.type(description="A connected group of ≥ 3 distributors sharing identifiers.")
@@ -142,7 +142,7 @@ class FraudAlert:
 
     @strawberry.field
     async def distributor(self, info: Info) -> Distributor | None:
-        found = await info.context.loaders.distributor.load(self.distributor_id)
+        found = await read.by_id(info.context, distributor_id=self.distributor_id)
         return None if found is None else await present(info, found)
 
     @classmethod

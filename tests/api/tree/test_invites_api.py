@@ -164,6 +164,9 @@ async def test_inviter_for_staff_and_a_distributor_in_scope(
         headers=bearer(stranger["id"], "DISTRIBUTOR"),
     )
     assert ["FORBIDDEN"] == error_codes(body)
+    nobodys = await gql(client, INVITER, {"code": "ZZZZ0000"}, headers=as_recruit)
+    assert error_codes(body) == error_codes(nobodys), "a stranger's code answers as nobody's"
+    assert body["errors"][0]["message"] == nobodys["errors"][0]["message"]
     assert None is (await gql(client, INVITER, {"code": "ZZZZ0000"}))["data"]["inviter"]
     assert ["BAD_USER_INPUT"] == error_codes(await gql(client, INVITER, {"code": "bad"}))
 
