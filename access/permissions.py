@@ -86,8 +86,8 @@ class NestedLinks(BasePermission):
 
 
 class OwnMoney(BasePermission):
-    """Object level, on a Distributor's money (balance, ledger, withdrawals) and its
-    refund record (refundRate90d): the distributor's own and staff's only."""
+    """Object level, on a Distributor's money (balance, ledger, withdrawals): the
+    distributor's own and staff's only."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         access.require_private(source.view)

@@ -154,11 +154,10 @@ class Distributor:
 
     @strawberry.field(
         description="Refunded share (by amount) of the orders that credited it a "
-        "commission in the last 90 days; its own and staff's only.",
-        permission_classes=[OwnMoney],
+        "commission in the last 90 days, 0-1; its own and staff's only (null for others)."
     )
-    async def refund_rate_90d(self, info: Info) -> float:
-        return await fraud.refund_rate_90d(info.context, of=self.model)
+    async def refund_rate_90d(self, info: Info) -> float | None:
+        return await fraud.refund_rate_90d(info.context, of=self.model, view=self.view)
 
     @strawberry.field(permission_classes=[NestedLinks])
     async def sponsor(self, info: Info) -> Distributor | None:
