@@ -14,6 +14,7 @@ import segno
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
+from app.http_edge import coded_response
 from domain.errors import NotFound, ReferralError
 from domain.tree.invites import normalise_code, share_link
 from graph.db import Database
@@ -34,10 +35,8 @@ def qr_image(text: str, kind: Kind) -> bytes:
 
 
 def refusal(error: ReferralError) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": error.message, "extensions": error.extensions}]},
-        status_code=STATUS.get(error.code, 400),
-    )
+    """The coded JSON body of every 4xx (`app.http_edge`)."""
+    return coded_response(STATUS.get(error.code, 400), error.message, code=error.code)
 
 
 def invite_router(*, db: Database, share_base_url: str) -> APIRouter:

@@ -12,8 +12,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
-from access.rate_limit import RateLimiter
+from access.rate_limit import MutationLimits
 from domain.models import Actor, Distributor, Policy, RefundRate
+from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
 from graph.fraud import refund_rate
 from graph.tree import distributors, invites
@@ -60,7 +61,7 @@ class Context(BaseContext):
     # Why the request carries no actor (a bad token), said when a field needs one.
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
-    limiter: RateLimiter | None = None
+    limits: MutationLimits | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
@@ -72,6 +73,10 @@ class Context(BaseContext):
 
     def now(self) -> datetime:
         return self.clock()
+
+    def cursors(self, key: ListKey) -> ListCursors:
+        """The cursors of list `key`, signed with the server's cursor secret."""
+        return CursorCodec(self.policy.cursor_secret).bind(key)
 
 
 Info = strawberry.Info[Context, None]

@@ -36,10 +36,15 @@ query($id: ID!) { distributor(id: $id) { teamMetrics { byChannel { channel count
 """
 AUDIT = """
 query($actor: String) {
-  auditEvents(actor: $actor, first: 50) { events { operation arguments outcome } }
+  auditEvents(actor: $actor, first: 50) { edges { node { operation arguments outcome } } }
 }
 """
 BASE = Settings(env="test").share_base_url
+
+
+async def audit_of(client: httpx.AsyncClient, actor: str) -> list[dict[str, Any]]:
+    body = await gql(client, AUDIT, {"actor": actor})
+    return [edge["node"] for edge in body["data"]["auditEvents"]["edges"]]
 
 
 async def register(client: httpx.AsyncClient, **given: Any) -> dict[str, Any]:
@@ -237,13 +242,13 @@ async def test_rotation_and_bindings_are_audited(client: httpx.AsyncClient, uid:
         client, ROTATE, {"id": owner["id"]}, headers=bearer(owner["id"], "DISTRIBUTOR")
     )
     new = rotated["data"]["rotateInviteCode"]["inviteCode"]
-    events = (await gql(client, AUDIT, {"actor": actor}))["data"]["auditEvents"]["events"]
+    events = await audit_of(client, actor)
     by_operation = {e["operation"]: json.loads(e["arguments"]) for e in events}
     assert {"distributorId": loner["id"], "inviteCode": owner["inviteCode"], "channel": "live"} == {
         k: by_operation["bindByInviteCode"][k] for k in ("distributorId", "inviteCode", "channel")
     }
     assert "OK" == next(e["outcome"] for e in events if e["operation"] == "bindByInviteCode")
-    events = (await gql(client, AUDIT, {"actor": owner["id"]}))["data"]["auditEvents"]["events"]
+    events = await audit_of(client, owner["id"])
     operations = {e["operation"]: json.loads(e["arguments"]) for e in events}
     assert {"distributorId": owner["id"]} == operations["rotateInviteCode"]
     assert {"distributorId": owner["id"], "fromCode": owner["inviteCode"], "toCode": new} == (
