@@ -64,6 +64,12 @@ class Withdrawers(RolePermission):
     roles = frozenset({Role.ADMIN, Role.SERVICE, Role.DISTRIBUTOR})
 
 
+class OwnerOrAdmin(RolePermission):
+    """ADMIN, and a DISTRIBUTOR for itself (resolvers check it): rotating invite codes."""
+
+    roles = frozenset({Role.ADMIN, Role.DISTRIBUTOR})
+
+
 class AnyRole(RolePermission):
     """Every role; a DISTRIBUTOR within its team scope (resolvers check it)."""
 

@@ -21,6 +21,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
+from app.invites import invite_router
 from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
@@ -130,5 +131,6 @@ def create_app(
         )
     )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
+    app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     # Analysts' own Cypher (SPEC §13): seconds before Neo4j stops the transaction.
     analyst_query_timeout: float = Field(10.0, gt=0, le=300)
 
+    # HIGH_REFUND_RATE: refunded share (by amount) of the orders that credited a
+    # distributor a commission in 90 days, above which the signal fires (SPEC §10).
+    refund_rate_limit: float = Field(0.30, gt=0, lt=1)
+
+    # Invite codes (SPEC §10): a share link is this URL + `?invite=CODE`.
+    share_base_url: str = "http://127.0.0.1:8000/join"
+
     # Access (SPEC §3.9, docs/security.md).
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = Field(DEV_JWT_SECRET, min_length=32)  # HS256
@@ -145,6 +152,16 @@ class Settings(BaseSettings):
             parse_money(value)
         except ReferralError as exc:
             raise ValueError(f"{info.field_name}: {exc.message}") from None
+        return value
+
+    @field_validator("share_base_url")
+    @classmethod
+    def share_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"share_base_url must be an http(s) URL, got {value!r}.")
+        if parsed.query or parsed.fragment or "?" in value or "#" in value:
+            raise ValueError("share_base_url must have no query or fragment: `?invite=` follows.")
         return value
 
     @field_validator("pii_keys")
@@ -241,6 +258,8 @@ class Settings(BaseSettings):
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,
             analyst_query_timeout=self.analyst_query_timeout,
+            share_base_url=self.share_base_url,
+            refund_rate_limit=self.refund_rate_limit,
         )
 
     def open_database(self) -> Database:

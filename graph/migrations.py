@@ -200,6 +200,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (c:Campaign) REQUIRE c.id IS UNIQUE",
         ),
     ),
+    Migration(
+        "0013-invite-codes",
+        (
+            # One code per distributor, found by one seek of the constraint's index.
+            # Distributors that predate it get theirs on first read (docs/decisions.md).
+            "CREATE CONSTRAINT distributor_invite_code IF NOT EXISTS "
+            "FOR (d:Distributor) REQUIRE d.inviteCode IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -116,3 +116,30 @@ def test_withdraw_auto_approve_limit_is_money_and_off_by_default() -> None:
     for bad in ("-1", "1.234", "abc"):
         with pytest.raises(ValidationError, match="withdraw_auto_approve_limit"):
             Settings(env="test", withdraw_auto_approve_limit=bad)
+
+
+def test_share_base_url_and_refund_rate_limit_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REFERRAL_SHARE_BASE_URL", "https://shop.example/join")
+    monkeypatch.setenv("REFERRAL_REFUND_RATE_LIMIT", "0.25")
+    policy = Settings().policy
+    assert ("https://shop.example/join", 0.25) == (policy.share_base_url, policy.refund_rate_limit)
+
+
+def test_refund_rate_limit_defaults_to_30_percent() -> None:
+    assert 0.30 == Settings().policy.refund_rate_limit
+
+
+@pytest.mark.parametrize(
+    "url", ["shop.example/join", "ftp://shop.example/", "https://shop.example/?a=1", "https://x/#f"]
+)
+def test_share_base_url_must_be_http_without_query_or_fragment(url: str) -> None:
+    with pytest.raises(ValidationError, match="share_base_url"):
+        Settings(share_base_url=url)
+
+
+@pytest.mark.parametrize("limit", [0, 1, -0.1, 1.5])
+def test_refund_rate_limit_must_lie_strictly_between_0_and_1(limit: float) -> None:
+    with pytest.raises(ValidationError):
+        Settings(refund_rate_limit=limit)

@@ -31,6 +31,7 @@ PAST = "2020-01-01T00:00:00+00:00"
 CALLS: dict[str, str] = {
     "distributor": "query($me: ID!) { distributor(id: $me) { id name } }",
     "distributorsByPhone": '{ distributorsByPhone(phone: "13800000000") { id } }',
+    "inviter": '{ inviter(code: "ZZZZ0000") { id } }',
     "auditEvents": "{ auditEvents(first: 1) { totalCount } }",
     "order": "query($missing: ID!) { order(id: $missing) { id } }",
     "withdrawal": "query($missing: ID!) { withdrawal(id: $missing) { id } }",
@@ -52,6 +53,9 @@ CALLS: dict[str, str] = {
     " { id } }",
     "bindSponsor": "mutation($me: ID!, $missing: ID!) {"
     " bindSponsor(distributorId: $me, sponsorId: $missing) { id } }",
+    "bindByInviteCode": "mutation($me: ID!) {"
+    ' bindByInviteCode(distributorId: $me, inviteCode: "ZZZZ0000") { id } }',
+    "rotateInviteCode": "mutation($me: ID!) { rotateInviteCode(distributorId: $me) { id } }",
     "reassignSponsor": "mutation($me: ID!, $missing: ID!) {"
     ' reassignSponsor(distributorId: $me, sponsorId: $missing, reason: "r") { id } }',
     "approveDistributor": "mutation($missing: ID!) { approveDistributor(id: $missing) { id } }",
