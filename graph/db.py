@@ -145,6 +145,36 @@ class Database:
             except RETRYABLE as exc:
                 pause = await self._wait_to_retry(exc, started, retry_until, pause)
 
+    async def write_at_once(self, query: LiteralString, **params: Any) -> list[Record]:
+        """One write statement as an auto-commit transaction: RUN, PULL and the commit in
+        one round trip, where a managed transaction needs a second for COMMIT. Only for a
+        statement that is a whole business operation by itself and safe to run again
+        (a retry after a lost answer must see its own first attempt and do nothing)."""
+        self.queries += 1
+        retry_until = time.monotonic() + self.retry_seconds
+        pause = 0.1
+        while True:
+            if not self.breaker.allow():
+                raise Unavailable()
+            started = time.monotonic()
+            left = _time_left()
+            try:
+                async with self.driver.session(
+                    database=self.name,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                ) as session:
+                    statement = query if left is None else Query(query, timeout=left)
+                    result = await session.run(statement, params)
+                    records = [record async for record in result]
+                self.breaker.succeeded()
+                return records
+            except ClientError as exc:  # the database answered: it is reachable
+                self.breaker.succeeded()
+                _raise_timeout(exc)
+                raise
+            except RETRYABLE as exc:
+                pause = await self._wait_to_retry(exc, started, retry_until, pause)
+
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one managed write transaction, retried on transient errors
         (deadlocks) for `retry_seconds` and on connection failures until the breaker

@@ -30,22 +30,28 @@ from domain.pagination import (
     Row,
     Window,
 )
-from domain.tree.paths import SEPARATOR, descendant_range
+from domain.tree.paths import PATH_STEP, SEPARATOR, descendant_range
 from graph.db import Database
 from graph.pagination import paginate
 from graph.tree.records import distributor_from_node, fields
 
+# One seek of the distributor, then one unique-index seek per ancestor: an ancestor's
+# path is a prefix of the distributor's (`domain.tree.paths`: fixed-width keys), so no
+# edge is expanded. Each ancestor's sponsor is its own `a1` stamp (kept by every move).
+# 12 is `PATH_STEP` (checked below: the query text must stay a literal).
 UPLINE = (
     """
-MATCH p = (a:Distributor)-[:REFERRED*1..3]->(:Distributor {id: $id})
-WHERE length(p) <= $depth
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(a)
-RETURN length(p) AS level, """
+MATCH (d:Distributor {id: $id})
+UNWIND range(1, CASE WHEN d.depth < $depth THEN d.depth ELSE $depth END) AS level
+MATCH (a:Distributor {path: left(d.path, size(d.path) - 12 * level)})
+RETURN level, """
     + fields("a")
-    + """ AS a, s.id AS sponsorId
+    + """ AS a, a.a1 AS sponsorId
 ORDER BY level
 """
 )
+
+assert PATH_STEP == 12, "UPLINE's Cypher spells out the path step"
 
 # The downline's order: by level, then by branch (path). A position is (level, the
 # member's path below the root), so it stays valid when the root's subtree is moved.
