@@ -44,6 +44,7 @@ from graph.money.order_rows import (
     order_row,
 )
 from graph.tree.structure import set_tally
+from graph.tree.team_days import ORDER_DAYS
 
 # One round trip before any write: which ids are replays, the active rule set, and
 # each buyer with its upline (nearest first), found by path prefix as in
@@ -115,7 +116,15 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
-WRITE: LiteralString = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
+WRITE: LiteralString = (
+    "CALL () { "
+    + CREATE_ORDERS
+    + " } CALL () { "
+    + WRITE_ENTRIES
+    + " } CALL () { "
+    + ORDER_DAYS
+    + " }"
+)
 
 # The common case in one auto-commit statement (one round trip, commit included), after
 # an auto-commit PREPARE: it writes only if what the split was computed from still

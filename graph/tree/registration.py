@@ -38,6 +38,7 @@ from domain.tree.binding import check_bind_allowed
 from domain.tree.invites import may_recruit, new_code
 from domain.tree.paths import child_path, is_in_subtree
 from domain.tree.ranks import rank_at_registration
+from domain.tree.team_days import joined_days
 from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import check_registration
@@ -45,7 +46,8 @@ from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
 from graph.tree.structure import ancestors_below, attach, detach, move_under
-from graph.values import to_datetime
+from graph.tree.team_days import add_joined
+from graph.values import epoch_ms, to_datetime
 
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
@@ -134,6 +136,7 @@ async def register(
             depth=sponsor["depth"] + 1 if sponsor else 0,
             ancestors=ancestors_below(sponsor),
         )
+        await add_joined(tx, days=joined_days([(tuple(ancestors_below(sponsor)), epoch_ms(now))]))
         if sponsor is not None:
             await attach(
                 tx,
