@@ -163,6 +163,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
         ),
     ),
+    Migration(
+        "0010-withdrawal-queue",
+        # The admins' queue lists withdrawals by state, oldest first (graph/withdrawal_queue).
+        (
+            "CREATE INDEX withdrawal_status_requested_at IF NOT EXISTS "
+            "FOR (w:Withdrawal) ON (w.status, w.requestedAt)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from graph import models
+from resolvers import fraud as resolve_fraud
 from schema.scalars import Money
 from schema.types import Distributor, Info, PageInfo, present
 
@@ -69,6 +70,12 @@ class SharedIdentifier:
     kind: str
 
 
+@strawberry.type(description="A ring member that uses one of the ring's shared identifiers.")
+class IdentifierLink:
+    distributor_id: strawberry.ID
+    key: str
+
+
 @strawberry.type
 class ReferralEdge:
     sponsor_id: strawberry.ID
@@ -96,6 +103,21 @@ class FraudRing:
     @strawberry.field
     async def members(self, info: Info) -> list[Distributor]:
         return await _members(info, self.member_ids)
+
+    @strawberry.field(description="Which member uses which shared identifier (to draw it).")
+    async def identifier_links(self, info: Info) -> list[IdentifierLink]:
+        links = await resolve_fraud.ring_links(info.context, ring_id=self.id)
+        return [IdentifierLink(distributor_id=strawberry.ID(d), key=k) for d, k in links]
+
+    @strawberry.field(
+        description="Identifiers its members use that more than hot_identifier_limit "
+        "distributors share: left out of the ring, most used first."
+    )
+    async def hot_identifiers(self, info: Info, first: int | None = 20) -> list[HotIdentifier]:
+        found = await resolve_fraud.ring_hot_identifiers(
+            info.context, ring_id=self.id, first=20 if first is None else first
+        )
+        return [HotIdentifier(key=k, kind=kind, users=n) for k, kind, n in found]
 
     @classmethod
     def from_model(cls, r: models.FraudRing) -> FraudRing:

@@ -27,8 +27,9 @@ from schema.fraud_root import FraudMutation, FraudQuery
 from schema.money_root import MoneyMutation, MoneyQuery
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
+from schema.withdrawal_queue import WithdrawalQueueQuery
 
-RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery))
+RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery, WithdrawalQueueQuery))
 RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 log = logging.getLogger("referral.graphql")

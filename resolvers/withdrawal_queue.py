@@ -1,0 +1,23 @@
+"""Resolvers for the admins' withdrawal queue (every distributor's open withdrawals)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from graph import withdrawal_queue
+from graph.models import WithdrawalStatus
+from graph.rules import inputs
+from resolvers.context import Context
+
+OPEN = (WithdrawalStatus.REQUESTED, WithdrawalStatus.APPROVED)
+
+
+async def queue(
+    ctx: Context, *, statuses: Collection[WithdrawalStatus] | None, first: int, after: str | None
+) -> withdrawal_queue.QueuePage:
+    return await withdrawal_queue.page(
+        ctx.db,
+        statuses=statuses or OPEN,
+        first=inputs.check_page_size(first),
+        after=after,
+    )
