@@ -15,12 +15,14 @@ import logging
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from app.tokens import TokenConfig, bearer_token, verify
+from app.web import graphiql_html
 from graph.db import Database
 from graph.errors import ReferralError, Unauthenticated
 from graph.models import Actor, Policy
@@ -40,6 +42,10 @@ def extensions_of(error: GraphQLError) -> dict[str, str]:
 
 
 class ReferralRouter(GraphQLRouter[Context, None]):
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the app's own built assets (web/), never from a CDN."""
+        return HTMLResponse(graphiql_html())
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:

@@ -16,6 +16,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from app.graphql import graphql_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
+from app.web import mount_explorer
 from graph.db import Database
 from graph.errors import Unavailable
 from graph.migrations import migrate
@@ -100,4 +101,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    mount_explorer(app)
     return app

@@ -20,6 +20,7 @@ PAGE = (
     """
 MATCH (w:Withdrawal)
 WHERE w.status IN $statuses AND w.month IS NOT NULL
+  AND ($distributorId IS NULL OR w.distributorId = $distributorId)
   AND ($afterMs IS NULL OR w.requestedAt.epochMillis > $afterMs
        OR (w.requestedAt.epochMillis = $afterMs AND w.id > $afterId))
 WITH w ORDER BY w.requestedAt, w.id LIMIT $limit
@@ -31,6 +32,7 @@ RETURN """
 TOTALS = """
 MATCH (w:Withdrawal)
 WHERE w.status IN $statuses AND w.month IS NOT NULL
+  AND ($distributorId IS NULL OR w.distributorId = $distributorId)
 RETURN count(w) AS n, coalesce(sum(w.amount), 0) AS amount, coalesce(sum(w.net), 0) AS net
 """
 
@@ -50,17 +52,28 @@ def cursor_of(w: Withdrawal) -> str:
 
 
 async def page(
-    db: Database, *, statuses: Collection[WithdrawalStatus], first: int, after: str | None
+    db: Database,
+    *,
+    statuses: Collection[WithdrawalStatus],
+    distributor_id: str | None,
+    first: int,
+    after: str | None,
 ) -> QueuePage:
-    """One page of the queue (oldest first) and the totals of all of it."""
+    """One page of the queue (oldest first, one distributor's if given) and the totals
+    of all of it."""
     after_ms, after_id = decode_keyset(after) if after else (None, None)
     names = sorted(s.value for s in statuses)
     records = await db.read(
-        PAGE, statuses=names, afterMs=after_ms, afterId=after_id, limit=first + 1
+        PAGE,
+        statuses=names,
+        distributorId=distributor_id,
+        afterMs=after_ms,
+        afterId=after_id,
+        limit=first + 1,
     )
     found = [withdrawal_from_node(r["w"]) for r in records]
     rows = [(cursor_of(w), w) for w in found[:first]]
-    totals = (await db.read(TOTALS, statuses=names))[0]
+    totals = (await db.read(TOTALS, statuses=names, distributorId=distributor_id))[0]
     return QueuePage(
         total_count=totals["n"],
         total_amount_fen=totals["amount"],

@@ -13,11 +13,19 @@ OPEN = (WithdrawalStatus.REQUESTED, WithdrawalStatus.APPROVED)
 
 
 async def queue(
-    ctx: Context, *, statuses: Collection[WithdrawalStatus] | None, first: int, after: str | None
+    ctx: Context,
+    *,
+    statuses: Collection[WithdrawalStatus] | None,
+    distributor_id: str | None,
+    first: int,
+    after: str | None,
 ) -> withdrawal_queue.QueuePage:
     return await withdrawal_queue.page(
         ctx.db,
         statuses=statuses or OPEN,
+        distributor_id=None
+        if distributor_id is None
+        else inputs.check_id(distributor_id, field="distributorId"),
         first=inputs.check_page_size(first),
         after=after,
     )

@@ -32,18 +32,20 @@ class WithdrawalQueueQuery:
     @strawberry.field(
         permission_classes=[AdminOnly],
         description="Admin: every distributor's withdrawals in `status` (default REQUESTED "
-        "and APPROVED), oldest first; keyset-paginated.",
+        "and APPROVED), oldest first, one distributor's if `distributorId`; keyset-paginated.",
     )
     async def withdrawal_queue(
         self,
         info: Info,
         status: list[WithdrawalStatus] | None = None,  # type: ignore[valid-type]
+        distributor_id: strawberry.ID | None = None,
         first: int | None = 50,
         after: str | None = None,
     ) -> WithdrawalQueue:
         found = await resolve.queue(
             info.context,
             statuses=None if status is None else [Status(s) for s in status],
+            distributor_id=distributor_id,
             first=50 if first is None else first,
             after=after,
         )
