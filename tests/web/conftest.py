@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "docs" / "explorer"
+TIME_ZONE = "Asia/Shanghai"
 
 
 def _in_ci() -> bool:
@@ -152,28 +153,40 @@ def offline() -> Offline:
 
 
 @pytest.fixture
-def page(browser: Any, server: Server, offline: Offline, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page (its own storage) that can reach only the app: every other request is
-    aborted and recorded in `offline.refused`."""
-    locale = getattr(request, "param", "en-US")
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+def open_page(browser: Any, server: Server, offline: Offline) -> Iterator[Callable[..., Any]]:
+    """Opens fresh pages (each with its own storage, in China's time zone) that can reach
+    only the app: every other request is aborted and recorded in `offline.refused`."""
+    contexts: list[Any] = []
 
     def only_the_app(route: Any) -> None:
-        if route.request.url.startswith(server.url + "/") or route.request.url.startswith(
-            ("data:", "blob:")
-        ):
+        url = route.request.url
+        if url.startswith((server.url + "/", "data:", "blob:")):
             route.continue_()
         else:
-            offline.refused.append(route.request.url)
+            offline.refused.append(url)
             route.abort()
 
-    context.route("**/*", only_the_app)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.page_errors = errors
-    yield tab
-    context.close()
+    def open_one(locale: str = "en-US") -> Any:
+        context = browser.new_context(
+            locale=locale, timezone_id=TIME_ZONE, viewport={"width": 1280, "height": 900}
+        )
+        contexts.append(context)
+        context.route("**/*", only_the_app)
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.page_errors = errors
+        return tab
+
+    yield open_one
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Any]) -> Any:
+    """One fresh page in English."""
+    return open_page()
 
 
 def screenshot(page: Any, name: str, tmp_path: Path) -> Path:

@@ -13,8 +13,8 @@ export function drawDaily(box: HTMLElement, days: Date[], newMembers: number[], 
   chart.setOption({
     animation: false,
     tooltip: { trigger: "axis" },
-    legend: { data: [t("chartNew"), t("chartSales")] },
-    grid: { left: 48, right: 64, top: 36, bottom: 28 },
+    legend: { top: 0, data: [t("chartNew"), t("chartSales")] },
+    grid: { left: 48, right: 64, top: 60, bottom: 28 },
     xAxis: { type: "category", data: labels },
     yAxis: [
       { type: "value", name: t("chartNew"), minInterval: 1 },

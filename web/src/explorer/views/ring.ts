@@ -32,6 +32,11 @@ const RING = `query Ring($id: ID!) {
   }
 }`;
 
+/** An identifier's key is "KIND:hmac": a short, recognisable part of the hash. */
+function shortKey(key: string): string {
+  return `${key.slice(key.indexOf(":") + 1).slice(0, 8)}…`;
+}
+
 const KIND_COLOURS: Record<string, string> = {
   DEVICE: "#8b5cf6",
   PHONE: "#10b981",
@@ -56,7 +61,7 @@ export async function ringView(main: HTMLElement, id: string): Promise<void> {
   const graphBox = h("div", { class: "graph", "data-testid": "ring-graph" });
   const hot = ring.hotIdentifiers;
   const hotNote = hot.length
-    ? t("hotLeftOut", { n: hot.length, list: hot.map((x) => `${x.kind} ${x.key.slice(0, 8)}… (${x.users})`).join(", ") })
+    ? t("hotLeftOut", { n: hot.length, list: hot.map((x) => `${x.kind} ${shortKey(x.key)} (${x.users})`).join(", ") })
     : t("hotNone");
   clear(
     main,
@@ -90,7 +95,7 @@ async function draw(box: HTMLElement, ring: Ring): Promise<void> {
       data: { id: `d:${m.id}`, label: m.id, type: "member", frozen: m.status === "FROZEN" ? 1 : 0 },
     })),
     ...ring.identifiers.map((i) => ({
-      data: { id: `i:${i.key}`, label: `${i.kind}\n${i.key.slice(0, 8)}`, type: "identifier", colour: KIND_COLOURS[i.kind] ?? "#94a3b8" },
+      data: { id: `i:${i.key}`, label: `${i.kind}\n${shortKey(i.key)}`, type: "identifier", colour: KIND_COLOURS[i.kind] ?? "#94a3b8" },
     })),
     ...ring.identifierLinks
       .filter((l) => kindOf.has(l.key))
