@@ -35,12 +35,17 @@ METRICS = """query M($id: ID!, $since: DateTime!, $until: DateTime!) {
 }"""
 
 
-def register(server: Server, admin: str, distributor_id: str, sponsor: str | None = None,
-             **identifiers: str) -> None:
+def register(
+    server: Server, admin: str, distributor_id: str, sponsor: str | None = None, **identifiers: str
+) -> None:
     server.gql(
         REGISTER,
-        {"id": distributor_id, "name": f"成员 {distributor_id[-3:]}", "sponsor": sponsor,
-         **identifiers},
+        {
+            "id": distributor_id,
+            "name": f"成员 {distributor_id[-3:]}",
+            "sponsor": sponsor,
+            **identifiers,
+        },
         token=admin,
     )
 
@@ -66,12 +71,19 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
         register(server, admin, member, level2[0])
     now = datetime.now(UTC)
     for i, (buyer, days_ago, amount) in enumerate(
-        [(level1[1], 2, "120.00"), (level1[2], 5, "80.50"), (level2[1], 5, "45.00"),
-         (leader, 1, "30.00")]
+        [
+            (level1[1], 2, "120.00"),
+            (level1[2], 5, "80.50"),
+            (level2[1], 5, "45.00"),
+            (leader, 1, "30.00"),
+        ]
     ):
         paid = (now - timedelta(days=days_ago)).isoformat()
-        server.gql(ORDER, {"id": f"{uid}-o{i}", "buyer": buyer, "amount": amount,
-                           "paidAt": paid}, token=admin)
+        server.gql(
+            ORDER,
+            {"id": f"{uid}-o{i}", "buyer": buyer, "amount": amount, "paidAt": paid},
+            token=admin,
+        )
 
     token = server.token(leader, "DISTRIBUTOR")
     signed_in(page, server, token)
@@ -82,19 +94,25 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
     today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     api = server.gql(
         METRICS,
-        {"id": leader, "since": (today - timedelta(days=29)).isoformat(),
-         "until": (today + timedelta(days=1)).isoformat()},
+        {
+            "id": leader,
+            "since": (today - timedelta(days=29)).isoformat(),
+            "until": (today + timedelta(days=1)).isoformat(),
+        },
         token=token,
     )["distributor"]
     assert 30 == api["all"]["teamSize"]
     assert str(api["all"]["teamSize"]) in metrics.get_by_test_id("teamSize").inner_text()
     assert str(api["recent"]["newMembers"]) in metrics.get_by_test_id("newMembers").inner_text()
-    assert str(api["recent"]["activeMembers"]) in metrics.get_by_test_id(
-        "activeMembers").inner_text()
+    assert (
+        str(api["recent"]["activeMembers"]) in metrics.get_by_test_id("activeMembers").inner_text()
+    )
     assert "¥" + api["recent"]["teamSales"] in metrics.get_by_test_id("teamSales").inner_text()
     assert "¥" + api["recent"]["ownSales"] in metrics.get_by_test_id("ownSales").inner_text()
-    assert "L1 25 · L2 3 · L3 2" == metrics.get_by_test_id("levelCounts").locator(
-        ".card-value").inner_text()
+    assert (
+        "L1 25 · L2 3 · L3 2"
+        == metrics.get_by_test_id("levelCounts").locator(".card-value").inner_text()
+    )
 
     level_1 = page.get_by_test_id("level-1")
     level_1.locator("tr[data-member]").nth(19).wait_for()
@@ -103,7 +121,8 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
     level_1.get_by_test_id("load-more").click()
     level_1.get_by_test_id("all-shown").wait_for()
     shown = level_1.locator("tr[data-member]").evaluate_all(
-        "rows => rows.map(r => r.dataset.member)")
+        "rows => rows.map(r => r.dataset.member)"
+    )
     assert sorted(level1) == sorted(shown)
     assert len(set(shown)) == len(shown)
 
@@ -121,7 +140,8 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
         panel = page.get_by_test_id(f"level-{level}")
         panel.get_by_test_id("all-shown").wait_for()
         ids = panel.locator("tr[data-member]").evaluate_all(
-            "rows => rows.map(r => r.dataset.member)")
+            "rows => rows.map(r => r.dataset.member)"
+        )
         assert sorted(expected) == sorted(ids)
 
     page.get_by_placeholder("Find a member by id").fill(level3[1])
@@ -170,7 +190,8 @@ def test_analyst_opens_a_planted_ring_and_sees_its_members_drawn(
     page.goto(f"{server.url}/explorer/#/rings/{ring_id}")
     graph = page.get_by_test_id("ring-graph")
     page.wait_for_function(
-        "document.querySelector('[data-testid=ring-graph]')?.dataset.rendered === 'true'")
+        "document.querySelector('[data-testid=ring-graph]')?.dataset.rendered === 'true'"
+    )
     assert ",".join(sorted(members)) == graph.get_attribute("data-members")
     assert "2" == graph.get_attribute("data-identifiers")  # the device and the payment account
     assert "1" == graph.get_attribute("data-referrals")
@@ -186,8 +207,9 @@ def test_analyst_opens_a_planted_ring_and_sees_its_members_drawn(
     freeze.get_by_placeholder("Reason").fill("shares a device with a ring")
     freeze.get_by_test_id("freeze").click()
     page.get_by_test_id("status").get_by_text("Status: FROZEN").wait_for()
-    status = server.gql('query($id: ID!) { distributor(id: $id) { status } }',
-                        {"id": members[0]}, token=analyst)
+    status = server.gql(
+        "query($id: ID!) { distributor(id: $id) { status } }", {"id": members[0]}, token=analyst
+    )
     assert "FROZEN" == status["distributor"]["status"]
     screenshot(page, "signals", tmp_path)
     assert [] == offline.refused
@@ -221,16 +243,22 @@ def test_admin_approves_a_withdrawal_and_it_leaves_the_queue(
     register(server, admin, sponsor)
     register(server, admin, buyer, sponsor)
     paid = (datetime.now(UTC) - timedelta(days=10)).isoformat()
-    server.gql(ORDER, {"id": f"{uid}-o", "buyer": buyer, "amount": "1000.00", "paidAt": paid},
-               token=admin)
-    server.gql('mutation($at: DateTime!) { settleCommissions(asOf: $at) }',
-               {"at": datetime.now(UTC).isoformat()}, token=admin)
+    server.gql(
+        ORDER, {"id": f"{uid}-o", "buyer": buyer, "amount": "1000.00", "paidAt": paid}, token=admin
+    )
+    server.gql(
+        "mutation($at: DateTime!) { settleCommissions(asOf: $at) }",
+        {"at": datetime.now(UTC).isoformat()},
+        token=admin,
+    )
     ids = []
     for key, amount in (("k1", "10.00"), ("k2", "20.00")):
         w = server.gql(
             "mutation($d: ID!, $a: Money!, $k: String!) { requestWithdrawal(input: "
             "{distributorId: $d, amount: $a, idempotencyKey: $k}) { id } }",
-            {"d": sponsor, "a": amount, "k": key}, token=admin)
+            {"d": sponsor, "a": amount, "k": key},
+            token=admin,
+        )
         ids.append(w["requestWithdrawal"]["id"])
 
     signed_in(page, server, admin, f"/withdrawals?status=REQUESTED&distributor={sponsor}")
@@ -245,11 +273,13 @@ def test_admin_approves_a_withdrawal_and_it_leaves_the_queue(
     first.get_by_test_id("approve").click()
     page.get_by_test_id("action-result").get_by_text("APPROVED").wait_for()
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=queue] tr[data-withdrawal]').length === 1")
+        "document.querySelectorAll('[data-testid=queue] tr[data-withdrawal]').length === 1"
+    )
     assert "1" == totals.get_by_test_id("totalCount").locator(".card-value").inner_text()
     assert "¥20.00" == totals.get_by_test_id("totalAmount").locator(".card-value").inner_text()
-    approved = server.gql('query($id: ID!) { withdrawal(id: $id) { status } }', {"id": ids[0]},
-                          token=admin)
+    approved = server.gql(
+        "query($id: ID!) { withdrawal(id: $id) { status } }", {"id": ids[0]}, token=admin
+    )
     assert "APPROVED" == approved["withdrawal"]["status"]
 
     page.locator("button[data-status=APPROVED]").click()

@@ -38,7 +38,8 @@ def test_graphiql_runs_a_query_with_a_token_offline(
     admin = server.token("graphiql-admin", "ADMIN")
     someone = "gq" + uuid.uuid4().hex[:10]
     server.gql(
-        'mutation($id: ID!) { registerDistributor(input: {id: $id, name: "GraphiQL 测试"}) { id } }',
+        "mutation($id: ID!) {"
+        ' registerDistributor(input: {id: $id, name: "GraphiQL 测试"}) { id } }',
         {"id": someone},
         token=admin,
     )
