@@ -80,6 +80,7 @@ def cmd_migrate(settings: Settings) -> None:
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
     from app.demo import load_demo, load_demo_orders
+    from app.demo_explorer import plant_rings, request_withdrawals
 
     async def work(db: Database) -> None:
         await migrate(db)
@@ -96,6 +97,9 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
             f"Recorded {sales.size:,} orders with their commissions in {sales.seconds:.1f} s "
             f"({sales.rate:,.0f} orders/s), and settled those past the freeze period."
         )
+        rings = await plant_rings(db, prefix=prefix, policy=settings.policy)
+        asked = await request_withdrawals(db, prefix=prefix, policy=settings.policy)
+        print(f"Planted fraud rings ({rings} found by a scan) and {asked} withdrawal requests.")
 
     _with_db(settings, work)
 
