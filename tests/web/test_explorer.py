@@ -185,6 +185,7 @@ def test_analyst_opens_a_planted_ring_and_sees_its_members_drawn(
 
     signed_in(page, server, analyst, "/rings")
     page.get_by_test_id("rings").locator("table.rings tbody tr").first.wait_for()
+    page.locator("[data-testid=alerts] table, [data-testid=alerts] p").first.wait_for()
     screenshot(page, "rings", tmp_path)
 
     page.goto(f"{server.url}/explorer/#/rings/{ring_id}")
