@@ -106,6 +106,8 @@ async function draw(box: HTMLElement, ring: Ring): Promise<void> {
   ];
   const cy = cytoscape({
     container: box,
+    maxZoom: 1.4,
+    minZoom: 0.2,
     elements,
     layout: { name: "cose", animate: false, randomize: false, padding: 24, nodeRepulsion: () => 9000 },
     style: [
