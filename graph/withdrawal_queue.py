@@ -16,11 +16,12 @@ from graph.records import withdrawal_from_node
 from graph.rules.pagination import decode_keyset, encode_keyset
 from graph.withdrawals import PROJECTION
 
+# Every distributor's: a seek of the (status, requestedAt) index, in its order.
 PAGE = (
     """
 MATCH (w:Withdrawal)
-WHERE w.status IN $statuses AND w.month IS NOT NULL
-  AND ($distributorId IS NULL OR w.distributorId = $distributorId)
+USING INDEX w:Withdrawal(status, requestedAt)
+WHERE w.status IN $statuses AND w.requestedAt IS NOT NULL AND w.month IS NOT NULL
   AND ($afterMs IS NULL OR w.requestedAt.epochMillis > $afterMs
        OR (w.requestedAt.epochMillis = $afterMs AND w.id > $afterId))
 WITH w ORDER BY w.requestedAt, w.id LIMIT $limit
@@ -31,8 +32,29 @@ RETURN """
 
 TOTALS = """
 MATCH (w:Withdrawal)
-WHERE w.status IN $statuses AND w.month IS NOT NULL
-  AND ($distributorId IS NULL OR w.distributorId = $distributorId)
+USING INDEX w:Withdrawal(status, requestedAt)
+WHERE w.status IN $statuses AND w.requestedAt IS NOT NULL AND w.month IS NOT NULL
+RETURN count(w) AS n, coalesce(sum(w.amount), 0) AS amount, coalesce(sum(w.net), 0) AS net
+"""
+
+# One distributor's: a seek of the (distributorId, month) index.
+PAGE_OF = (
+    """
+MATCH (w:Withdrawal {distributorId: $distributorId})
+USING INDEX w:Withdrawal(distributorId, month)
+WHERE w.month IS NOT NULL AND w.status IN $statuses
+  AND ($afterMs IS NULL OR w.requestedAt.epochMillis > $afterMs
+       OR (w.requestedAt.epochMillis = $afterMs AND w.id > $afterId))
+WITH w ORDER BY w.requestedAt, w.id LIMIT $limit
+RETURN """
+    + PROJECTION
+    + " AS w"
+)
+
+TOTALS_OF = """
+MATCH (w:Withdrawal {distributorId: $distributorId})
+USING INDEX w:Withdrawal(distributorId, month)
+WHERE w.month IS NOT NULL AND w.status IN $statuses
 RETURN count(w) AS n, coalesce(sum(w.amount), 0) AS amount, coalesce(sum(w.net), 0) AS net
 """
 
@@ -64,7 +86,7 @@ async def page(
     after_ms, after_id = decode_keyset(after) if after else (None, None)
     names = sorted(s.value for s in statuses)
     records = await db.read(
-        PAGE,
+        PAGE if distributor_id is None else PAGE_OF,
         statuses=names,
         distributorId=distributor_id,
         afterMs=after_ms,
@@ -73,7 +95,8 @@ async def page(
     )
     found = [withdrawal_from_node(r["w"]) for r in records]
     rows = [(cursor_of(w), w) for w in found[:first]]
-    totals = (await db.read(TOTALS, statuses=names, distributorId=distributor_id))[0]
+    totals_query = TOTALS if distributor_id is None else TOTALS_OF
+    totals = (await db.read(totals_query, statuses=names, distributorId=distributor_id))[0]
     return QueuePage(
         total_count=totals["n"],
         total_amount_fen=totals["amount"],
