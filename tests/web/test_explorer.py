@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import neo4j
 import pytest
 
@@ -47,6 +48,21 @@ def register(
             **identifiers,
         },
         token=admin,
+    )
+
+
+def offered(server: Server, token: str, query: str) -> bool:
+    """Whether the API knows the fields `query` asks for (the page's own probe, in Python):
+    only a validation error about an unknown field means no."""
+    body = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    ).json()
+    unknown = ("Cannot query field", "Unknown argument", "not supported by the schema")
+    return not any(
+        "path" not in e and any(u in e["message"] for u in unknown) for e in body.get("errors", [])
     )
 
 
@@ -144,6 +160,25 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
         )
         assert sorted(expected) == sorted(ids)
 
+    # The invite code (SPEC §10) and live events (SPEC §11) show only where the API has them.
+    invite_query = 'query { distributor(id: "x") { inviteCode @skip(if: true) } }'
+    live_query = 'subscription { teamEvents(distributorId: "x") @skip(if: true) { kind } }'
+    if offered(server, token, invite_query):
+        code = server.gql(
+            "query($id: ID!) { distributor(id: $id) { inviteCode } }", {"id": leader}, token=token
+        )["distributor"]["inviteCode"]
+        invite = page.get_by_test_id("invite")
+        invite.locator(".code").get_by_text(code).wait_for()
+        page.wait_for_function(
+            "document.querySelector('[data-testid=invite] img').naturalWidth > 0"
+        )
+    else:
+        assert 0 == page.get_by_test_id("invite").count()
+    if offered(server, token, live_query):
+        page.get_by_test_id("live").wait_for()
+    else:
+        assert 0 == page.get_by_test_id("live").count()
+
     page.get_by_placeholder("Find a member by id").fill(level3[1])
     page.get_by_role("button", name="Find").click()
     page.get_by_test_id("search-result").get_by_text(f"{level3[1]} is at level 3").wait_for()
@@ -213,6 +248,20 @@ def test_analyst_opens_a_planted_ring_and_sees_its_members_drawn(
     )
     assert "FROZEN" == status["distributor"]["status"]
     screenshot(page, "signals", tmp_path)
+
+    # The Cypher workbench (SPEC §13) shows only where the API has analystQuery.
+    page.goto(f"{server.url}/explorer/#/query")
+    probe = 'query { analystQuery(cypher: "RETURN 1") @skip(if: true) { truncated } }'
+    if offered(server, analyst, probe):
+        page.locator("textarea[name=cypher]").fill("RETURN 1 AS one, 'two' AS two")
+        page.get_by_role("button", name="Run").click()
+        result = page.get_by_test_id("query-result")
+        result.locator("table").wait_for()
+        assert ["one", "two"] == result.locator("th").all_inner_texts()
+        assert ["1", "two"] == result.locator("tbody td").all_inner_texts()
+        screenshot(page, "query", tmp_path)
+    else:
+        page.get_by_test_id("query-absent").wait_for()
     assert [] == offline.refused
     assert [] == page.page_errors
 
