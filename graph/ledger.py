@@ -2,7 +2,8 @@
 
 Entries are `(:LedgerEntry {id, distributorId, account, kind, amount, ref, at})`, never
 updated or deleted. A balance is always computed as the sum of its entries, and
-`reconcile` checks those sums against the commissions and withdrawals they come from.
+`reconcile` checks those sums against the commissions and withdrawals they come from;
+`withdrawal_mismatches` checks each withdrawal record against its own entries.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from neo4j import AsyncManagedTransaction
 from graph.db import Database, fetch
 from graph.models import Balance, LedgerEntry, LedgerPage
 from graph.records import from_epoch_ms
-from graph.rules.ledger import AVAILABLE, Entry
+from graph.rules.ledger import AVAILABLE, Entry, Move, WithdrawalMismatch, withdrawal_mismatch
 from graph.rules.pagination import decode_keyset, encode_keyset
 
 WRITE_ENTRIES = """
@@ -76,6 +77,22 @@ RETURN id
 """
 
 
+# Every withdrawal record of the distributors with the entries its events wrote, and the
+# withdrawal entries of theirs (ref `withdrawal:{id}`) that no record accounts for.
+WITHDRAWALS_AND_ENTRIES = """
+UNWIND $ids AS id
+CALL (id) {
+  OPTIONAL MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
+  RETURN collect(w {.id, .status, .amount, .fee, .tax, .net}) AS records
+}
+CALL (id) {
+  OPTIONAL MATCH (e:LedgerEntry {distributorId: id}) WHERE e.ref STARTS WITH 'withdrawal:'
+  RETURN collect(e {.ref, .kind, .account, .amount}) AS entries
+}
+RETURN id, records, entries
+"""
+
+
 async def write_entries(
     tx: AsyncManagedTransaction, *, entries: Sequence[Entry], at: datetime
 ) -> None:
@@ -133,3 +150,45 @@ async def history(
 async def reconcile(db: Database, *, distributor_ids: Sequence[str]) -> list[str]:
     """The distributors whose entries disagree with their commissions and withdrawals."""
     return [r["id"] for r in await db.read(RECONCILE, ids=list(distributor_ids))]
+
+
+async def withdrawal_mismatches(
+    db: Database, *, distributor_ids: Sequence[str]
+) -> list[WithdrawalMismatch]:
+    """Every withdrawal of these distributors whose record (amount, fee, tax, net,
+    status) differs from its ledger entries, and any withdrawal entries without a record
+    (`rules.ledger.withdrawal_mismatch`); empty when all agree."""
+    found: list[WithdrawalMismatch] = []
+    for row in await db.read(WITHDRAWALS_AND_ENTRIES, ids=list(distributor_ids)):
+        moves: dict[str, list[Move]] = {}
+        for e in row["entries"]:
+            moves.setdefault(e["ref"].removeprefix("withdrawal:"), []).append(
+                (e["kind"], e["account"], e["amount"])
+            )
+        for w in row["records"]:
+            mismatch = withdrawal_mismatch(
+                withdrawal_id=w["id"],
+                distributor_id=row["id"],
+                status=w["status"],
+                amount_fen=w["amount"],
+                fee_fen=w["fee"],
+                tax_fen=w["tax"],
+                net_fen=w["net"],
+                entries=moves.pop(w["id"], []),
+            )
+            if mismatch is not None:
+                found.append(mismatch)
+        for orphan, entries in moves.items():
+            mismatch = withdrawal_mismatch(
+                withdrawal_id=orphan,
+                distributor_id=row["id"],
+                status=None,
+                amount_fen=0,
+                fee_fen=0,
+                tax_fen=0,
+                net_fen=0,
+                entries=entries,
+            )
+            if mismatch is not None:
+                found.append(mismatch)
+    return found

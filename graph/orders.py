@@ -132,7 +132,11 @@ RETURN """
 async def record(
     db: Database, *, orders: Sequence[NewOrder], policy: Policy, now: datetime
 ) -> list[Order]:
-    """Record `orders` (already validated) and their commissions; replays are no-ops."""
+    """Record `orders` (already validated) and their commissions; replays are no-ops.
+
+    One result per input, in input order: an id given twice in the batch is recorded
+    once and answered in both places, like a replay of an order recorded earlier.
+    """
     wanted: dict[str, NewOrder] = {}
     prints: dict[str, str] = {}
     for order in orders:
@@ -174,7 +178,7 @@ async def record(
     if len(created) < len(wanted):
         replays = await get_many(db, ids=[i for i in wanted if i not in created])
         created |= {o.id: o for o in replays}
-    return [created[i] for i in wanted]
+    return [created[o.id] for o in orders]
 
 
 async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:

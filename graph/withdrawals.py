@@ -1,15 +1,20 @@
 """Withdrawals (SPEC §3.6): requested against the available balance, then decided by an admin.
 
-A request locks the distributor, so concurrent requests against one balance run one
-after another and each sees the holds of those before it: the balance is never
-overdrawn. The fee and the tax withheld are set at request time from the month's
-cumulative gross (see `rules.tax`); a rejection returns the funds and re-prices the
-tax of the month's withdrawals not yet paid.
+Every transition — request, approve, reject, paid, and the re-pricing of the month's
+tax that a rejection causes — runs in one transaction that first locks the
+distributor (its node's write lock), before it reads anything it will act on. So one
+distributor's transitions run one after another: each sees the holds, taxes and
+statuses of those before it, the balance is never overdrawn, a withdrawal is paid with
+the tax it holds at that moment, and its record always equals its ledger entries
+(`graph.ledger.withdrawal_mismatches` checks that). The fee and the tax are set at
+request time from the month's cumulative gross (`rules.tax`); a rejection returns the
+funds and re-prices the month's withdrawals not yet paid, in request order (`seq`).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from neo4j import AsyncManagedTransaction
@@ -36,16 +41,17 @@ BY_KEY = "MATCH (w:Withdrawal {key: $key}) RETURN " + PROJECTION + " AS w"
 
 BY_ID = "MATCH (w:Withdrawal {id: $id}) RETURN " + PROJECTION + " AS w"
 
-LOCK = (
-    "MATCH (w:Withdrawal {id: $id}) SET w._lock = true REMOVE w._lock RETURN "
-    + PROJECTION
-    + " AS w"
-)
+# The owner is never changed, so it may be read before the owner's lock is taken.
+OWNER = "MATCH (w:Withdrawal {id: $id}) RETURN w.distributorId AS distributorId"
 
+# `seq` numbers a distributor's withdrawals of a month in the order their requests ran
+# (under the lock), which is the order the month is priced in; records written before
+# `seq` existed count as 0 and go first, by request time.
 MONTH_SO_FAR = """
 MATCH (w:Withdrawal {distributorId: $id, month: $month})
-WHERE w.status <> 'REJECTED'
-RETURN sum(w.amount) AS gross, sum(w.tax) AS withheld
+RETURN sum(CASE WHEN w.status <> 'REJECTED' THEN w.amount ELSE 0 END) AS gross,
+       sum(CASE WHEN w.status <> 'REJECTED' THEN w.tax ELSE 0 END) AS withheld,
+       coalesce(max(w.seq), 0) + 1 AS seq
 """
 
 CREATE = (
@@ -53,7 +59,7 @@ CREATE = (
 MATCH (d:Distributor {id: $distributorId})
 CREATE (d)-[:REQUESTED]->(w:Withdrawal {
   id: $id, key: $key, distributorId: $distributorId, amount: $amount, fee: $fee, tax: $tax,
-  net: $net, status: 'REQUESTED', month: $month, requestedAt: $now
+  net: $net, status: 'REQUESTED', month: $month, seq: $seq, requestedAt: $now
 })
 RETURN """
     + PROJECTION
@@ -64,12 +70,13 @@ MONTH_REMAINING = """
 MATCH (w:Withdrawal {distributorId: $id, month: $month})
 WHERE w.status <> 'REJECTED'
 RETURN w.id AS id, w.amount AS amount, w.fee AS fee, w.tax AS tax, w.status = 'PAID' AS paid
-ORDER BY w.requestedAt, w.id
+ORDER BY coalesce(w.seq, 0), w.requestedAt, w.id
 """
 
+# Never a paid one: what it withheld is in the ledger for good.
 SET_TAX = """
 UNWIND $changes AS change
-MATCH (w:Withdrawal {id: change.id})
+MATCH (w:Withdrawal {id: change.id}) WHERE w.status <> 'PAID'
 SET w.tax = change.tax, w.net = w.amount - w.fee - change.tax
 """
 
@@ -80,8 +87,6 @@ OPERATION = {
     WithdrawalStatus.PAID: "markWithdrawalPaid",
     WithdrawalStatus.REJECTED: "rejectWithdrawal",
 }
-
-STATUS_OF = "MATCH (d:Distributor {id: $id}) RETURN d.status AS status"
 
 LIST = (
     """
@@ -148,6 +153,7 @@ async def request(
             tax=tax,
             net=amount_fen - fee - tax,
             month=month,
+            seq=so_far["seq"],
             now=now,
         )
         await write_entries(
@@ -176,17 +182,18 @@ async def decide(
 ) -> Withdrawal:
     """Admin: approve, pay or reject; deciding the same way twice changes nothing."""
 
-    async def work(tx: AsyncManagedTransaction) -> None:
-        locked = await fetch(tx, LOCK, id=withdrawal_id)
-        if not locked:
+    async def work(tx: AsyncManagedTransaction) -> Withdrawal:
+        owner = await fetch(tx, OWNER, id=withdrawal_id)
+        if not owner:
             raise NotFound("Withdrawal", withdrawal_id)
-        w = withdrawal_from_node(locked[0]["w"])
+        locked = await lock_distributor(tx, distributor_id=owner[0]["distributorId"])
+        assert locked is not None, "a withdrawal's distributor is never deleted"
+        # read under the lock: the latest status, tax and net
+        w = withdrawal_from_node((await fetch(tx, BY_ID, id=withdrawal_id))[0]["w"])
         if not needs_transition(w.status, status):
-            return
-        if status is not WithdrawalStatus.REJECTED:
-            owner = await fetch(tx, STATUS_OF, id=w.distributor_id)
-            if owner[0]["status"] != Status.ACTIVE.value:
-                raise Frozen(f"Distributor {w.distributor_id!r} is frozen; reject or wait.")
+            return w
+        if status is not WithdrawalStatus.REJECTED and locked[0]["status"] != Status.ACTIVE.value:
+            raise Frozen(f"Distributor {w.distributor_id!r} is frozen; reject or wait.")
         await tx.run(SET_STATUS, id=withdrawal_id, status=status.value, now=now)
         if status is WithdrawalStatus.REJECTED:
             entries = withdrawal_released(
@@ -208,18 +215,18 @@ async def decide(
         if reason is not None:
             arguments["reason"] = reason
         await audit.record(tx, actor=actor, operation=OPERATION[status], arguments=arguments)
+        return replace(w, status=status)
 
-    await db.write(work)
-    decided = await find(db, withdrawal_id=withdrawal_id)
-    assert decided is not None
-    return decided
+    return await db.write(work)
 
 
 async def _reprice_month(
     tx: AsyncManagedTransaction, *, distributor_id: str, requested_at: datetime
 ) -> None:
-    """A rejected withdrawal leaves its month: the unpaid ones withhold again (rules.tax)."""
-    await lock_distributor(tx, distributor_id=distributor_id)
+    """A rejected withdrawal leaves its month: the unpaid ones withhold again (rules.tax).
+
+    Runs inside the rejection's transaction, which holds the distributor's lock.
+    """
     rows = await fetch(tx, MONTH_REMAINING, id=distributor_id, month=tax_month(requested_at))
     taxes = reprice([(r["amount"], r["tax"], r["paid"]) for r in rows])
     changes = [

@@ -173,7 +173,10 @@ class MoneyMutation:
 
     @strawberry.mutation(
         extensions=guarded(BackEnd),
-        description="Up to 500 orders in one transaction; idempotent by id.",
+        description=(
+            "Up to 500 orders in one transaction; idempotent by id. One result per input, "
+            "in input order (an id given twice is recorded once and answered twice)."
+        ),
     )
     async def record_orders(self, info: Info, inputs: list[RecordOrderInput]) -> list[Order]:
         recorded = await resolve.record(info.context, requests=[i.request() for i in inputs])

@@ -11,7 +11,11 @@ entries twice (the id is unique in the database).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from graph.rules.money import format_fen
 
 PENDING = "pending"
 AVAILABLE = "available"
@@ -118,3 +122,111 @@ def withdrawal_paid(
         *_entries(ref, distributor_id, "FEE", (FEES, fee_fen)),
         *_entries(ref, distributor_id, "TAX", (TAX, tax_fen)),
     ]
+
+
+# --- A withdrawal record against its ledger entries ---------------------------------
+
+Move = tuple[str, str, int]
+"""One ledger entry as (kind, account, amount in fen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalMismatch:
+    """A withdrawal whose record (amount, fee, tax, net, status) disagrees with its
+    ledger entries: `missing` are entries the record implies that the ledger lacks,
+    `unexpected` entries in the ledger that the record does not imply."""
+
+    withdrawal_id: str
+    distributor_id: str
+    status: str | None  # None: entries of a withdrawal that has no record
+    missing: tuple[Move, ...]
+    unexpected: tuple[Move, ...]
+    net_consistent: bool  # net = amount − fee − tax on the record itself
+
+    def describe(self) -> str:
+        parts = [f"withdrawal {self.withdrawal_id} ({self.status or 'no record'})"]
+        if not self.net_consistent:
+            parts.append("its net is not amount − fee − tax")
+        parts += [f"ledger lacks {_move(m)}" for m in self.missing]
+        parts += [f"ledger has {_move(m)} that the record does not imply" for m in self.unexpected]
+        return "; ".join(parts)
+
+
+def _move(move: Move) -> str:
+    kind, account, amount = move
+    return f"{kind} {account} {'+' if amount >= 0 else ''}{format_fen(amount)}"
+
+
+def withdrawal_entries(
+    *,
+    withdrawal_id: str,
+    distributor_id: str,
+    status: str,
+    amount_fen: int,
+    fee_fen: int,
+    tax_fen: int,
+) -> list[Entry]:
+    """Every entry a withdrawal in `status` has written: the hold, then the payment (with
+    its fee and tax) or the release."""
+    held = withdrawal_held(
+        withdrawal_id=withdrawal_id, distributor_id=distributor_id, amount_fen=amount_fen
+    )
+    if status == "PAID":
+        return held + withdrawal_paid(
+            withdrawal_id=withdrawal_id,
+            distributor_id=distributor_id,
+            amount_fen=amount_fen,
+            fee_fen=fee_fen,
+            tax_fen=tax_fen,
+        )
+    if status == "REJECTED":
+        return held + withdrawal_released(
+            withdrawal_id=withdrawal_id, distributor_id=distributor_id, amount_fen=amount_fen
+        )
+    return held
+
+
+def withdrawal_mismatch(
+    *,
+    withdrawal_id: str,
+    distributor_id: str,
+    status: str | None,
+    amount_fen: int,
+    fee_fen: int,
+    tax_fen: int,
+    net_fen: int,
+    entries: Sequence[Move],
+) -> WithdrawalMismatch | None:
+    """None when the record equals its ledger entries, else what differs.
+
+    A record equals its entries when they are exactly those its status implies
+    (`withdrawal_entries`): the hold of `amount`; once paid, `withdrawn` +net, `fees`
+    +fee and `tax` +tax; once rejected, the release of `amount`. `status` None stands
+    for entries whose withdrawal has no record at all: every one of them is unexpected.
+    """
+    implied: list[Move] = []
+    if status is not None:
+        implied = [
+            (e.kind, e.account, e.amount_fen)
+            for e in withdrawal_entries(
+                withdrawal_id=withdrawal_id,
+                distributor_id=distributor_id,
+                status=status,
+                amount_fen=amount_fen,
+                fee_fen=fee_fen,
+                tax_fen=tax_fen,
+            )
+        ]
+    missing = Counter(implied) - Counter(entries)
+    unexpected = Counter(entries) - Counter(implied)
+    net_consistent = status is None or net_fen == amount_fen - fee_fen - tax_fen
+    if not missing and not unexpected and net_consistent:
+        return None
+    return WithdrawalMismatch(
+        withdrawal_id=withdrawal_id,
+        distributor_id=distributor_id,
+        status=status,
+        missing=tuple(sorted(missing.elements())),
+        unexpected=tuple(sorted(unexpected.elements())),
+        net_consistent=net_consistent,
+    )

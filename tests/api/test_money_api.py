@@ -311,3 +311,29 @@ async def test_unknown_order_and_withdrawal_are_null(client: httpx.AsyncClient) 
 async def test_settling_ahead_of_time_is_refused(client: httpx.AsyncClient) -> None:
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert ["BAD_USER_INPUT"] == error_codes(await gql(client, SETTLE, {"asOf": later}))
+
+
+async def test_record_orders_answers_one_result_per_input_in_order(
+    client: httpx.AsyncClient, db: Database, uid: str
+) -> None:
+    """A client pairs inputs with results by position: three identical inputs are three
+    results, and a batch mixing a replay, new orders and a repeat keeps its order."""
+    ids = await chain(db, uid, 2)
+    query = """
+    mutation($i: [RecordOrderInput!]!) {
+      recordOrders(inputs: $i) { id amount commissions { level amount } }
+    }
+    """
+
+    def one(key: str, amount: str) -> dict[str, Any]:
+        return {"id": f"{uid}-{key}", "buyerId": ids[1], "amount": amount, "paidAt": PAID}
+
+    same = one("same", "10.00")
+    body = await gql(client, query, {"i": [same, same, same]})
+    assert [f"{uid}-same"] * 3 == [o["id"] for o in body["data"]["recordOrders"]]
+    batch = [one("z", "30.00"), same, one("a", "20.00"), same, one("z", "30.00")]
+    results = (await gql(client, query, {"i": batch}))["data"]["recordOrders"]
+    assert [(b["id"], b["amount"]) for b in batch] == [(r["id"], r["amount"]) for r in results]
+    assert results[0] == results[4] and results[1] == results[3]
+    assert [{"level": 1, "amount": "1.50"}] == results[1]["commissions"]
+    await assert_ledger_consistent(db, ids)

@@ -199,3 +199,47 @@ async def test_a_batch_in_one_transaction_counts_earlier_orders_for_the_tier(
         await db.driver.execute_query(
             "MATCH (r:RuleSet {active: true}) SET r.active = false", database_=db.name
         )
+
+
+def _new(order_id: str, buyer_id: str, amount_fen: int) -> NewOrder:
+    return NewOrder(
+        id=order_id,
+        buyer_id=buyer_id,
+        amount_fen=amount_fen,
+        paid_at=NOW,
+        items=(OrderItem(amount_fen=amount_fen),),
+    )
+
+
+async def test_a_batch_answers_every_input_in_its_position(db: Database, uid: str) -> None:
+    """Three identical inputs: three results, one order recorded once."""
+    ids = await chain(db, uid, 2)
+    same = _new(f"{uid}-o", ids[1], 10_000)
+    results = await orders.record(db, orders=[same, same, same], policy=Policy(), now=NOW)
+    assert [same.id] * 3 == [o.id for o in results]
+    assert results[0] == results[1] == results[2]
+    assert 1_500 == (await ledger.balance(db, distributor_id=ids[0])).pending_fen
+    await assert_ledger_consistent(db, ids)
+
+
+async def test_a_batch_mixing_new_and_replayed_orders_keeps_input_order(
+    db: Database, uid: str
+) -> None:
+    """Replays, new orders and repeats answered where they stand, not sorted or grouped;
+    every order's commission counted once."""
+    ids = await chain(db, uid, 2)
+    z, a, m = (
+        _new(f"{uid}-{k}", ids[1], fen) for k, fen in (("z", 1_000), ("a", 2_000), ("m", 3_000))
+    )
+    await orders.record(db, orders=[m], policy=Policy(), now=NOW)
+    batch = [z, m, a, m, z, a, a]
+    results = await orders.record(db, orders=batch, policy=Policy(), now=NOW)
+    assert [o.id for o in batch] == [o.id for o in results]
+    assert [o.amount_fen for o in batch] == [o.amount_fen for o in results]
+    assert results[0] == results[4] and results[1] == results[3] and results[2] == results[6]
+    replayed = await orders.record(db, orders=batch[::-1], policy=Policy(), now=NOW)
+    assert results[::-1] == replayed
+    assert (1_000 + 2_000 + 3_000) * 15 // 100 == (
+        await ledger.balance(db, distributor_id=ids[0])
+    ).pending_fen
+    await assert_ledger_consistent(db, ids)

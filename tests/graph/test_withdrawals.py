@@ -193,3 +193,35 @@ async def test_fifty_concurrent_withdrawals_never_overdraw(db: Database, uid: st
     balance = await ledger.balance(db, distributor_id=who)
     assert (1_000, 99_000) == (balance.available_fen, balance.held_fen)
     await assert_ledger_consistent(db, [who])
+
+
+async def test_withdrawal_mismatches_find_a_record_that_differs_from_its_entries(
+    db: Database, uid: str
+) -> None:
+    """The check `referral reconcile` can reuse: a paid record whose tax was changed
+    afterwards, and entries that no record accounts for."""
+    who = await _earned(db, uid, 300_000)
+    w = await _request(db, who, 300_000)
+    for target in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):
+        await withdrawals.decide(
+            db, withdrawal_id=w.id, status=target, reason=None, actor=ADMIN, now=NOW
+        )
+    assert [] == await ledger.withdrawal_mismatches(db, distributor_ids=[who])
+    await db.driver.execute_query(
+        "MATCH (w:Withdrawal {id: $id}) SET w.tax = 0, w.net = w.amount",
+        id=w.id,
+        database_=db.name,
+    )
+    await db.driver.execute_query(
+        "CREATE (:LedgerEntry {id: $ref + '/WITHDRAWAL_HOLD/held', distributorId: $who,"
+        " account: 'held', kind: 'WITHDRAWAL_HOLD', amount: 100, ref: $ref, at: $at})",
+        ref=f"withdrawal:{uid}-ghost",
+        who=who,
+        at=NOW,
+        database_=db.name,
+    )
+    found = await ledger.withdrawal_mismatches(db, distributor_ids=[who])
+    assert [(w.id, "PAID"), (f"{uid}-ghost", None)] == [(m.withdrawal_id, m.status) for m in found]
+    assert (("TAX", "tax", 44_000), ("WITHDRAWAL_PAID", "withdrawn", 256_000)) == found[
+        0
+    ].unexpected
