@@ -37,13 +37,18 @@ METRICS = """query M($id: ID!, $since: DateTime!, $until: DateTime!) {
 
 
 def register(
-    server: Server, admin: str, distributor_id: str, sponsor: str | None = None, **identifiers: str
+    server: Server,
+    admin: str,
+    distributor_id: str,
+    sponsor: str | None = None,
+    name: str | None = None,
+    **identifiers: str,
 ) -> None:
     server.gql(
         REGISTER,
         {
             "id": distributor_id,
-            "name": f"成员 {distributor_id[-3:]}",
+            "name": name or f"成员 {distributor_id[-3:]}",
             "sponsor": sponsor,
             **identifiers,
         },
@@ -75,7 +80,7 @@ def test_team_leader_sees_each_level_the_metrics_and_pages_to_the_end(
 ) -> None:
     admin = server.token("explorer-admin", "ADMIN")
     leader = f"{uid}-lead"
-    register(server, admin, leader)
+    register(server, admin, leader, name="王芳")
     level1 = [f"{uid}-a{i:02d}" for i in range(25)]
     for member in level1:
         register(server, admin, member, leader)
@@ -357,3 +362,17 @@ def test_chinese_browser_gets_chinese_and_the_form_signs_in(
     screenshot(page, "team-zh", tmp_path)
     page.get_by_test_id("lang").click()
     page.get_by_test_id("metrics").get_by_text("Team size").wait_for()
+
+
+def test_staff_open_a_team_by_id_or_from_the_largest_teams(
+    page: Any, server: Server, uid: str
+) -> None:
+    admin = server.token("explorer-admin", "ADMIN")
+    register(server, admin, f"{uid}-t")
+    register(server, admin, f"{uid}-t1", f"{uid}-t")
+    signed_in(page, server, server.token("explorer-analyst", "ANALYST"))
+    page.get_by_test_id("heaviest").locator("tbody tr").first.wait_for()
+    page.get_by_label("Distributor id").fill(f"{uid}-t")
+    page.get_by_role("button", name="Open").click()
+    page.get_by_test_id("level-1").locator(f"tr[data-member='{uid}-t1']").wait_for()
+    assert "1" == page.get_by_test_id("teamSize").locator(".card-value").inner_text()

@@ -9,7 +9,7 @@ import { queryView } from "./views/query";
 import { ringView } from "./views/ring";
 import { ringsView } from "./views/rings";
 import { signalsView } from "./views/signals";
-import { teamView } from "./views/team";
+import { pickTeamView, teamView } from "./views/team";
 import { withdrawalsView } from "./views/withdrawals";
 
 const app = document.getElementById("app")!;
@@ -141,9 +141,8 @@ function render(): void {
   }
   switch (route.name) {
     case "team":
-      if (!route.arg && session.role !== "DISTRIBUTOR") {
-        void teamView(main, session.subject);
-      } else void teamView(main, route.arg || session.subject);
+      if (!route.arg && session.role !== "DISTRIBUTOR") void pickTeamView(main);
+      else void teamView(main, route.arg || session.subject);
       break;
     case "rings":
       void ringsView(main);

@@ -77,7 +77,7 @@ export async function ringView(main: HTMLElement, id: string): Promise<void> {
       "section",
       { class: "panel" },
       table(
-        [t("id"), "", t("rank"), t("status"), t("signals")],
+        [t("id"), t("name"), t("rank"), t("status"), t("signals")],
         ring.members.map((m) => [m.id, m.name, label(m.rank), label(m.status), link(`#/signals/${encodeURIComponent(m.id)}`, t("signals"))]),
         { class: "members", "data-testid": "ring-members" },
       ),

@@ -51,6 +51,29 @@ function startOfDay(d: Date): Date {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate());
 }
 
+/** Staff without a distributor of their own: a lookup, and the largest teams where the
+ * role may list them (`heaviestTeams`: ANALYST, ADMIN). */
+export async function pickTeamView(main: HTMLElement): Promise<void> {
+  const list = h("div", { "data-testid": "heaviest" });
+  clear(main, lookup(""), h("p", { class: "muted" }, t("pickTeam")), list);
+  try {
+    const data = await gql<{ heaviestTeams: { id: string; name: string; rank: string; teamMetrics: { teamSize: number } }[] }>(
+      `query { heaviestTeams(first: 10) { id name rank teamMetrics { teamSize } } }`,
+    );
+    clear(
+      list,
+      h("section", { class: "panel" }, h("h2", {}, t("heaviest")),
+        table(
+          [t("id"), t("name"), t("rank"), t("cardTeamSize")],
+          data.heaviestTeams.map((d) => [link(`#/team/${encodeURIComponent(d.id)}`, d.id), d.name, label(d.rank), d.teamMetrics.teamSize]),
+        ),
+      ),
+    );
+  } catch {
+    // SERVICE may not list teams: the lookup alone then.
+  }
+}
+
 export async function teamView(main: HTMLElement, id: string): Promise<void> {
   clear(main, h("p", { class: "muted" }, t("loading")));
   const today = startOfDay(new Date());
@@ -165,7 +188,7 @@ async function loadLevel(panel: HTMLElement, rootId: string, level: number, afte
     status.remove();
     let tbody = panel.querySelector("tbody");
     if (!tbody) {
-      const tbl = table([t("id"), "", t("rank"), t("status"), t("joined")], [], { class: "members" });
+      const tbl = table([t("id"), t("name"), t("rank"), t("status"), t("joined")], [], { class: "members" });
       panel.append(tbl);
       tbody = tbl.querySelector("tbody")!;
     }

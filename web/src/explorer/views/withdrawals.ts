@@ -4,7 +4,7 @@ import { gql } from "../api";
 import { read, selection } from "../connections";
 import { clear, h } from "../dom";
 import { formatDate, label, t } from "../i18n";
-import { card, errorLine, money } from "../ui";
+import { card, errorLine, link, money } from "../ui";
 
 const PAGE_SIZE = 20;
 const STATES = ["REQUESTED", "APPROVED", "PAID", "REJECTED"] as const;
@@ -139,7 +139,7 @@ async function load(
         "tr",
         { "data-withdrawal": w.id },
         h("td", {}, w.id.slice(0, 12)),
-        h("td", {}, w.distributorId),
+        h("td", {}, link(`#/team/${encodeURIComponent(w.distributorId)}`, w.distributorId)),
         h("td", { class: "num" }, money(w.amount)),
         h("td", { class: "num" }, money(w.fee)),
         h("td", { class: "num" }, money(w.tax)),
