@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -79,15 +80,23 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from app.demo import load_demo, load_demo_orders
-    from app.demo_explorer import plant_rings, request_withdrawals
+    from app import demo_fraud, investigation_examples
+    from app.demo import LoadReport, load_demo, load_demo_orders
+    from app.demo_explorer import request_withdrawals
 
     async def work(db: Database) -> None:
         await migrate(db)
         report = await load_demo(db, size=size, batch_size=batch_size, prefix=prefix)
         if report is None:
             print(f"The demo network {prefix!r} is already loaded.")
-            return
+        else:
+            await load_rest(db, report)
+        saved = await investigation_examples.save_all(
+            db, prefix=prefix, timeout=settings.analyst_query_timeout
+        )
+        print(f"Saved {saved} example investigations (query {{ investigations {{ … }} }}).")
+
+    async def load_rest(db: Database, report: LoadReport) -> None:
         print(
             f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
             f"({report.rate:,.0f} distributors/s)."
@@ -97,9 +106,13 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
             f"Recorded {sales.size:,} orders with their commissions in {sales.seconds:.1f} s "
             f"({sales.rate:,.0f} orders/s), and settled those past the freeze period."
         )
-        rings = await plant_rings(db, prefix=prefix, policy=settings.policy)
+        if size >= demo_fraud.MIN_SIZE:
+            rings = await demo_fraud.plant(
+                db, prefix=prefix, size=size, policy=settings.policy, now=datetime.now(UTC)
+            )
+            print(f"Planted suspicious patterns ({prefix}-x-…); the scan found {rings} rings.")
         asked = await request_withdrawals(db, prefix=prefix, policy=settings.policy)
-        print(f"Planted fraud rings ({rings} found by a scan) and {asked} withdrawal requests.")
+        print(f"Asked {asked} withdrawals for the admins' queue.")
 
     _with_db(settings, work)
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
@@ -101,5 +102,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         limiter=limiter,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(analyst_router(db=db, tokens=settings.token_config))
     mount_explorer(app)
     return app

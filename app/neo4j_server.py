@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
 LAUNCHER_DIR = Path(__file__).resolve().parent.parent / "neo4j-launcher"
 MAIN_CLASS = "referral.Neo4jLauncher"
@@ -138,7 +138,7 @@ def bolt_ready(*, config: ServerConfig, timeout_s: float = 2.0) -> bool:
         driver.verify_connectivity()
     except AuthError:
         return True
-    except (ServiceUnavailable, OSError):
+    except (ServiceUnavailable, SessionExpired, OSError):  # a slow handshake: not yet
         return False
     finally:
         driver.close()

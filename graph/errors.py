@@ -106,10 +106,35 @@ class RoleNotAllowed(Forbidden):
 
 
 class OutsideTeam(Forbidden):
-    def __init__(self, kind: str, key: str) -> None:
+    """A DISTRIBUTOR asked for something outside its scope (SPEC §3.9).
+
+    `what` is a fixed phrase ("This distributor", "This order"), never an id or a name:
+    the answer is the same whether the thing exists or not, and it names no one.
+    """
+
+    def __init__(self, what: str) -> None:
         super().__init__(
-            f"{kind} {key!r} is outside your team: you see yourself, your sponsor, "
-            "and your downline within the team depth."
+            f"{what} is outside your scope: a distributor sees itself, its sponsor, "
+            "and its downline within the team depth."
+        )
+
+
+class WriteRefused(Forbidden):
+    """An analyst query that would write, administer, or reach outside the graph."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Analyst queries are read-only: {why}")
+
+
+class Timeout(ReferralError):
+    """A query that ran past its time limit (SPEC §13); nothing it did is kept."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The query ran longer than {seconds:g} s and was stopped; "
+            "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT."
         )
 
 

@@ -164,7 +164,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        "0010-withdrawal-queue",
+        "0010-investigations",
+        (
+            # Saved analyst queries (SPEC §13): by id, and one per name (saving a name
+            # again updates it).
+            "CREATE CONSTRAINT investigation_id IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.id IS UNIQUE",
+            "CREATE CONSTRAINT investigation_name IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0011-withdrawal-queue",
         # The admins' queue lists withdrawals by state, oldest first (graph/withdrawal_queue).
         (
             "CREATE INDEX withdrawal_status_requested_at IF NOT EXISTS "

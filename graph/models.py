@@ -269,6 +269,7 @@ class Policy:
     hot_identifier_limit: int = 50
     burst_recruits: int = 20
     burst_window: timedelta = timedelta(hours=1)
+    analyst_query_timeout: float = 10.0  # seconds (SPEC §13)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,19 +8,25 @@ from datetime import datetime
 import strawberry
 
 from graph import models
+from graph.rules.access import display_name
 from graph.rules.money import format_fen
 from graph.rules.rulesets import format_rate
+from resolvers import access
 from schema.ledger_types import CommissionStatus
 from schema.scalars import Money
-from schema.types import Distributor, Info, present
+from schema.types import Distributor, Info, present, present_visible
 
 LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardMetric")
 
 
-async def _distributor(info: Info, distributor_id: str, *, listed: bool = False) -> Distributor:
+async def _load(info: Info, distributor_id: str) -> models.Distributor:
     found = await info.context.loaders.distributor.load(distributor_id)
     assert found is not None, f"distributor {distributor_id} vanished"
-    return await present(info, found, listed=listed)
+    return found
+
+
+async def _distributor(info: Info, distributor_id: str) -> Distributor:
+    return await present(info, await _load(info, distributor_id))
 
 
 @strawberry.type(description="One level of an order's split.")
@@ -50,7 +56,10 @@ class Commission:
         )
 
 
-@strawberry.type(description="A level whose commission the platform kept, and why.")
+@strawberry.type(
+    description="A level whose commission the platform kept, and why; a DISTRIBUTOR sees the"
+    " levels of people in its scope only."
+)
 class Forfeit:
     level: int
     distributor_id: strawberry.ID
@@ -74,8 +83,20 @@ class Order:
     paid_at: datetime
     rule_set_version: int = strawberry.field(description="0 = the platform defaults.")
     items: list[OrderItem]
-    commissions: list[Commission]
-    forfeits: list[Forfeit]
+    all_commissions: strawberry.Private[list[Commission]]
+    all_forfeits: strawberry.Private[list[Forfeit]]
+
+    @strawberry.field(
+        description="One per level paid; a DISTRIBUTOR sees those of people in its scope only."
+    )
+    async def commissions(self, info: Info) -> list[Commission]:
+        ctx = info.context
+        return [c for c in self.all_commissions if await access.may_see(ctx, c.beneficiary_id)]
+
+    @strawberry.field
+    async def forfeits(self, info: Info) -> list[Forfeit]:
+        ctx = info.context
+        return [f for f in self.all_forfeits if await access.may_see(ctx, f.distributor_id)]
 
     @strawberry.field
     async def buyer(self, info: Info) -> Distributor:
@@ -99,8 +120,8 @@ class Order:
                 )
                 for i in o.items
             ],
-            commissions=[Commission.from_model(c) for c in o.commissions],
-            forfeits=[
+            all_commissions=[Commission.from_model(c) for c in o.commissions],
+            all_forfeits=[
                 Forfeit(
                     level=f.level, distributor_id=strawberry.ID(f.distributor_id), reason=f.reason
                 )
@@ -164,9 +185,14 @@ class LeaderboardEntry:
     rank: int
     value: str = strawberry.field(description='Money ("12.34") for SALES and COMMISSION.')
 
-    @strawberry.field(description="Masked, without links onward, outside a DISTRIBUTOR's team.")
-    async def distributor(self, info: Info) -> Distributor:
-        return await _distributor(info, self.distributor_id, listed=True)
+    @strawberry.field(description="The display name; masked (张*) for a DISTRIBUTOR but its own.")
+    async def name(self, info: Info) -> str:
+        found = await _load(info, self.distributor_id)
+        return display_name(found.name, await access.visible(info.context, found))
+
+    @strawberry.field(description="null for a DISTRIBUTOR when outside its scope (SPEC §3.9).")
+    async def distributor(self, info: Info) -> Distributor | None:
+        return await present_visible(info, await _load(info, self.distributor_id))
 
     @classmethod
     def from_model(

@@ -23,14 +23,17 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.errors import ReferralError
+from schema.analyst_root import AnalystMutation, AnalystQuery
 from schema.fraud_root import FraudMutation, FraudQuery
 from schema.money_root import MoneyMutation, MoneyQuery
 from schema.root import Mutation, Query
 from schema.scalars import SCALARS
 from schema.withdrawal_queue import WithdrawalQueueQuery
 
-RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery, WithdrawalQueueQuery))
-RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation))
+RootQuery = merge_types(
+    "Query", (Query, MoneyQuery, FraudQuery, AnalystQuery, WithdrawalQueueQuery)
+)
+RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation, AnalystMutation))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 log = logging.getLogger("referral.graphql")
 

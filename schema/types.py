@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from graph import models
-from graph.rules.access import View
+from graph.rules.access import View, display_name
 from graph.rules.pii import mask_account, mask_name, mask_phone
 from resolvers import access
 from resolvers import distributors as resolve
@@ -90,7 +90,7 @@ class Distributor:
 
     @strawberry.field
     def name(self) -> str:
-        return mask_name(self.model.name) if self.view.masked else self.model.name
+        return display_name(self.model.name, self.view)
 
     @strawberry.field(description="Stored encrypted; masked like 138****1234.")
     def phone(self, info: Info) -> str | None:
@@ -113,14 +113,13 @@ class Distributor:
 
     @strawberry.field
     async def sponsor(self, info: Info) -> Distributor | None:
-        access.require_nested(self.view, self.model)
+        access.require_linked(self.view)
         found = await resolve.sponsor(info.context, of=self.model)
         return None if found is None else await present(info, found)
 
     @strawberry.field(description="Nearest first; level 1 is the sponsor.")
     async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
-        access.require_nested(self.view, self.model)
-        entries = await resolve.upline(info.context, of=self.model, depth=depth)
+        entries = await resolve.upline(info.context, of=self.model, view=self.view, depth=depth)
         return [
             UplineEntry(level=e.level, distributor=await present(info, e.distributor))
             for e in entries
@@ -170,14 +169,14 @@ class Distributor:
 
     @strawberry.field
     async def balance(self, info: Info) -> Balance:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
     @strawberry.field(description="Ledger entries, newest first; keyset-paginated.")
     async def ledger(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> LedgerConnection:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         page = await money.ledger_page(
             info.context, of=self.model, first=50 if first is None else first, after=after
         )
@@ -189,17 +188,23 @@ class Distributor:
 
     @strawberry.field(description="The most recent withdrawals, newest first.")
     async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
-        access.require_private(self.view, self.model)
+        access.require_private(self.view)
         found = await money.of_distributor(
             info.context, of=self.model, first=20 if first is None else first
         )
         return [Withdrawal.from_model(w) for w in found]
 
 
-async def present(info: Info, m: models.Distributor, *, listed: bool = False) -> Distributor:
-    """`m` as the caller may see it; FORBIDDEN outside a DISTRIBUTOR's team (unless
-    `listed`: a leaderboard entry, masked and without links onward)."""
-    return Distributor.from_model(m, await access.view(info.context, m, listed=listed))
+async def present(info: Info, m: models.Distributor) -> Distributor:
+    """`m` as the caller may see it; FORBIDDEN, naming no one, outside a DISTRIBUTOR's
+    scope. Every `Distributor` of an answer is made here (SPEC §3.9)."""
+    return Distributor.from_model(m, await access.view(info.context, m))
+
+
+async def present_visible(info: Info, m: models.Distributor) -> Distributor | None:
+    """`m` as the caller may see it, or None outside a DISTRIBUTOR's scope."""
+    seen = await access.visible(info.context, m)
+    return None if seen is None else Distributor.from_model(m, seen)
 
 
 @strawberry.type
