@@ -4,6 +4,9 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY app ./app
+COPY access ./access
+COPY devtools ./devtools
+COPY domain ./domain
 COPY graph ./graph
 COPY schema ./schema
 COPY resolvers ./resolvers

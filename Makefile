@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install web run test lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
+.PHONY: install web run test test-fast lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
 	bench-import bench bench-small
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -46,10 +46,15 @@ $(BIN)/.test-installed: $(BIN)/.installed requirements-bench.txt
 test: install lint $(BIN)/.test-installed
 	$(BIN)/pytest
 
+# No database: pure rules, access, settings, the SDL, the CI script, the API without
+# Neo4j. Every test that reaches Neo4j carries the `neo4j` marker (tests/conftest.py).
+test-fast: install
+	$(BIN)/pytest -m "not neo4j" -q
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app graph schema resolvers
+	$(BIN)/mypy app access devtools domain graph resolvers schema
 
 format: install
 	$(BIN)/ruff format .

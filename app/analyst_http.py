@@ -10,14 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from access.errors import NotSignedIn, RoleNotAllowed
+from access.roles import Role
+from access.tokens import TokenConfig, bearer_token, verify
 from app import ring_formats
-from app.tokens import TokenConfig, bearer_token, verify
-from graph import audit, ring_export
+from domain import inputs
+from domain.errors import NotFound, ReferralError
+from domain.models import Actor
+from graph import audit
 from graph.db import Database
-from graph.errors import NotFound, NotSignedIn, ReferralError, RoleNotAllowed
-from graph.models import Actor
-from graph.rules import inputs
-from graph.rules.access import Role
+from graph.fraud import ring_export
 
 ANALYSTS = frozenset({Role.ADMIN.value, Role.ANALYST.value})
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "UNAVAILABLE": 503}

@@ -12,12 +12,12 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from app import neo4j_server
 from app.settings import Settings
+from devtools import neo4j_server
+from domain.errors import BadUserInput, Unavailable
+from domain.inputs import check_id
 from graph.db import Database
-from graph.errors import BadUserInput, Unavailable
 from graph.migrations import migrate
-from graph.rules.inputs import check_id
 
 T = TypeVar("T")
 
@@ -45,10 +45,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except Unavailable:
-        sys.exit(
-            f"Neo4j is not reachable at {settings.neo4j_uri}. Start it with "
-            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
-        )
+        sys.exit(settings.neo4j_unreachable)
 
 
 def cmd_neo4j(settings: Settings, action: str) -> None:
@@ -80,9 +77,9 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from app import demo_fraud, investigation_examples
-    from app.demo import LoadReport, load_demo, load_demo_orders
-    from app.demo_explorer import request_withdrawals
+    from devtools import demo_fraud, investigation_examples
+    from devtools.demo import LoadReport, load_demo, load_demo_orders
+    from devtools.demo_explorer import request_withdrawals
 
     async def work(db: Database) -> None:
         await migrate(db)
@@ -119,8 +116,8 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
 
 def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
     """Replace the local database with a demo network through the offline importer."""
-    from app.demo import generate
-    from app.offline_import import import_network
+    from devtools.demo import generate
+    from devtools.offline_import import import_network
 
     async def run() -> None:
         db = settings.open_database()
@@ -145,8 +142,10 @@ def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
 
     from app.main import create_app
 
-    _with_db(settings, migrate)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # One driver, migrations once: both in the app's lifespan, which refuses to start
+    # (strict) while Neo4j is unreachable.
+    app = create_app(settings, strict=True)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
 
 
 def cmd_schema() -> None:
@@ -159,8 +158,8 @@ def cmd_schema() -> None:
 def cmd_token(settings: Settings, subject: str, role: str, ttl: str | None) -> None:
     from datetime import UTC, datetime
 
-    from app.tokens import issue, parse_ttl
-    from graph.rules.access import Role
+    from access.roles import Role
+    from access.tokens import issue, parse_ttl
 
     try:
         lifetime = settings.token_ttl if ttl is None else parse_ttl(ttl)

@@ -21,13 +21,13 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from app.tokens import TokenConfig, bearer_token, verify
+from access.pii import Keyring
+from access.rate_limit import RateLimiter
+from access.tokens import TokenConfig, bearer_token, verify
 from app.web import graphiql_html
+from domain.errors import ReferralError, Unauthenticated
+from domain.models import Actor, Policy
 from graph.db import Database
-from graph.errors import ReferralError, Unauthenticated
-from graph.models import Actor, Policy
-from graph.rules.pii import Keyring
-from graph.rules.rate_limit import RateLimiter
 from resolvers.context import Context
 from schema.schema import build_schema, is_expected
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: lifespan (one driver, migrations), probes, GraphQL."""
+"""The FastAPI application: lifespan (one driver, migrations once), probes, GraphQL."""
 
 from __future__ import annotations
 
@@ -13,33 +13,48 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
+from access.rate_limit import RateLimiter
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from app.web import mount_explorer
+from domain.errors import Unavailable
 from graph.db import Database
-from graph.errors import Unavailable
 from graph.migrations import migrate
-from graph.rules.rate_limit import RateLimiter
 from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """The app; pass `database` to share an existing driver (tests), else one is made."""
+class NotReady(RuntimeError):
+    """`strict` start-up found Neo4j unreachable or its migrations failing."""
+
+
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, strict: bool = False
+) -> FastAPI:
+    """The app; pass `database` to share an existing driver (tests), else one is made.
+
+    The lifespan applies the migrations, once per process, on the app's one driver. With
+    `strict` (`referral serve`) an unreachable Neo4j refuses start-up, saying what to do;
+    otherwise the app starts anyway and `/readyz` says Neo4j is unreachable.
+    """
     settings = settings or Settings()
     db = database or settings.open_database()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if strict and not await db.ping():
+            raise NotReady(settings.neo4j_unreachable)
         try:
             applied = await migrate(db)
             if applied:
                 log.info("applied migrations %s", applied)
         except (ServiceUnavailable, Unavailable, Neo4jError) as exc:
+            if strict:
+                raise NotReady(f"{settings.neo4j_unreachable} ({exc})") from exc
             log.warning(
                 "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
             )

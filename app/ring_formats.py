@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from graph.ring_export import Attribute, ExportEdge, ExportNode, RingExport
+from graph.fraud.ring_export import Attribute, ExportEdge, ExportNode, RingExport
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"

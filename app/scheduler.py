@@ -14,8 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from graph import fraud_scan, settlement
 from graph.db import Database
+from graph.fraud import scan as fraud_scan
+from graph.money import settlement
 
 log = logging.getLogger("referral.scheduler")
 

@@ -1,37 +1,36 @@
 """One validated settings object, read from the environment (prefix REFERRAL_).
 
-The three-level cap lives here: a configuration above it refuses to start, and nothing
-can raise it at run time (the settings are frozen and no API changes them).
+The three-level cap (`domain.cap`) is enforced here: a configuration above it refuses to
+start, and nothing can raise it at run time (the settings are frozen and no API changes
+them). `policy` builds the network rules from these fields; the defaults live only here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.tokens import TokenConfig, read_pem
+from access.pii import Keyring, parse_keyring
+from access.tokens import TokenConfig, read_pem
+from domain.cap import CAP_RULE, LEVEL_CAP
+from domain.errors import ReferralError
+from domain.models import BindMode, DistributionMode, Policy
+from domain.money.fen import parse_money
 from graph.db import Database, create_driver
-from graph.errors import ReferralError
-from graph.models import BindMode, DistributionMode, Policy
-from graph.rules.money import parse_money
-from graph.rules.pii import Keyring, parse_keyring
 
 ROOT = Path(__file__).resolve().parent.parent
-CAP = 3
-CAP_RULE = (
-    "commissions and team views may reach at most three levels "
-    "(the three-level cap of 《禁止传销条例》 and WeChat's rules)"
-)
 # Development defaults: fine on a laptop, refused in production (`refuse_dev_secrets`).
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
+DEV_CURSOR_SECRET = "dev-cursor-secret-not-for-production-use"
 
 
 class Settings(BaseSettings):
@@ -90,6 +89,8 @@ class Settings(BaseSettings):
     token_ttl: timedelta = timedelta(hours=1)
     # "id:base64(32 bytes)" by id, comma-separated; the first seals, all open.
     pii_keys: str = DEV_PII_KEYS
+    # Keys the HMAC tag of every pagination cursor; changing it voids cursors in flight.
+    cursor_secret: str = Field(DEV_CURSOR_SECRET, min_length=32)
     mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
     mutation_rate_window_seconds: float = Field(60.0, gt=0)
 
@@ -97,7 +98,7 @@ class Settings(BaseSettings):
     @classmethod
     def within_cap(cls, value: int, info: ValidationInfo) -> int:
         name = info.field_name
-        if value > CAP:
+        if value > LEVEL_CAP:
             raise ValueError(f"{name}={value} is refused: {CAP_RULE}. Use 1, 2 or 3.")
         if value < 1:
             raise ValueError(f"{name}={value} is refused: it must be 1, 2 or 3.")
@@ -139,6 +140,8 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_PII_KEYS (holds the development key)")
         if self.identifier_secret == DEV_IDENTIFIER_SECRET:
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
+        if self.cursor_secret == DEV_CURSOR_SECRET:
+            unsafe.append("REFERRAL_CURSOR_SECRET (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "
@@ -186,6 +189,7 @@ class Settings(BaseSettings):
             withdraw_min_fen=parse_money(self.withdraw_min),
             withdraw_fee_rate=self.withdraw_fee_rate,
             identifier_secret=self.identifier_secret.encode(),
+            cursor_secret=self.cursor_secret.encode(),
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,
@@ -203,9 +207,22 @@ class Settings(BaseSettings):
         return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
 
     @property
+    def neo4j_unreachable(self) -> str:
+        """What to say when Neo4j does not answer at start-up."""
+        return (
+            f"Neo4j is not reachable at {self.neo4j_uri}. Start it with "
+            "`referral neo4j start`, or point NEO4J_URI at a running Neo4j."
+        )
+
+    @property
     def bolt_host(self) -> str:
         return urlparse(self.neo4j_uri).hostname or "127.0.0.1"
 
     @property
     def bolt_port(self) -> int:
         return urlparse(self.neo4j_uri).port or 7687
+
+
+def default_policy(**changes: Any) -> Policy:
+    """The rules of the default settings (a test's, a benchmark's), with `changes`."""
+    return replace(Settings(env="test").policy, **changes)

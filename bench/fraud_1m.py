@@ -55,14 +55,16 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import Neo4jError
 
-from app.demo import generate
-from app.settings import Settings
-from graph import alerts, bulk, fraud_scan, registration
+from app.settings import Settings, default_policy
+from devtools.demo import generate
+from domain.fraud.identifiers import RING_KINDS, Identifier, IdentifierKind, identify
+from domain.models import DistributionMode
+from domain.tree.paths import Placement
 from graph.db import Database, Work
+from graph.fraud import alerts
+from graph.fraud import scan as fraud_scan
 from graph.migrations import migrate
-from graph.models import DistributionMode, Policy
-from graph.rules.identifiers import RING_KINDS, Identifier, IdentifierKind, identify
-from graph.rules.tree import Placement
+from graph.tree import bulk, registration
 
 T = TypeVar("T")
 DEVICE, PHONE, IP, PAYMENT, ADDRESS = (
@@ -350,7 +352,7 @@ def plan_registrations(
 ) -> list[Case]:
     """`runs` registrations after WARM_UP clean ones, kinds shuffled (see the docstring)."""
     rng = random.Random(seed + 1)
-    values = Values(token, Policy().identifier_secret, first=REGISTRATION_VALUES)
+    values = Values(token, default_policy().identifier_secret, first=REGISTRATION_VALUES)
     ring_members = plan.ring_members
     outsiders = [p.id for p in network if p.id not in ring_members]
     members = sorted(ring_members)
@@ -493,7 +495,7 @@ async def run(
     seed: int,
     keys: set[str],
 ) -> None:
-    secret = Policy().identifier_secret
+    secret = default_policy().identifier_secret
     loads: list[tuple[str, int, float]] = []
     started = time.perf_counter()
     network = generate(size=size, prefix=prefix, seed=seed)
@@ -669,7 +671,7 @@ async def registrations(
     registration.check_registration = timed_check  # type: ignore[attr-defined]
     total_ms: list[float] = []
     write_ms: list[float] = []
-    policy = Policy()
+    policy = default_policy()
     try:
         for k, case in enumerate(cases):
             before = len(db.write_ms)

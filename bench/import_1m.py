@@ -17,10 +17,10 @@ import random
 import shutil
 import time
 
-from app import neo4j_server
-from app.demo import generate
-from app.offline_import import import_network
 from app.settings import ROOT, Settings
+from devtools import neo4j_server
+from devtools.demo import generate
+from devtools.offline_import import import_network
 
 COUNTS = """
 MATCH (d:Distributor) WITH count(d) AS nodes

@@ -39,15 +39,16 @@ from typing import Any, TypeVar
 
 from neo4j import AsyncDriver
 
-from app.demo import generate
-from app.settings import Settings
-from graph import bulk, ledger, orders
+from app.settings import Settings, default_policy
+from devtools.demo import generate
+from domain.models import NewOrder, OrderItem, Policy, Rank, Status
+from domain.money.commission import DEFAULT_RULES, Candidate, RuleSet, beneficiary_ids, split
+from domain.money.rulesets import from_json
+from domain.tree.paths import Placement
 from graph.db import Database, Work
 from graph.migrations import migrate
-from graph.models import NewOrder, OrderItem, Policy, Rank, Status
-from graph.rules.commission import DEFAULT_RULES, Candidate, RuleSet, beneficiary_ids, split
-from graph.rules.rulesets import from_json
-from graph.rules.tree import Placement
+from graph.money import ledger, orders
+from graph.tree import bulk
 
 T = TypeVar("T")
 WINDOW_S = 30 * 86_400
@@ -314,8 +315,8 @@ async def run(db: TimedDatabase, *, prefix: str, size: int, total: int, runs: in
     print(f"active rule set at start: {active[0]['version'] if active else 0} (0 = defaults)")
 
     source = Orders(prefix, [p.id for p in rows])
-    two = Policy(commission_levels=2, freeze_days=FREEZE_DAYS)
-    three = Policy(commission_levels=3, freeze_days=FREEZE_DAYS)
+    two = default_policy(commission_levels=2, freeze_days=FREEZE_DAYS)
+    three = default_policy(commission_levels=3, freeze_days=FREEZE_DAYS)
     recorded: list[Recorded] = []
     cases = [(BATCH, two, total), (BATCH, three, total)]
     cases += [(batch, two, total // 2) for batch in SWEEP]

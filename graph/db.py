@@ -20,7 +20,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph.errors import Unavailable
+from domain.errors import Unavailable
 
 T = TypeVar("T")
 # Failures a client can retry: the database is down, or busy beyond the retry window.

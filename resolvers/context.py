@@ -1,4 +1,5 @@
-"""The per-request context: database, policy, caller, PII keys, DataLoaders, request id."""
+"""The per-request context: database, policy, caller, PII keys, DataLoaders, request id;
+and `Info`, what every field resolver of `schema/` and `access/` receives."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from graph import distributors
+from access.pii import Keyring
+from access.rate_limit import RateLimiter
+from domain.models import Actor, Distributor, Policy
+from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
-from graph.models import Actor, Distributor, Policy
-from graph.rules.pii import Keyring
-from graph.rules.rate_limit import RateLimiter
+from graph.tree import distributors
 
 
 def utc_now() -> datetime:
@@ -56,3 +59,10 @@ class Context(BaseContext):
 
     def now(self) -> datetime:
         return self.clock()
+
+    def cursors(self, key: ListKey) -> ListCursors:
+        """The cursors of list `key`, signed with the server's cursor secret."""
+        return CursorCodec(self.policy.cursor_secret).bind(key)
+
+
+Info = strawberry.Info[Context, None]

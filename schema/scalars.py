@@ -8,8 +8,8 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from graph.errors import BadUserInput
-from graph.rules.money import format_fen, parse_money
+from domain.errors import BadUserInput
+from domain.money.fen import format_fen, parse_money
 
 Money = NewType("Money", int)
 

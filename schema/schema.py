@@ -22,13 +22,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from graph.errors import ReferralError
-from schema.analyst_root import AnalystMutation, AnalystQuery
-from schema.fraud_root import FraudMutation, FraudQuery
-from schema.money_root import MoneyMutation, MoneyQuery
-from schema.root import Mutation, Query
+from domain.errors import ReferralError
+from schema.fraud.analyst_root import AnalystMutation, AnalystQuery
+from schema.fraud.root import FraudMutation, FraudQuery
+from schema.money.root import MoneyMutation, MoneyQuery
+from schema.money.withdrawal_queue import WithdrawalQueueQuery
 from schema.scalars import SCALARS
-from schema.withdrawal_queue import WithdrawalQueueQuery
+from schema.tree.root import Mutation, Query
 
 RootQuery = merge_types(
     "Query", (Query, MoneyQuery, FraudQuery, AnalystQuery, WithdrawalQueueQuery)

@@ -17,16 +17,32 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
-from app import neo4j_server
+from access.roles import Role
+from access.tokens import issue
 from app.main import create_app
 from app.settings import ROOT, Settings
-from app.tokens import issue
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
-from graph.rules.access import Role
 
 TEST_BOLT_PORT = int(os.environ.get("REFERRAL_TEST_BOLT_PORT", "7688"))
+
+# Property tests check values, not speed: on a shared, loaded machine hypothesis's 200 ms
+# deadline per example failed tests whose code was right.
+hypothesis_settings.register_profile("referral", deadline=None)
+hypothesis_settings.load_profile("referral")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reaches the shared Neo4j (`neo4j_uri`, directly or through
+    `settings`, `db`, `transport`, `client` or `anonymous`) with `neo4j`, so that
+    `make test-fast` (`-m "not neo4j"`) runs the rest without a database. Tests that
+    start a Neo4j of their own carry the marker in their module."""
+    for item in items:
+        if "neo4j_uri" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.neo4j)
 
 
 def _docker_answers() -> bool:

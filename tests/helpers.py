@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from graph import ledger, orders, registration
+from app.settings import default_policy
+from domain.fraud.identifiers import Identifier, IdentifierKind, identify
+from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
 from graph.db import Database
-from graph.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
-from graph.rules.identifiers import Identifier, IdentifierKind, identify
+from graph.money import ledger, orders
+from graph.tree import registration
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -71,7 +73,7 @@ async def register(
 
 def ident(kind: IdentifierKind, value: str) -> Identifier:
     """An identifier keyed with the default (test) secret."""
-    return identify(kind, value, secret=Policy().identifier_secret)
+    return identify(kind, value, secret=default_policy().identifier_secret)
 
 
 async def chain(db: Database, prefix: str, length: int) -> list[str]:
@@ -115,7 +117,9 @@ async def record_order(
         items=tuple(items) if items else (OrderItem(amount_fen=amount_fen),),
         identifiers=tuple(i.key for i in identifiers),
     )
-    recorded = await orders.record(db, orders=[order], policy=policy or Policy(), now=paid_at)
+    recorded = await orders.record(
+        db, orders=[order], policy=policy or default_policy(), now=paid_at
+    )
     return recorded[0]
 
 

@@ -26,8 +26,8 @@ from app.settings import Settings
 from bench.scale.dataset import side_network
 from bench.scale.ops_neo4j import BareOps, HttpOps, Neo4jOps
 from bench.scale.workload import Measured
-from graph import bulk
 from graph.migrations import migrate
+from graph.tree import bulk
 
 
 async def main(calls: int) -> None:

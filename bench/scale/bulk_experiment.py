@@ -20,13 +20,13 @@ import asyncio
 import time
 from typing import Any, LiteralString
 
-from app import neo4j_server
 from app.settings import ROOT
 from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import config, open_db, start_fresh
-from graph import bulk
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
+from graph.tree import bulk
 
 ONLY_ID = (
     "CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE"

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.settings import default_policy
 from bench.fraud_1m import plan_links
-from graph.models import Policy
-from graph.rules.tree import Placement, layout
+from domain.tree.paths import Placement, layout
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 END_MS = int(END.timestamp() * 1000)
@@ -165,7 +165,11 @@ def generate(
         out.writerow(("id", "buyer_id", "amount_fen", "paid_ms"))
         out.writerows(order_rows(network, count=orders, seed=seed, prefix=prefix))
     plan = plan_links(
-        network, total=links, seed=seed, token=f"{seed:06x}", secret=Policy().identifier_secret
+        network,
+        total=links,
+        seed=seed,
+        token=f"{seed:06x}",
+        secret=default_policy().identifier_secret,
     )
     with (folder / "links.csv").open("w", newline="") as f:
         out = csv.writer(f)

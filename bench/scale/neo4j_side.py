@@ -19,14 +19,15 @@ from pathlib import Path
 
 from neo4j.exceptions import SessionExpired
 
-from app import neo4j_server
-from app.settings import ROOT
+from app.settings import ROOT, default_policy
 from bench.scale.dataset import Dataset, read_links, read_orders, side_network
-from graph import bulk, orders
+from devtools import neo4j_server
+from domain.models import NewOrder, OrderItem
+from domain.tree.paths import Placement
 from graph.db import Database, create_driver
 from graph.migrations import migrate
-from graph.models import NewOrder, OrderItem, Policy
-from graph.rules.tree import Placement
+from graph.money import orders
+from graph.tree import bulk
 
 HOME = ROOT / "var" / "neo4j-bench"
 NETWORK_BATCH = 10_000
@@ -34,7 +35,7 @@ ORDER_BATCH = 500
 LINK_BATCH = 10_000
 SWEEP = (1_000, 5_000, 10_000, 20_000, 50_000)
 # Commissions stay PENDING: nothing in the benchmark settles them.
-POLICY = Policy(freeze_days=36_500)
+POLICY = default_policy(freeze_days=36_500)
 
 
 @dataclass

@@ -17,11 +17,11 @@ import psycopg
 from bench.scale.neo4j_side import POLICY
 from bench.scale.ops_neo4j import HOT_LIMIT, Row
 from bench.scale.pg_load import commission_row
-from graph.models import OrderItem, Rank, Status
-from graph.rules.commission import DEFAULT_RULES, Candidate, beneficiary_ids, split
-from graph.rules.fraud import connected_groups, ring_score
-from graph.rules.identifiers import RING_KINDS
-from graph.rules.tree import node_key
+from domain.fraud.identifiers import RING_KINDS
+from domain.fraud.rings import connected_groups, ring_score
+from domain.models import OrderItem, Rank, Status
+from domain.money.commission import DEFAULT_RULES, Candidate, beneficiary_ids, split
+from domain.tree.paths import node_key
 
 # The team below a root, three levels, from the adjacency list (carrying each path).
 ADJ_TEAM: LiteralString = """

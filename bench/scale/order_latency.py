@@ -25,10 +25,11 @@ from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import POLICY
 from bench.scale.profile import _operators, _total_hits
 from bench.scale.workload import Measured
-from graph import bulk, orders
+from domain.models import NewOrder, OrderItem
 from graph.db import Database, Work
 from graph.migrations import migrate
-from graph.models import NewOrder, OrderItem
+from graph.money import orders
+from graph.tree import bulk
 
 T = TypeVar("T")
 

@@ -21,9 +21,9 @@ import psycopg
 
 from bench.scale.dataset import Dataset, read_links, read_orders
 from bench.scale.neo4j_side import POLICY, Loads
-from graph.models import OrderItem, Status
-from graph.rules.commission import DEFAULT_RULES, Candidate, Share, beneficiary_ids, split
-from graph.rules.tree import Placement
+from domain.models import OrderItem, Status
+from domain.money.commission import DEFAULT_RULES, Candidate, Share, beneficiary_ids, split
+from domain.tree.paths import Placement
 
 DISTRIBUTOR_TABLE = """
 CREATE TABLE {s}.distributor (

@@ -14,11 +14,13 @@ import psycopg
 
 from bench.scale.ops_pg import DOWNLINE, METRICS, UPLINE
 from bench.scale.workload import Plan
-from graph import fraud_scan, orders, team
+from domain.fraud.identifiers import RING_KINDS
+from domain.inputs import window_bounds
+from domain.tree.paths import descendant_range
 from graph.db import Database
-from graph.rules.identifiers import RING_KINDS
-from graph.rules.inputs import window_bounds
-from graph.rules.tree import descendant_range
+from graph.fraud import scan as fraud_scan
+from graph.money import orders
+from graph.tree import team
 
 
 def _operators(plan: Any, depth: int = 0) -> list[str]:
@@ -75,12 +77,26 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
         (
             "team.DOWNLINE_LEVEL_PAGE, level 3 after a cursor",
             team.DOWNLINE_LEVEL_PAGE,
-            {"depth": root.depth + 3, "after": level3[1], "hi": hi, "limit": 51},
+            {
+                "depth": root.depth + 3,
+                "lo": lo,
+                "hi": hi,
+                "after": level3[1],
+                "before": hi,
+                "limit": 51,
+            },
         ),
         (
             "team.DOWNLINE_LEVEL_PAGE, level 1 first page",
             team.DOWNLINE_LEVEL_PAGE,
-            {"depth": root.depth + 1, "after": lo, "hi": hi, "limit": 51},
+            {
+                "depth": root.depth + 1,
+                "lo": lo,
+                "hi": hi,
+                "after": lo,
+                "before": hi,
+                "limit": 51,
+            },
         ),
         *(
             (

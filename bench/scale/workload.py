@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.scale.dataset import END
 from bench.scale.ops_neo4j import Row
-from graph.rules.tree import Placement
+from domain.tree.paths import Placement
 
 Call = Callable[[Any], Awaitable[Row]]
 WINDOW = timedelta(days=30)

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from app import neo4j_server
 from app.main import create_app
 from app.settings import ROOT, Settings
+from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
 from tests.conftest import bearer, error_codes, gql
@@ -34,6 +34,7 @@ CONFIG = neo4j_server.ServerConfig(
     heap="512m",
     pagecache="64m",
 )
+pytestmark = pytest.mark.neo4j  # starts and kills a Neo4j of its own
 PAID = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
 RECORD = """
 mutation($input: RecordOrderInput!) { recordOrder(input: $input) { id commissions { amount } } }

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from domain.fraud.identifiers import IdentifierKind
 from graph.db import Database
-from graph.rules.identifiers import IdentifierKind
 from tests.conftest import bearer, error_codes, gql
 from tests.helpers import ident, record_order, register
 

@@ -38,7 +38,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.rules.access import Role
+from access.roles import Role
 from schema.schema import export_sdl
 from tests.api.schema_tools import client_schema, has_id, object_type, root_fields, selection
 from tests.conftest import bearer, gql

@@ -18,9 +18,10 @@ import pytest
 
 from app.settings import ROOT
 from bench.scale import dataset
-from graph import bulk, orders
+from domain.models import NewOrder, OrderItem
 from graph.db import Database
-from graph.models import NewOrder, OrderItem
+from graph.money import orders
+from graph.tree import bulk
 
 
 def test_generate_writes_the_same_files_for_the_same_seed(tmp_path: Path) -> None:

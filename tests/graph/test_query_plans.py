@@ -13,8 +13,9 @@ from typing import Any
 
 import graph
 from graph.db import Database
-from graph.leaderboard import AHEAD, BOARDS, MINE, TOP
-from graph.team import level_orders_query, new_members_query
+from graph.money.leaderboard import AHEAD, BOARDS, MINE, TOP
+from graph.pagination import KeysetQueries
+from graph.tree.team import level_orders_query, new_members_query
 
 SMALL_LABELS = ("Migration", "RuleSet")
 STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "MERGE")
@@ -22,15 +23,18 @@ STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "ME
 
 def named_queries() -> dict[str, str]:
     found: dict[str, str] = {}
-    for module in pkgutil.iter_modules(graph.__path__):
-        if module.name in ("rules", "leaderboard"):  # leaderboards are fragments: see below
+    for module in pkgutil.walk_packages(graph.__path__, prefix="graph."):
+        if module.ispkg or module.name == "graph.money.leaderboard":  # fragments: see below
             continue
-        loaded = importlib.import_module(f"graph.{module.name}")
+        loaded = importlib.import_module(module.name)
         for name, value in vars(loaded).items():
+            if name.isupper() and isinstance(value, KeysetQueries):
+                for read in ("first", "after", "last", "before"):
+                    found[f"{module.name}.{name}.{read}"] = getattr(value, read)
             if name.isupper() and isinstance(value, str):
                 text = value.strip()
                 if text.split()[0].upper() in STATEMENT_STARTS and "IN TRANSACTIONS" not in text:
-                    found[f"{module.name}.{name}"] = text
+                    found[f"{module.name.removeprefix('graph.')}.{name}"] = text
     for metric, board in BOARDS.items():
         found[f"leaderboard {metric.value} top"] = board.everyone + TOP
         found[f"leaderboard {metric.value} mine"] = board.one + MINE

@@ -1,8 +1,7 @@
-// Every paginated list the Explorer reads, in one place. Today the API has two shapes:
-// Relay-style connections (downline, fraudRings, withdrawalQueue) and flat pages
-// (`ledger { entries hasNextPage endCursor }`, `auditEvents { events … }`,
-// `fraudAlerts { alerts … }`). When a flat list becomes a connection, change its line in
-// SHAPES: the selection and the reading below follow, the views do not change.
+// Every paginated list the Explorer reads, in one place. Every list is a Relay connection
+// now (SPEC §11); the flat shape (`{ entries hasNextPage endCursor }`) that ledger, audit
+// events and alerts had before is kept here, so an API of either age can be read by
+// changing a line in SHAPES: the selection and the reading below follow, the views do not.
 
 export type ListName = "downline" | "fraudRings" | "withdrawalQueue" | "fraudAlerts" | "ledger" | "auditEvents";
 
@@ -12,9 +11,9 @@ const SHAPES: Record<ListName, Shape> = {
   downline: { kind: "connection" },
   fraudRings: { kind: "connection" },
   withdrawalQueue: { kind: "connection" },
-  fraudAlerts: { kind: "flat", items: "alerts" },
-  ledger: { kind: "flat", items: "entries" },
-  auditEvents: { kind: "flat", items: "events" },
+  fraudAlerts: { kind: "connection" },
+  ledger: { kind: "connection" },
+  auditEvents: { kind: "connection" },
 };
 
 export interface Page<T> {

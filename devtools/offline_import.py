@@ -1,0 +1,126 @@
+"""Initial load of a whole network into an empty database, offline (SPEC §7's bulk load).
+
+The online path (`graph.bulk.load_network`) writes every distributor through Cypher with
+its ten index entries: about 7,000 distributors/s on this machine. For an initial load
+(a platform moving its network onto this service, a benchmark) Neo4j's own importer,
+`neo4j-admin database import full` from the jars the launcher already has, writes the
+store files directly. The local server is stopped, the default database **replaced**,
+the server started again, and the migrations then build every constraint and index in
+one population pass. The rows are the same `Placement`s as the online path (counters,
+paths and ancestor stamps computed by `rules.tree.layout`).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from devtools import neo4j_server
+from devtools.neo4j_server import Neo4jServerError, ServerConfig
+from domain.tree.paths import Placement
+from graph.db import Database
+from graph.migrations import migrate
+
+IMPORTER = "org.neo4j.cli.AdminTool"
+NODE_HEADER = (
+    "id:ID", "name", "rank", "status", "joinedAt:datetime", "path", "depth:int",
+    "down1:int", "down2:int", "down3:int", "teamSize:int", "qualifiedRecruits:int",
+    "a1", "a2", "a3",
+)  # fmt: skip
+EDGE_HEADER = (":START_ID", ":END_ID", "at:datetime")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    distributors: int
+    csv_seconds: float
+    import_seconds: float
+    start_seconds: float
+    index_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.csv_seconds + self.import_seconds + self.start_seconds + self.index_seconds
+
+    @property
+    def rate(self) -> float:
+        return self.distributors / self.seconds if self.seconds else 0.0
+
+
+def _iso(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def write_csv(rows: Sequence[Placement], directory: Path) -> tuple[Path, Path]:
+    """The importer's node and relationship files for `rows` (sponsors before recruits)."""
+    nodes, edges = directory / "distributors.csv", directory / "referred.csv"
+    with nodes.open("w", newline="") as node_file, edges.open("w", newline="") as edge_file:
+        node_csv, edge_csv = csv.writer(node_file), csv.writer(edge_file)
+        node_csv.writerow(NODE_HEADER)
+        edge_csv.writerow(EDGE_HEADER)
+        for p in rows:
+            joined = _iso(p.joined_at_ms)
+            node_csv.writerow(
+                (p.id, p.name, p.rank.value, "ACTIVE", joined, p.path, p.depth, *p.counts,
+                 sum(p.counts), p.qualified_recruits, *(a or "" for a in p.ancestors))
+            )  # fmt: skip
+            if p.sponsor_id is not None:
+                edge_csv.writerow((p.sponsor_id, p.id, joined))
+    return nodes, edges
+
+
+def run_importer(*, config: ServerConfig, nodes: Path, edges: Path) -> None:
+    """Replace the default database with the contents of the two files (server stopped)."""
+    if neo4j_server.status(config=config).running:
+        raise Neo4jServerError("stop Neo4j before an offline import (`referral neo4j stop`).")
+    command = neo4j_server.java_command(
+        config,
+        IMPORTER,
+        *("database", "import", "full", "neo4j", "--overwrite-destination"),
+        f"--nodes=Distributor={nodes}",
+        f"--relationships=REFERRED={edges}",
+    )
+    config.home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as conf:  # no neo4j.conf: the importer's defaults
+        env = {**os.environ, "NEO4J_HOME": str(config.home), "NEO4J_CONF": conf}
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
+        raise Neo4jServerError(f"the offline import failed (status {done.returncode}):\n{tail}")
+
+
+async def import_network(
+    *,
+    config: ServerConfig,
+    database: Database,
+    rows: Sequence[Placement],
+    work_dir: Path | None = None,
+    index_timeout_s: int = 3600,
+) -> ImportReport:
+    """Stop the local Neo4j, replace its database with `rows`, start it, and build the
+    schema (every migration, then wait until every index is online). `database` is a
+    handle on that server; its driver reconnects once the server is back."""
+    neo4j_server.stop(config=config)
+    with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
+        began = time.monotonic()
+        nodes, edges = write_csv(rows, Path(scratch))
+        written = time.monotonic()
+        run_importer(config=config, nodes=nodes, edges=edges)
+        imported = time.monotonic()
+    neo4j_server.start(config=config)
+    started = time.monotonic()
+    await migrate(database, index_timeout_s=index_timeout_s)
+    return ImportReport(
+        distributors=len(rows),
+        csv_seconds=written - began,
+        import_seconds=imported - written,
+        start_seconds=started - imported,
+        index_seconds=time.monotonic() - started,
+    )

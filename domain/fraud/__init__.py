@@ -1,0 +1,1 @@
+"""Pure fraud rules: identifiers, grouping into rings and scoring, evidence."""

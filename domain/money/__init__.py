@@ -1,0 +1,3 @@
+"""Pure money rules: fen, commission splits, ledger entries, tax and fees, withdrawals,
+rule sets.
+"""

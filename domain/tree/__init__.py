@@ -1,0 +1,1 @@
+"""Pure rules of the referral tree: materialized paths and level counters, ranks, binding."""

@@ -1,0 +1,1 @@
+"""Fraud in Neo4j: identifier links, alerts, the ring scan, signals, deep investigations."""

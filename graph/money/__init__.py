@@ -1,0 +1,3 @@
+"""Money in Neo4j: orders and commissions, refunds, settlement, the ledger, withdrawals,
+rule sets, leaderboards.
+"""

@@ -1,0 +1,3 @@
+"""The referral tree in Neo4j: reading distributors, registration and binding, moving
+subtrees, team views.
+"""

@@ -1,0 +1,262 @@
+"""Registration and binding (SPEC §3.1), each one transaction.
+
+`register` locks the sponsor; `bind` and `reassign` also take the tree lock, because
+they move a whole subtree and must see every concurrent bind (crossing binds A→B and
+B→A serialize there, and the second one finds the cycle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
+
+from domain.errors import (
+    AlreadyBound,
+    Conflict,
+    NotFound,
+    ReferralCycle,
+    SelfReferral,
+    SponsorInactive,
+)
+from domain.fraud.identifiers import Identifier
+from domain.models import Actor, BindMode, DistributionMode, Distributor, Status
+from domain.tree.binding import check_bind_allowed
+from domain.tree.paths import child_path, is_in_subtree
+from domain.tree.ranks import rank_at_registration
+from graph import audit
+from graph.db import Database, fetch
+from graph.fraud.alerts import check_registration
+from graph.fraud.identifiers import link_distributor
+from graph.locks import lock_distributor, lock_tree
+from graph.tree.distributors import require
+from graph.tree.structure import ancestors_below, attach, detach, move_under
+from graph.values import to_datetime
+
+CREATE_DISTRIBUTOR = """
+CREATE (d:Distributor {
+  id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
+  paymentAccount: $paymentAccount, rank: $rank, status: 'ACTIVE', joinedAt: $now,
+  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
+  a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
+})
+RETURN d {.*} AS d
+"""
+
+FIND = """
+MATCH (d:Distributor {id: $id})
+OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
+RETURN d {.*} AS d, s.id AS sponsorId
+"""
+
+
+async def register(
+    db: Database,
+    *,
+    distributor_id: str,
+    name: str,
+    sponsor_id: str | None,
+    phone: str | None,
+    now: datetime,
+    distribution_mode: DistributionMode,
+    team_leader_recruits: int,
+    identifiers: Sequence[Identifier] = (),
+    hot_identifier_limit: int = 50,
+    phone_hash: str | None = None,
+    real_name: str | None = None,
+    payment_account: str | None = None,
+) -> Distributor:
+    """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is
+    (adding any identifiers it carries). A new one that shares an identifier with its
+    sponsor or a known ring raises a fraud alert in the same transaction.
+
+    `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
+    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j."""
+    if sponsor_id == distributor_id:
+        raise SelfReferral(distributor_id)
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        sponsor = None
+        if sponsor_id is not None:
+            locked = await lock_distributor(tx, distributor_id=sponsor_id)
+            sponsor = locked[0] if locked else None
+        existing = await fetch(tx, FIND, id=distributor_id)
+        if existing:
+            _check_replay(distributor_id, existing[0]["sponsorId"], sponsor_id)
+            await link_distributor(
+                tx, distributor_id=distributor_id, identifiers=identifiers, now=now
+            )
+            return
+        if sponsor_id is not None and sponsor is None:
+            raise NotFound("Sponsor", sponsor_id)
+        if sponsor is not None:
+            _check_active(sponsor)
+        rank = rank_at_registration(distribution_mode)
+        created = await fetch(
+            tx,
+            CREATE_DISTRIBUTOR,
+            id=distributor_id,
+            name=name,
+            phone=phone,
+            phoneHash=phone_hash,
+            realName=real_name,
+            paymentAccount=payment_account,
+            rank=rank.value,
+            now=now,
+            path=child_path(
+                sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
+            ),
+            depth=sponsor["depth"] + 1 if sponsor else 0,
+            ancestors=ancestors_below(sponsor),
+        )
+        if sponsor is not None:
+            await attach(
+                tx,
+                recruit=dict(created[0]["d"]),
+                sponsor=sponsor,
+                at=now,
+                team_leader_recruits=team_leader_recruits,
+            )
+        if identifiers:
+            await link_distributor(
+                tx, distributor_id=distributor_id, identifiers=identifiers, now=now
+            )
+            await check_registration(
+                tx,
+                distributor_id=distributor_id,
+                sponsor_id=sponsor_id,
+                hot_limit=hot_identifier_limit,
+                now=now,
+            )
+
+    try:
+        await db.write(work)
+    except ConstraintError:
+        # A concurrent registration of the same id won; replaying decides as above.
+        await db.write(work)
+    return await require(db, distributor_id=distributor_id)
+
+
+async def bind(
+    db: Database,
+    *,
+    distributor_id: str,
+    sponsor_id: str,
+    now: datetime,
+    bind_mode: BindMode,
+    bind_window: timedelta,
+    team_leader_recruits: int,
+) -> Distributor:
+    """Bind an unbound distributor (with its downline) to a sponsor."""
+    if sponsor_id == distributor_id:
+        raise SelfReferral(distributor_id)
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await lock_tree(tx)
+        recruit, current = await _locked(tx, "Distributor", distributor_id)
+        if current == sponsor_id:
+            return
+        if current is not None:
+            raise AlreadyBound(
+                f"Distributor {distributor_id!r} is already bound to sponsor {current!r}; "
+                "a binding is permanent (an admin can reassign)."
+            )
+        sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
+        _check_new_sponsor(recruit, sponsor)
+        check_bind_allowed(
+            mode=bind_mode, joined_at=to_datetime(recruit["joinedAt"]), now=now, window=bind_window
+        )
+        await move_under(
+            tx, recruit=recruit, sponsor=sponsor, at=now, team_leader_recruits=team_leader_recruits
+        )
+
+    await db.write(work)
+    return await require(db, distributor_id=distributor_id)
+
+
+async def reassign(
+    db: Database,
+    *,
+    distributor_id: str,
+    sponsor_id: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    team_leader_recruits: int,
+) -> Distributor:
+    """Admin move of a distributor (and its downline) to another sponsor, audited."""
+    if sponsor_id == distributor_id:
+        raise SelfReferral(distributor_id)
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await lock_tree(tx)
+        recruit, current = await _locked(tx, "Distributor", distributor_id)
+        sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
+        if current != sponsor_id:
+            _check_new_sponsor(recruit, sponsor)
+            if current is not None:
+                old_sponsor, _ = await _locked(tx, "Sponsor", current)
+                await detach(
+                    tx,
+                    recruit=recruit,
+                    sponsor=old_sponsor,
+                    team_leader_recruits=team_leader_recruits,
+                )
+            await move_under(
+                tx,
+                recruit=recruit,
+                sponsor=sponsor,
+                at=now,
+                team_leader_recruits=team_leader_recruits,
+            )
+        await audit.record(
+            tx,
+            actor=actor,
+            operation="reassignSponsor",
+            arguments={
+                "distributorId": distributor_id,
+                "fromSponsorId": current,
+                "toSponsorId": sponsor_id,
+                "reason": reason,
+            },
+        )
+
+    await db.write(work)
+    return await require(db, distributor_id=distributor_id)
+
+
+def _check_replay(distributor_id: str, existing: str | None, requested: str | None) -> None:
+    if existing == requested:
+        return
+    if existing is None:
+        raise Conflict(
+            f"Distributor {distributor_id!r} is already registered without a sponsor; "
+            "use bindSponsor to bind it."
+        )
+    raise AlreadyBound(
+        f"Distributor {distributor_id!r} is already registered under sponsor {existing!r}."
+    )
+
+
+def _check_active(sponsor: dict[str, Any]) -> None:
+    if sponsor["status"] != Status.ACTIVE.value:
+        raise SponsorInactive(sponsor["id"], sponsor["status"])
+
+
+def _check_new_sponsor(recruit: dict[str, Any], sponsor: dict[str, Any]) -> None:
+    """A bind or move target must be active and must not sit in the recruit's own downline."""
+    _check_active(sponsor)
+    if is_in_subtree(path=sponsor["path"], root_path=recruit["path"]):
+        raise ReferralCycle(recruit["id"], sponsor["id"])
+
+
+async def _locked(
+    tx: AsyncManagedTransaction, kind: str, distributor_id: str
+) -> tuple[dict[str, Any], str | None]:
+    locked = await lock_distributor(tx, distributor_id=distributor_id)
+    if locked is None:
+        raise NotFound(kind, distributor_id)
+    return locked

@@ -1,0 +1,1 @@
+"""Resolvers of fraud detection: scans, rings, signals, alerts, investigations."""

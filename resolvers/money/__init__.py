@@ -1,0 +1,3 @@
+"""Resolvers of money: orders, refunds, settlement, rule sets, withdrawals, the ledger,
+leaderboards.
+"""

@@ -1,0 +1,88 @@
+"""Resolvers for reading a distributor and its team views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from access import scope as access
+from access.roles import View
+from domain import inputs
+from domain.fraud.identifiers import IdentifierKind, identify
+from domain.models import Distributor, DownlineMember, TeamMetrics, UplineEntry
+from domain.pagination import Connection, PageArgs
+from graph.tree import distributors, team
+from resolvers.context import Context
+
+DOWNLINE_PAGE = 50  # rows when neither first nor last is given
+
+
+async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
+    """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope."""
+    found = await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+    own = distributor_id == ctx.actor.subject
+    return access.require_found(ctx, found, what=access.DISTRIBUTOR, own=own)
+
+
+async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
+    """A distributor a record names (an id already checked), through the request's loader."""
+    return await ctx.loaders.distributor.load(distributor_id)
+
+
+async def by_ids(ctx: Context, *, ids: list[str]) -> list[Distributor]:
+    """The distributors records name, in `ids` order, in one batch (unknown ids left out)."""
+    return [d for d in await ctx.loaders.distributor.load_many(ids) if d is not None]
+
+
+async def sponsor(ctx: Context, *, of: Distributor) -> Distributor | None:
+    if of.sponsor_id is None:
+        return None
+    return await ctx.loaders.distributor.load(of.sponsor_id)
+
+
+async def upline(
+    ctx: Context, *, of: Distributor, view: View, depth: int | None
+) -> list[UplineEntry]:
+    checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_upline_view(ctx, view, of, depth=checked)
+    return await team.upline(ctx.db, distributor_id=of.id, depth=checked)
+
+
+async def downline(
+    ctx: Context,
+    *,
+    of: Distributor,
+    view: View,
+    depth: int | None,
+    level: int | None,
+    page: PageArgs,
+) -> Connection[DownlineMember]:
+    checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_team_view(ctx, view, of, depth=checked)
+    only = inputs.check_level(level, depth=checked)
+    cursors = ctx.cursors(team.DOWNLINE.bound(root=of.id, depth=checked, level=only))
+    window = cursors.window(page, default_size=DOWNLINE_PAGE)
+    found = await team.downline(ctx.db, root=of, depth=checked, level=only, window=window)
+    return cursors.connection(found)
+
+
+async def team_metrics(
+    ctx: Context,
+    *,
+    of: Distributor,
+    view: View,
+    since: datetime | None,
+    until: datetime | None,
+    depth: int | None,
+) -> TeamMetrics:
+    checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_team_view(ctx, view, of, depth=checked)
+    since, until = inputs.check_window(since, until)
+    return await team.metrics(ctx.db, root=of, depth=checked, since=since, until=until)
+
+
+async def by_phone(ctx: Context, *, phone: str, first: int) -> list[Distributor]:
+    """Staff lookup by phone: through its keyed hash, never a plain-text match."""
+    key = identify(IdentifierKind.PHONE, phone, secret=ctx.policy.identifier_secret).key
+    return await distributors.by_phone_hash(
+        ctx.db, phone_hash=key, first=inputs.check_page_size(first)
+    )

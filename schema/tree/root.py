@@ -1,0 +1,166 @@
+"""The root Query and Mutation types for distributors, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from access import audit
+from access.permissions import AdminOnly, Analysts, AnyRole, BackEnd, Staff, guarded
+from domain import models
+from domain.models import Status
+from resolvers.context import Info
+from resolvers.tree import distributors as read
+from resolvers.tree import registration as write
+from schema.pagination import ARGUMENTS, Connection, Edge, connection, page_args
+from schema.tree.types import Distributor, present
+
+
+@strawberry.input
+class RegisterDistributorInput:
+    id: strawberry.ID
+    name: str
+    sponsor_id: strawberry.ID | None = None
+    phone: str | None = None
+    device_id: str | None = None
+    ip: str | None = None
+    payment_account: str | None = None
+    address: str | None = None
+    real_name: str | None = None
+
+
+@strawberry.type(description="One mutation (or domain change): who, as whom, what, outcome.")
+class AuditEvent:
+    id: strawberry.ID
+    at: datetime
+    actor: str
+    role: str
+    operation: str
+    arguments: str = strawberry.field(description="JSON; PII and secrets read [redacted].")
+    outcome: str = strawberry.field(description='"OK", or the error code it ended with.')
+    request_id: str | None
+
+    @classmethod
+    def from_model(cls, e: models.AuditEvent) -> AuditEvent:
+        return cls(
+            id=strawberry.ID(e.id),
+            at=e.at,
+            actor=e.actor,
+            role=e.role,
+            operation=e.operation,
+            arguments=e.arguments,
+            outcome=e.outcome,
+            request_id=e.request_id,
+        )
+
+
+@strawberry.type(description="Audit events, newest first (Relay connection).")
+class AuditEventConnection(Connection[Edge[AuditEvent]]):
+    pass
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=[AnyRole])
+    async def distributor(self, info: Info, id: strawberry.ID) -> Distributor | None:
+        found = await read.distributor(info.context, distributor_id=id)
+        return None if found is None else await present(info, found)
+
+    @strawberry.field(
+        permission_classes=[Staff], description="Found through the phone's keyed hash."
+    )
+    async def distributors_by_phone(
+        self, info: Info, phone: str, first: int | None = 10
+    ) -> list[Distributor]:
+        found = await read.by_phone(info.context, phone=phone, first=10 if first is None else first)
+        return [await present(info, d) for d in found]
+
+    @strawberry.field(
+        permission_classes=[AdminOnly],
+        description="Newest first. " + ARGUMENTS + " Without either, first 50.",
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        actor: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> AuditEventConnection:
+        found = await audit.events(
+            info.context, page=page_args(first, after, last, before), actor=actor
+        )
+        return connection(
+            AuditEventConnection,
+            found,
+            lambda cursor, e: Edge(cursor=cursor, node=AuditEvent.from_model(e)),
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Idempotent: the same id and sponsor return the same one.",
+    )
+    async def register_distributor(
+        self, info: Info, input: RegisterDistributorInput
+    ) -> Distributor:
+        created = await write.register(
+            info.context,
+            distributor_id=input.id,
+            name=input.name,
+            sponsor_id=input.sponsor_id,
+            phone=input.phone,
+            device_id=input.device_id,
+            ip=input.ip,
+            payment_account=input.payment_account,
+            address=input.address,
+            real_name=input.real_name,
+        )
+        return await present(info, created)
+
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Bind an unbound distributor to a sponsor (bind mode).",
+    )
+    async def bind_sponsor(
+        self, info: Info, distributor_id: strawberry.ID, sponsor_id: strawberry.ID
+    ) -> Distributor:
+        bound = await write.bind(info.context, distributor_id=distributor_id, sponsor_id=sponsor_id)
+        return await present(info, bound)
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: move a distributor and its downline; audited.",
+    )
+    async def reassign_sponsor(
+        self, info: Info, distributor_id: strawberry.ID, sponsor_id: strawberry.ID, reason: str
+    ) -> Distributor:
+        moved = await write.reassign(
+            info.context, distributor_id=distributor_id, sponsor_id=sponsor_id, reason=reason
+        )
+        return await present(info, moved)
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin (APPROVAL mode): let a MEMBER distribute.",
+    )
+    async def approve_distributor(self, info: Info, id: strawberry.ID) -> Distributor:
+        return await present(info, await write.approve(info.context, distributor_id=id))
+
+    @strawberry.mutation(extensions=guarded(Analysts))
+    async def freeze_distributor(self, info: Info, id: strawberry.ID, reason: str) -> Distributor:
+        frozen = await write.set_status(
+            info.context, distributor_id=id, status=Status.FROZEN, reason=reason
+        )
+        return await present(info, frozen)
+
+    @strawberry.mutation(extensions=guarded(Analysts))
+    async def unfreeze_distributor(self, info: Info, id: strawberry.ID, reason: str) -> Distributor:
+        active = await write.set_status(
+            info.context, distributor_id=id, status=Status.ACTIVE, reason=reason
+        )
+        return await present(info, active)

@@ -1,0 +1,78 @@
+"""The offline initial import (`app.offline_import`) on a Neo4j of its own.
+
+It replaces a whole database, so it never runs against the shared test server: it starts
+the local launcher on a scratch home and port, imports a small network, and checks the
+graph against the generator and the product's own reads and writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+
+from app.settings import ROOT, Settings
+from devtools import neo4j_server
+from devtools.demo import generate
+from devtools.offline_import import import_network
+from graph.db import Database
+from graph.tree import team
+from graph.tree.distributors import require
+from tests.conftest import TEST_BOLT_PORT
+from tests.helpers import assert_tree_consistent, register
+
+PORT = int(os.environ.get("REFERRAL_TEST_IMPORT_PORT", str(TEST_BOLT_PORT + 10)))
+pytestmark = [
+    pytest.mark.neo4j,
+    pytest.mark.skipif(
+        bool(os.environ.get("NEO4J_URI")) or shutil.which("java") is None,
+        reason="needs the local launcher (Java), not an external Neo4j",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+async def imported() -> AsyncIterator[tuple[Database, list[str]]]:
+    home = ROOT / "var" / "neo4j-import-test"
+    shutil.rmtree(home, ignore_errors=True)
+    config = neo4j_server.ServerConfig(home=home, port=PORT, heap="512m", pagecache="64m")
+    rows = generate(size=300, prefix="imp", seed=3)
+    db = Settings(neo4j_uri=config.uri, env="test").open_database()
+    try:
+        report = await import_network(config=config, database=db, rows=rows)
+        assert 300 == report.distributors
+        yield db, [p.id for p in rows]
+    finally:
+        await db.driver.close()
+        neo4j_server.stop(config=config)
+
+
+async def test_import_writes_every_distributor_with_its_counters(
+    imported: tuple[Database, list[str]],
+) -> None:
+    db, ids = imported
+    rows = {p.id: p for p in generate(size=300, prefix="imp", seed=3)}
+    for distributor_id in ids[::7]:
+        got = await require(db, distributor_id=distributor_id)
+        want = rows[distributor_id]
+        assert (want.sponsor_id, want.path, want.depth) == (got.sponsor_id, got.path, got.depth)
+        assert tuple(want.counts) == got.level_counts
+        assert want.rank.value == got.rank.value
+    await assert_tree_consistent(db, ids)
+
+
+async def test_imported_network_serves_uplines_and_takes_new_recruits(
+    imported: tuple[Database, list[str]],
+) -> None:
+    """The migrations ran: the uniqueness constraint and the tree's indexes work."""
+    db, ids = imported
+    root = await require(db, distributor_id=ids[0])
+    await register(db, "imp-new", ids[0])
+    after = await require(db, distributor_id=ids[0])
+    assert root.level_counts[0] + 1 == after.level_counts[0]
+    above = await team.upline(db, distributor_id="imp-new", depth=3)
+    assert [ids[0]] == [e.distributor.id for e in above]
+    counted = await db.read("MATCH (d:Distributor {id: $id}) RETURN count(d) AS n", id=ids[5])
+    assert 1 == counted[0]["n"]
