@@ -23,14 +23,18 @@ class NotSignedIn(Unauthenticated):
 
 class RoleNotAllowed(Forbidden):
     def __init__(self, role: str, operation: str) -> None:
-        super().__init__(f"The role {role} may not use {operation}.")
+        super().__init__(
+            f"The role {role} may not use {operation}.", role=role, operation=operation
+        )
 
 
 class OutsideTeam(Forbidden):
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(
             f"{kind} {key!r} is outside your team: you see yourself, your sponsor, "
-            "and your downline within the team depth."
+            "and your downline within the team depth.",
+            kind=kind,
+            key=key,
         )
 
 
@@ -41,7 +45,8 @@ class RateLimited(ReferralError):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(
-            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s."
+            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s.",
+            seconds=f"{max(retry_after, 0.1):.1f}",
         )
         self.retry_after = retry_after
 

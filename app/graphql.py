@@ -24,6 +24,12 @@ from access.errors import Unauthenticated
 from access.pii import Keyring
 from access.rate_limit import RateLimiter
 from access.tokens import TokenConfig, bearer_token, verify
+from app.language import (
+    error_message,
+    preferred_language,
+    request_error_message,
+    unexpected_message,
+)
 from domain.errors import ReferralError
 from domain.models import Actor, Policy
 from graph.db import Database
@@ -45,11 +51,19 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id: str = getattr(request.state, "request_id", "-")
+        language = preferred_language(request.headers.get("accept-language"))
         errors: list[dict[str, Any]] = []
         for error in result.errors or []:
             if is_expected(error):
                 formatted = dict(error.formatted)
                 formatted["extensions"] = extensions_of(error)
+                original = error.original_error
+                if language == "en":
+                    pass
+                elif isinstance(original, ReferralError):
+                    formatted["message"] = error_message(original, language)
+                else:
+                    formatted["message"] = request_error_message(error.message, language)
             else:
                 log.error(
                     "unexpected error in request %s at %s",
@@ -58,7 +72,7 @@ class ReferralRouter(GraphQLRouter[Context, None]):
                     exc_info=error.original_error,
                 )
                 formatted = {
-                    "message": f"Unexpected error; quote request id {request_id} to support.",
+                    "message": unexpected_message(request_id, language),
                     "path": error.path,
                     "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
                 }

@@ -11,13 +11,18 @@ from typing import ClassVar
 
 
 class ReferralError(Exception):
-    """An expected failure that a client can act on."""
+    """An expected failure that a client can act on.
+
+    `params` are the values the message was built from, so that a translation
+    (`domain/errors_zh.py`) can say the same thing in another language.
+    """
 
     code: ClassVar[str] = "BAD_USER_INPUT"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **params: str) -> None:
         super().__init__(message)
         self.message = message
+        self.params: dict[str, str] = params
 
     @property
     def extensions(self) -> dict[str, str]:
@@ -32,7 +37,7 @@ class NotFound(ReferralError):
     code = "NOT_FOUND"
 
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} does not exist.")
+        super().__init__(f"{kind} {key!r} does not exist.", kind=kind, key=key)
 
 
 class AlreadyBound(ReferralError):
@@ -43,7 +48,10 @@ class SelfReferral(ReferralError):
     code = "SELF_REFERRAL"
 
     def __init__(self, distributor_id: str) -> None:
-        super().__init__(f"Distributor {distributor_id!r} cannot be their own sponsor.")
+        super().__init__(
+            f"Distributor {distributor_id!r} cannot be their own sponsor.",
+            distributor_id=distributor_id,
+        )
 
 
 class ReferralCycle(ReferralError):
@@ -52,7 +60,9 @@ class ReferralCycle(ReferralError):
     def __init__(self, distributor_id: str, sponsor_id: str) -> None:
         super().__init__(
             f"Binding {distributor_id!r} under {sponsor_id!r} would close a cycle: "
-            f"{sponsor_id!r} is in {distributor_id!r}'s own downline."
+            f"{sponsor_id!r} is in {distributor_id!r}'s own downline.",
+            distributor_id=distributor_id,
+            sponsor_id=sponsor_id,
         )
 
 
@@ -60,7 +70,11 @@ class SponsorInactive(ReferralError):
     code = "SPONSOR_INACTIVE"
 
     def __init__(self, sponsor_id: str, status: str) -> None:
-        super().__init__(f"Sponsor {sponsor_id!r} is {status} and cannot take new recruits.")
+        super().__init__(
+            f"Sponsor {sponsor_id!r} is {status} and cannot take new recruits.",
+            sponsor_id=sponsor_id,
+            status=status,
+        )
 
 
 class DepthLimitExceeded(ReferralError):
@@ -84,3 +98,13 @@ class Unavailable(ReferralError):
 
     def __init__(self) -> None:
         super().__init__("The database is unreachable right now; retry the request shortly.")
+
+
+class PersistedQueryNotFound(ReferralError):
+    """An automatic persisted query's hash that no process has registered yet (Apollo's
+    protocol: the client then sends the query with its hash)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("PersistedQueryNotFound")
