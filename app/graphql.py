@@ -11,14 +11,20 @@ UNAUTHENTICATED, saying why.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
-from graphql import GraphQLError
+from fastapi.responses import JSONResponse
+from graphql import GraphQLError, GraphQLSchema, parse, validate
+from graphql.error import GraphQLSyntaxError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from access.errors import Unauthenticated
 from access.pii import Keyring
@@ -30,14 +36,26 @@ from app.language import (
     request_error_message,
     unexpected_message,
 )
-from domain.errors import ReferralError
+from domain.errors import BadUserInput, PersistedQueryNotFound, ReferralError
 from domain.models import Actor, Policy
 from graph.db import Database
+from graph.persisted_queries import QueryStore
 from resolvers.context import Context
 from schema.schema import build_schema, is_expected
 
 log = logging.getLogger("referral.api")
 ANONYMOUS = Actor(subject="anonymous", role="NONE")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# A persisted query text is stored only when it parses and validates, and is not longer.
+MAX_PERSISTED_QUERY = 20_000
+
+
+class PersistedQueryRefusal(Exception):
+    """A persisted-query request answered before execution, as a GraphQL error."""
+
+    def __init__(self, error: ReferralError, status: int) -> None:
+        super().__init__(error.message)
+        self.error, self.status = error, status
 
 
 def extensions_of(error: GraphQLError) -> dict[str, str]:
@@ -47,6 +65,77 @@ def extensions_of(error: GraphQLError) -> dict[str, str]:
 
 
 class ReferralRouter(GraphQLRouter[Context, None]):
+    persisted: QueryStore | None = None
+    validation_schema: GraphQLSchema | None = None
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for an APQ GET, which carries its hash in `extensions` and no `query`."""
+        if "extensions" in request.query_params:
+            return False
+        return super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData):
+            return await self.resolve_persisted(parsed)
+        return parsed
+
+    async def resolve_persisted(self, data: GraphQLRequestData) -> GraphQLRequestData:
+        """Apollo's automatic persisted queries (`extensions.persistedQuery`): a hash
+        alone runs the query registered under it, or answers PERSISTED_QUERY_NOT_FOUND;
+        a query with its hash registers it (once it parses and validates)."""
+        persisted = (data.extensions or {}).get("persistedQuery")
+        if persisted is None or self.persisted is None:
+            return data
+        sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not isinstance(sha256, str)
+            or not SHA256.fullmatch(sha256)
+        ):
+            raise PersistedQueryRefusal(
+                BadUserInput(
+                    "extensions.persistedQuery must be {version: 1, sha256Hash: <64 lowercase "
+                    "hex digits>}."
+                ),
+                400,
+            )
+        if data.query is None:
+            query = await self.persisted.find(sha256)
+            if query is None:
+                raise PersistedQueryRefusal(PersistedQueryNotFound(), 200)
+            return replace(data, query=query)
+        if hashlib.sha256(data.query.encode()).hexdigest() != sha256:
+            raise PersistedQueryRefusal(
+                BadUserInput(
+                    "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query "
+                    "text (hex of the UTF-8 bytes)."
+                ),
+                400,
+            )
+        if len(data.query) <= MAX_PERSISTED_QUERY and self._valid(data.query):
+            await self.persisted.register(sha256, data.query)
+        return data
+
+    def _valid(self, query: str) -> bool:
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError:
+            return False
+        return self.validation_schema is not None and not validate(self.validation_schema, document)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except PersistedQueryRefusal as exc:
+            language = preferred_language(request.headers.get("accept-language"))
+            error = {
+                "message": error_message(exc.error, language),
+                "extensions": exc.error.extensions,
+            }
+            return JSONResponse({"data": None, "errors": [error]}, status_code=exc.status)
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -111,9 +200,14 @@ def graphql_router(
             ctx.auth_problem = exc.message
         return ctx
 
-    return ReferralRouter(
-        build_schema(production=production),
+    schema = build_schema(production=production)
+    router = ReferralRouter(
+        schema,
         context_getter=context,
         graphql_ide=None if production else "graphiql",
-        allow_queries_via_get=False,
+        # Queries only (never mutations): Apollo sends persisted queries by GET.
+        allow_queries_via_get=True,
     )
+    router.persisted = QueryStore(db)
+    router.validation_schema = schema._schema
+    return router

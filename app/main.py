@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
@@ -114,5 +115,29 @@ def create_app(
         keyring=settings.keyring,
         limiter=limiter,
     )
+
+    sdl = router.schema.as_str() + "\n"
+
+    @app.get("/graphql/schema.graphql")
+    async def schema_sdl() -> PlainTextResponse:
+        """The SDL, public in every environment: it is the published contract (the
+        repository's schema.graphql), unlike introspection (docs/decisions.md)."""
+        return PlainTextResponse(sdl, media_type="application/graphql; charset=utf-8")
+
     app.include_router(router, prefix="/graphql")
+    if origins := settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "X-Request-Id",
+                "traceparent",
+            ],
+            expose_headers=["X-Request-Id", "traceparent"],
+            max_age=600,
+        )
     return app

@@ -89,6 +89,25 @@ class Settings(BaseSettings):
     mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
     mutation_rate_window_seconds: float = Field(60.0, gt=0)
 
+    # Clients (SPEC §11, docs/clients.md): browser origins allowed by CORS, comma-separated
+    # ("https://shop.example.com,http://localhost:5173"); none by default.
+    cors_origins: str = ""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",")):
+            if origin and (origin == "*" or not urlparse(origin).scheme or origin.endswith("/")):
+                raise ValueError(
+                    f"cors_origins: {origin!r} must be an origin like https://shop.example.com "
+                    "(scheme, host, optional port; no path, no *)."
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
     @field_validator("commission_levels", "team_depth")
     @classmethod
     def within_cap(cls, value: int, info: ValidationInfo) -> int:

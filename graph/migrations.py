@@ -163,6 +163,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:Commission) ON (c.beneficiaryId, c.paidAt, c.status, c.amount, c.original)",
         ),
     ),
+    Migration(
+        "0011-persisted-queries",
+        (
+            "CREATE CONSTRAINT persisted_query_hash IF NOT EXISTS "
+            "FOR (q:PersistedQuery) REQUIRE q.hash IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
