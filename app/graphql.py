@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +37,7 @@ from app.language import (
     request_error_message,
     unexpected_message,
 )
+from app.metrics import observe_operation
 from domain.errors import BadUserInput, PersistedQueryNotFound, ReferralError
 from domain.models import Actor, Policy
 from graph.db import Database
@@ -62,6 +64,22 @@ def extensions_of(error: GraphQLError) -> dict[str, str]:
     if isinstance(error.original_error, ReferralError):
         return error.original_error.extensions
     return {"code": "BAD_USER_INPUT"}
+
+
+OPERATION = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def named_operation(query: str | None) -> str | None:
+    """The name of the document's first operation, when the request names none."""
+    match = OPERATION.match(query or "")
+    return match.group(1) if match else None
+
+
+def outcome_of(result: ExecutionResult) -> str:
+    """`ok`, or the code of the first error (as the client sees it)."""
+    for error in result.errors or []:
+        return extensions_of(error)["code"] if is_expected(error) else "INTERNAL_SERVER_ERROR"
+    return "ok"
 
 
 class ReferralRouter(GraphQLRouter[Context, None]):
@@ -124,6 +142,19 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         except GraphQLSyntaxError:
             return False
         return self.validation_schema is not None and not validate(self.validation_schema, document)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """One operation, counted by name and outcome and timed (`app/metrics.py`)."""
+        data: GraphQLRequestData = kwargs["request_data"]
+        started = time.monotonic()
+        outcome = "INTERNAL_SERVER_ERROR"
+        try:
+            result: ExecutionResult = await super().execute_single(*args, **kwargs)
+            outcome = outcome_of(result)
+            return result
+        finally:
+            name = data.operation_name or named_operation(data.query)
+            observe_operation(name, outcome, time.monotonic() - started)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -16,6 +15,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
 from app.graphql import graphql_router
+from app.metrics import exposition, observe_neo4j, trace_from
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
@@ -42,6 +42,7 @@ def create_app(
     """
     settings = settings or Settings()
     db = database or settings.open_database()
+    db.on_query = observe_neo4j
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -88,15 +89,26 @@ def create_app(
     async def request_id(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        """The request id: the caller's `X-Request-Id` if well-formed, else the W3C trace id
+        (`traceparent` continued, or a new trace); the response carries both, with this
+        request's own span id in `traceparent`."""
+        trace = trace_from(request.headers.get("traceparent"))
         given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request.state.trace = trace
+        request.state.request_id = given if REQUEST_ID.fullmatch(given) else trace.trace_id
         response = await call_next(request)
         response.headers["x-request-id"] = request.state.request_id
+        response.headers["traceparent"] = trace.traceparent
         return response
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:

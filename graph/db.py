@@ -56,6 +56,8 @@ class Database:
         self.name = name
         self.retry_seconds = retry_seconds
         self.queries = 0
+        # Told each query's kind ("read", "write") and seconds: the app's metrics.
+        self.on_query: Callable[[str, float], None] | None = None
 
     async def read(self, query: LiteralString, **params: Any) -> list[Record]:
         """One read query, routed to a reader, causally after this driver's writes.
@@ -65,6 +67,14 @@ class Database:
         time here (docs/benchmarks.md). Retried on the same failures for as long.
         """
         self.queries += 1
+        started = time.monotonic()
+        try:
+            return await self._read(query, params)
+        finally:
+            if self.on_query is not None:
+                self.on_query("read", time.monotonic() - started)
+
+    async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Record]:
         deadline = time.monotonic() + self.retry_seconds
         pause = 0.25
         while True:
@@ -85,6 +95,7 @@ class Database:
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one managed write transaction (retried on transient errors)."""
         self.queries += 1
+        started = time.monotonic()
         try:
             async with self.driver.session(
                 database=self.name,
@@ -93,6 +104,9 @@ class Database:
                 return await session.execute_write(work)
         except RETRYABLE as exc:
             raise Unavailable() from exc
+        finally:
+            if self.on_query is not None:
+                self.on_query("write", time.monotonic() - started)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
