@@ -78,7 +78,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"Money must be a non-negative decimal string .*\(got (?P<got>.*)\)\.",
-            "金额必须是非负的十进制字符串，小数点后最多两位，整数部分最多 12 位，"
+            "金额必须是非负的十进制字符串，小数点后恰好两位，整数部分最多 12 位，"
             '例如 "12.34"（收到 {got}）。',
         ),
         (r"(?P<field>\S+) must be more than 0\.00\.", "{field} 必须大于 0.00。"),
