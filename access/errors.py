@@ -3,15 +3,7 @@ no, too many mutations. Each is a `ReferralError` with its code and its own mess
 
 from __future__ import annotations
 
-from domain.errors import ReferralError
-
-
-class Unauthenticated(ReferralError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(ReferralError):
-    code = "FORBIDDEN"
+from domain.errors import Forbidden, ReferralError, Unauthenticated
 
 
 class NotSignedIn(Unauthenticated):
@@ -29,12 +21,17 @@ class RoleNotAllowed(Forbidden):
 
 
 class OutsideTeam(Forbidden):
-    def __init__(self, kind: str, key: str) -> None:
+    """A DISTRIBUTOR asked for something outside its scope (SPEC §3.9).
+
+    `what` is a fixed phrase ("This distributor", "This order"), never an id or a name:
+    the answer is the same whether the thing exists or not, and it names no one.
+    """
+
+    def __init__(self, what: str) -> None:
         super().__init__(
-            f"{kind} {key!r} is outside your team: you see yourself, your sponsor, "
-            "and your downline within the team depth.",
-            kind=kind,
-            key=key,
+            f"{what} is outside your scope: a distributor sees itself, its sponsor, "
+            "and its downline within the team depth.",
+            what=what,
         )
 
 

@@ -4,14 +4,8 @@
 
 from __future__ import annotations
 
-from access.errors import (
-    Forbidden,
-    NotSignedIn,
-    OutsideTeam,
-    RateLimited,
-    RoleNotAllowed,
-    Unauthenticated,
-)
+from access.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed
+from domain.errors import Forbidden, Unauthenticated
 from domain.errors_zh import register
 
 register(
@@ -23,7 +17,7 @@ register(
         ),
         RoleNotAllowed: "角色 {role} 无权使用 {operation}。",
         OutsideTeam: (
-            "{kind}“{key}”不在你的团队范围内：你只能看到自己、你的推荐人，以及团队深度内的下线。"
+            "{what}不在你的范围内：分销商只能看到自己、自己的推荐人，以及团队深度内的下线。"
         ),
         RateLimited: "使用此令牌的变更操作过于频繁；请在 {seconds} 秒后重试。",
     }

@@ -71,11 +71,11 @@ class AnyRole(RolePermission):
 
 
 class NestedLinks(BasePermission):
-    """Object level, on a Distributor's links onward (sponsor, upline): a sponsor or a
-    leaderboard entry outside the caller's team shows none."""
+    """Object level, on a Distributor's `sponsor`: a distributor seen without links (its
+    own sponsor, a leaderboard entry outside the team) leads nowhere."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        access.require_nested(source.view, source.model)
+        access.require_linked(source.view)
         return True
 
 
@@ -84,7 +84,7 @@ class OwnMoney(BasePermission):
     distributor's own and staff's only."""
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        access.require_private(source.view, source.model)
+        access.require_private(source.view)
         return True
 
 

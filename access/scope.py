@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
+from typing import TypeVar
 
-from access.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed, Unauthenticated
+from access.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed
 from access.pii import owner_of
-from access.roles import STAFF, Role, View, team_view_allowed, view_of
+from access.roles import (
+    STAFF,
+    Role,
+    View,
+    team_view_allowed,
+    upline_allowed,
+    view_of,
+)
+from domain.errors import Unauthenticated
 from domain.models import Distributor
 from resolvers.context import Context
+
+T = TypeVar("T")
 
 
 def role_of(ctx: Context) -> Role | None:
@@ -50,38 +61,86 @@ async def caller(ctx: Context) -> Distributor | None:
     return ctx.caller
 
 
-async def view(ctx: Context, target: Distributor, *, listed: bool = False) -> View:
-    """How the caller sees `target`; FORBIDDEN outside a distributor's team, unless
-    `listed` (a leaderboard entry), which shows a masked name and nothing more."""
-    if role_of(ctx) in STAFF:
+def is_staff(ctx: Context) -> bool:
+    return role_of(ctx) in STAFF
+
+
+# The fixed phrases of scope refusals: never an id, so a refusal names no one.
+DISTRIBUTOR = "This distributor"
+ORDER = "This order"
+WITHDRAWAL = "This withdrawal"
+MONEY = "The money of this distributor"
+TEAM = "This many levels of this team"
+UPLINE = "This many levels of this upline"
+NETWORK = "The network beyond your sponsor"
+
+
+async def visible(ctx: Context, target: Distributor) -> View | None:
+    """How the caller sees `target`, or None when it may not see it at all: the one
+    object-level rule every distributor in an answer passes (SPEC §3.9)."""
+    if is_staff(ctx):
         return View.FULL
-    seen = view_of(caller=await caller(ctx), target=target, team_depth=ctx.policy.team_depth)
-    if seen is not None:
-        return seen
-    if listed:
-        return View.LISTED
-    raise OutsideTeam("Distributor", target.id)
+    return view_of(caller=await caller(ctx), target=target, team_depth=ctx.policy.team_depth)
 
 
-async def require_own_team(ctx: Context, distributor_id: str) -> None:
+async def view(ctx: Context, target: Distributor) -> View:
+    """How the caller sees `target`; FORBIDDEN (naming no one) outside its scope."""
+    seen = await visible(ctx, target)
+    if seen is None:
+        raise OutsideTeam(DISTRIBUTOR)
+    return seen
+
+
+async def may_see(ctx: Context, distributor_id: str) -> bool:
+    """Whether `distributor_id` is in the caller's scope (staff: without a lookup)."""
+    if is_staff(ctx):
+        return True
+    target = await ctx.loaders.distributor.load(distributor_id)
+    return target is not None and await visible(ctx, target) is not None
+
+
+def require_found(ctx: Context, found: T | None, *, what: str, own: bool = False) -> T | None:
+    """Staff get `None` for what does not exist; a DISTRIBUTOR gets the same FORBIDDEN as
+    for what exists outside its scope, so an answer never confirms a stranger. `own`: the
+    caller asked for itself, and may learn that it is not there."""
+    if found is None and not own and not is_staff(ctx):
+        raise OutsideTeam(what)
+    return found
+
+
+async def require_own_team(ctx: Context, distributor_id: str, *, what: str = DISTRIBUTOR) -> None:
     """For a DISTRIBUTOR: `distributor_id` must be itself or in its downline."""
-    if role_of(ctx) in STAFF:
+    if is_staff(ctx):
         return
     target = await ctx.loaders.distributor.load(distributor_id)
-    if target is None or await view(ctx, target) not in (View.SELF, View.DOWNLINE):
-        raise OutsideTeam("Distributor", distributor_id)
+    seen = None if target is None else await visible(ctx, target)
+    if seen not in (View.SELF, View.DOWNLINE):
+        raise OutsideTeam(what)
 
 
-def require_self(ctx: Context, distributor_id: str) -> None:
+def require_self(ctx: Context, distributor_id: str, *, what: str = MONEY) -> None:
     """For a DISTRIBUTOR: `distributor_id` must be itself (its own money)."""
-    if role_of(ctx) not in STAFF and distributor_id != ctx.actor.subject:
-        raise OutsideTeam("The money of distributor", distributor_id)
+    if not is_staff(ctx) and distributor_id != ctx.actor.subject:
+        raise OutsideTeam(what)
 
 
-def require_private(seen: View, target: Distributor) -> None:
+def require_private(seen: View) -> None:
     """Money (balance, ledger, withdrawals) is the distributor's own and staff's only."""
     if not seen.private:
-        raise OutsideTeam("The money of distributor", target.id)
+        raise OutsideTeam(MONEY)
+
+
+def require_linked(seen: View) -> None:
+    """The caller's sponsor is shown, but its sponsor is outside the scope."""
+    if not seen.linked:
+        raise OutsideTeam(NETWORK)
+
+
+async def require_upline_view(ctx: Context, seen: View, target: Distributor, *, depth: int) -> None:
+    if seen is View.FULL:
+        return
+    if not upline_allowed(caller=await caller(ctx), view=seen, target=target, depth=depth):
+        raise OutsideTeam(UPLINE)
 
 
 async def require_team_view(ctx: Context, seen: View, target: Distributor, *, depth: int) -> None:
@@ -95,13 +154,7 @@ async def require_team_view(ctx: Context, seen: View, target: Distributor, *, de
         team_depth=ctx.policy.team_depth,
     )
     if not allowed:
-        raise OutsideTeam("The team of distributor", target.id)
-
-
-def require_nested(seen: View, target: Distributor) -> None:
-    """A sponsor or a leaderboard entry outside the team shows no links onward."""
-    if seen in (View.SPONSOR, View.LISTED):
-        raise OutsideTeam("The network around distributor", target.id)
+        raise OutsideTeam(TEAM)
 
 
 def reveal(

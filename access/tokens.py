@@ -15,8 +15,8 @@ from pathlib import Path
 
 import jwt
 
-from access.errors import Unauthenticated
 from access.roles import Role
+from domain.errors import Unauthenticated
 from domain.models import Actor
 
 

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -76,14 +77,22 @@ def cmd_migrate(settings: Settings) -> None:
 
 
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
-    from devtools.demo import load_demo, load_demo_orders
+    from devtools import demo_fraud, investigation_examples
+    from devtools.demo import LoadReport, load_demo, load_demo_orders
 
     async def work(db: Database) -> None:
         await migrate(db)
         report = await load_demo(db, size=size, batch_size=batch_size, prefix=prefix)
         if report is None:
             print(f"The demo network {prefix!r} is already loaded.")
-            return
+        else:
+            await load_rest(db, report)
+        saved = await investigation_examples.save_all(
+            db, prefix=prefix, timeout=settings.analyst_query_timeout
+        )
+        print(f"Saved {saved} example investigations (query {{ investigations {{ … }} }}).")
+
+    async def load_rest(db: Database, report: LoadReport) -> None:
         print(
             f"Loaded {report.size:,} distributors in {report.seconds:.1f} s "
             f"({report.rate:,.0f} distributors/s)."
@@ -93,6 +102,11 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
             f"Recorded {sales.size:,} orders with their commissions in {sales.seconds:.1f} s "
             f"({sales.rate:,.0f} orders/s), and settled those past the freeze period."
         )
+        if size >= demo_fraud.MIN_SIZE:
+            rings = await demo_fraud.plant(
+                db, prefix=prefix, size=size, policy=settings.policy, now=datetime.now(UTC)
+            )
+            print(f"Planted suspicious patterns ({prefix}-x-…); the scan found {rings} rings.")
 
     _with_db(settings, work)
 

@@ -27,7 +27,6 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from access.errors import Unauthenticated
 from access.pii import Keyring
 from access.rate_limit import RateLimiter
 from access.tokens import TokenConfig, bearer_token, verify
@@ -38,7 +37,7 @@ from app.language import (
     unexpected_message,
 )
 from app.metrics import observe_operation
-from domain.errors import BadUserInput, PersistedQueryNotFound, ReferralError
+from domain.errors import BadUserInput, PersistedQueryNotFound, ReferralError, Unauthenticated
 from domain.models import Actor, Policy
 from graph.db import Database
 from graph.persisted_queries import QueryStore

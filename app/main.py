@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from access.rate_limit import RateLimiter
+from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.metrics import exposition, observe_neo4j, trace_from
 from app.scheduler import scan_periodically, settle_periodically
@@ -137,6 +138,7 @@ def create_app(
         return PlainTextResponse(sdl, media_type="application/graphql; charset=utf-8")
 
     app.include_router(router, prefix="/graphql")
+    app.include_router(analyst_router(db=db, tokens=settings.token_config))
     if origins := settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     burst_recruits: int = Field(20, ge=2)
     burst_window: timedelta = timedelta(hours=1)
     fraud_scan_interval_seconds: float = Field(21600.0, ge=0)  # 0 = off
+    # Analysts' own Cypher (SPEC §13): seconds before Neo4j stops the transaction.
+    analyst_query_timeout: float = Field(10.0, gt=0, le=300)
 
     # Access (SPEC §3.9, docs/security.md).
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
@@ -204,6 +206,7 @@ class Settings(BaseSettings):
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,
+            analyst_query_timeout=self.analyst_query_timeout,
         )
 
     def open_database(self) -> Database:

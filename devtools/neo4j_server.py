@@ -138,7 +138,7 @@ def bolt_ready(*, config: ServerConfig, timeout_s: float = 2.0) -> bool:
         driver.verify_connectivity()
     except AuthError:
         return True
-    except (ServiceUnavailable, SessionExpired, OSError):  # SessionExpired: hello timed out
+    except (ServiceUnavailable, SessionExpired, OSError):  # a slow handshake: not yet
         return False
     finally:
         driver.close()

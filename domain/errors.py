@@ -1,8 +1,9 @@
 """Domain errors, each with the SPEC §5 code and its own message.
 
 The GraphQL edge copies `extensions` into the error it returns, so a resolver never
-builds an error string itself: it raises (or lets through) one of these. The errors of
-access (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED) live with it, in `access/errors.py`.
+builds an error string itself: it raises (or lets through) one of these. Access's own
+errors (not signed in, a role or scope that says no, RATE_LIMITED) live with it, in
+`access/errors.py`, on the UNAUTHENTICATED and FORBIDDEN bases here.
 """
 
 from __future__ import annotations
@@ -98,6 +99,34 @@ class Unavailable(ReferralError):
 
     def __init__(self) -> None:
         super().__init__("The database is unreachable right now; retry the request shortly.")
+
+
+class Unauthenticated(ReferralError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ReferralError):
+    code = "FORBIDDEN"
+
+
+class WriteRefused(Forbidden):
+    """An analyst query that would write, administer, or reach outside the graph."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Analyst queries are read-only: {why}", why=why)
+
+
+class Timeout(ReferralError):
+    """A query that ran past its time limit (SPEC §13); nothing it did is kept."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The query ran longer than {seconds:g} s and was stopped; "
+            "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT.",
+            seconds=f"{seconds:g}",
+        )
 
 
 class PersistedQueryNotFound(ReferralError):

@@ -28,7 +28,9 @@ from domain.errors import (
     ReferralError,
     SelfReferral,
     SponsorInactive,
+    Timeout,
     Unavailable,
+    WriteRefused,
 )
 
 KINDS = {
@@ -64,6 +66,11 @@ CATALOGUE: dict[type[ReferralError], str] = {
     InsufficientBalance: "余额不足：{message}",
     Frozen: "账户已冻结：{message}",
     Unavailable: "数据库暂时无法连接，请稍后重试。",
+    WriteRefused: "分析查询只能读取数据：{why}",
+    Timeout: (
+        "查询运行超过 {seconds} 秒，已被终止；请缩小范围（标签、带索引的属性、有界的模式）"
+        "或加上 LIMIT。"
+    ),
     PersistedQueryNotFound: "未找到该持久化查询：请连同查询文本和哈希值一起重新发送。",
 }
 

@@ -270,6 +270,7 @@ class Policy:
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
+    analyst_query_timeout: float  # seconds (SPEC §13)
 
 
 @dataclass(frozen=True, slots=True)

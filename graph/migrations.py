@@ -164,6 +164,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        "0010-investigations",
+        (
+            # Saved analyst queries (SPEC §13): by id, and one per name (saving a name
+            # again updates it).
+            "CREATE CONSTRAINT investigation_id IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.id IS UNIQUE",
+            "CREATE CONSTRAINT investigation_name IF NOT EXISTS "
+            "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
+        ),
+    ),
+    Migration(
         "0011-persisted-queries",
         (
             "CREATE CONSTRAINT persisted_query_hash IF NOT EXISTS "

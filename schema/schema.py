@@ -23,13 +23,14 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from domain.errors import ReferralError
+from schema.fraud.analyst_root import AnalystMutation, AnalystQuery
 from schema.fraud.root import FraudMutation, FraudQuery
 from schema.money.root import MoneyMutation, MoneyQuery
 from schema.scalars import SCALARS
 from schema.tree.root import Mutation, Query
 
-RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery))
-RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation))
+RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery, AnalystQuery))
+RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation, AnalystMutation))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 log = logging.getLogger("referral.graphql")
 

@@ -55,10 +55,12 @@ async def record(ctx: Context, *, requests: Sequence[OrderRequest]) -> list[Orde
 
 
 async def order(ctx: Context, *, order_id: str) -> Order | None:
+    """A DISTRIBUTOR sees the orders of itself and its downline; any other id, known or
+    not, is the same FORBIDDEN."""
     found = await orders.get_many(ctx.db, ids=[inputs.check_id(order_id)])
     if not found:
-        return None
-    await access.require_own_team(ctx, found[0].buyer_id)
+        return access.require_found(ctx, None, what=access.ORDER)
+    await access.require_own_team(ctx, found[0].buyer_id, what=access.ORDER)
     return found[0]
 
 

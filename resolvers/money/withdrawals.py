@@ -55,8 +55,8 @@ async def decide(
 async def withdrawal(ctx: Context, *, withdrawal_id: str) -> Withdrawal | None:
     found = await withdrawals.find(ctx.db, withdrawal_id=inputs.check_id(withdrawal_id))
     if found is not None:
-        access.require_self(ctx, found.distributor_id)
-    return found
+        access.require_self(ctx, found.distributor_id, what=access.WITHDRAWAL)
+    return access.require_found(ctx, found, what=access.WITHDRAWAL)
 
 
 async def of_distributor(ctx: Context, *, of: Distributor, first: int) -> list[Withdrawal]:

@@ -14,7 +14,10 @@ from resolvers.context import Context
 
 
 async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
-    return await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+    """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope."""
+    found = await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+    own = distributor_id == ctx.actor.subject
+    return access.require_found(ctx, found, what=access.DISTRIBUTOR, own=own)
 
 
 async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
@@ -33,8 +36,11 @@ async def sponsor(ctx: Context, *, of: Distributor) -> Distributor | None:
     return await ctx.loaders.distributor.load(of.sponsor_id)
 
 
-async def upline(ctx: Context, *, of: Distributor, depth: int | None) -> list[UplineEntry]:
+async def upline(
+    ctx: Context, *, of: Distributor, view: View, depth: int | None
+) -> list[UplineEntry]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    await access.require_upline_view(ctx, view, of, depth=checked)
     return await team.upline(ctx.db, distributor_id=of.id, depth=checked)
 
 

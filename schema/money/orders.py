@@ -7,6 +7,8 @@ from datetime import datetime
 
 import strawberry
 
+from access import scope as access
+from access.roles import display_name
 from domain import models
 from domain.money.fen import format_fen
 from domain.money.rulesets import format_rate
@@ -14,15 +16,19 @@ from resolvers.context import Info
 from resolvers.tree import distributors as read
 from schema.money.ledger import CommissionStatus
 from schema.scalars import Money
-from schema.tree.types import Distributor, present
+from schema.tree.types import Distributor, present, present_visible
 
 LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardMetric")
 
 
-async def _distributor(info: Info, distributor_id: str, *, listed: bool = False) -> Distributor:
+async def _load(info: Info, distributor_id: str) -> models.Distributor:
     found = await read.by_id(info.context, distributor_id=distributor_id)
     assert found is not None, f"distributor {distributor_id} vanished"
-    return await present(info, found, listed=listed)
+    return found
+
+
+async def _distributor(info: Info, distributor_id: str) -> Distributor:
+    return await present(info, await _load(info, distributor_id))
 
 
 @strawberry.type(description="One level of an order's split.")
@@ -52,7 +58,10 @@ class Commission:
         )
 
 
-@strawberry.type(description="A level whose commission the platform kept, and why.")
+@strawberry.type(
+    description="A level whose commission the platform kept, and why; a DISTRIBUTOR sees the"
+    " levels of people in its scope only."
+)
 class Forfeit:
     level: int
     distributor_id: strawberry.ID
@@ -76,8 +85,20 @@ class Order:
     paid_at: datetime
     rule_set_version: int = strawberry.field(description="0 = the platform defaults.")
     items: list[OrderItem]
-    commissions: list[Commission]
-    forfeits: list[Forfeit]
+    all_commissions: strawberry.Private[list[Commission]]
+    all_forfeits: strawberry.Private[list[Forfeit]]
+
+    @strawberry.field(
+        description="One per level paid; a DISTRIBUTOR sees those of people in its scope only."
+    )
+    async def commissions(self, info: Info) -> list[Commission]:
+        ctx = info.context
+        return [c for c in self.all_commissions if await access.may_see(ctx, c.beneficiary_id)]
+
+    @strawberry.field
+    async def forfeits(self, info: Info) -> list[Forfeit]:
+        ctx = info.context
+        return [f for f in self.all_forfeits if await access.may_see(ctx, f.distributor_id)]
 
     @strawberry.field
     async def buyer(self, info: Info) -> Distributor:
@@ -101,8 +122,8 @@ class Order:
                 )
                 for i in o.items
             ],
-            commissions=[Commission.from_model(c) for c in o.commissions],
-            forfeits=[
+            all_commissions=[Commission.from_model(c) for c in o.commissions],
+            all_forfeits=[
                 Forfeit(
                     level=f.level, distributor_id=strawberry.ID(f.distributor_id), reason=f.reason
                 )
@@ -166,9 +187,14 @@ class LeaderboardEntry:
     rank: int
     value: str = strawberry.field(description='Money ("12.34") for SALES and COMMISSION.')
 
-    @strawberry.field(description="Masked, without links onward, outside a DISTRIBUTOR's team.")
-    async def distributor(self, info: Info) -> Distributor:
-        return await _distributor(info, self.distributor_id, listed=True)
+    @strawberry.field(description="The display name; masked (张*) for a DISTRIBUTOR but its own.")
+    async def name(self, info: Info) -> str:
+        found = await _load(info, self.distributor_id)
+        return display_name(found.name, await access.visible(info.context, found))
+
+    @strawberry.field(description="null for a DISTRIBUTOR when outside its scope (SPEC §3.9).")
+    async def distributor(self, info: Info) -> Distributor | None:
+        return await present_visible(info, await _load(info, self.distributor_id))
 
     @classmethod
     def from_model(

@@ -11,7 +11,7 @@ import strawberry
 from access import scope as access
 from access.permissions import NestedLinks, OwnMoney
 from access.pii import mask_account, mask_name, mask_phone
-from access.roles import View
+from access.roles import View, display_name
 from domain import models
 from resolvers.context import Info
 from resolvers.money import withdrawals as money
@@ -90,7 +90,7 @@ class Distributor:
 
     @strawberry.field
     def name(self) -> str:
-        return access.shown(self.model.name, seen=self.view, mask=mask_name)
+        return display_name(self.model.name, self.view)
 
     @strawberry.field(description="Stored encrypted; masked like 138****1234.")
     def phone(self, info: Info) -> str | None:
@@ -116,11 +116,9 @@ class Distributor:
         found = await resolve.sponsor(info.context, of=self.model)
         return None if found is None else await present(info, found)
 
-    @strawberry.field(
-        description="Nearest first; level 1 is the sponsor.", permission_classes=[NestedLinks]
-    )
+    @strawberry.field(description="Nearest first; level 1 is the sponsor.")
     async def upline(self, info: Info, depth: int | None = None) -> list[UplineEntry]:
-        entries = await resolve.upline(info.context, of=self.model, depth=depth)
+        entries = await resolve.upline(info.context, of=self.model, view=self.view, depth=depth)
         return [
             UplineEntry(level=e.level, distributor=await present(info, e.distributor))
             for e in entries
@@ -197,10 +195,16 @@ class Distributor:
         return [Withdrawal.from_model(w) for w in found]
 
 
-async def present(info: Info, m: models.Distributor, *, listed: bool = False) -> Distributor:
-    """`m` as the caller may see it; FORBIDDEN outside a DISTRIBUTOR's team (unless
-    `listed`: a leaderboard entry, masked and without links onward)."""
-    return Distributor.from_model(m, await access.view(info.context, m, listed=listed))
+async def present(info: Info, m: models.Distributor) -> Distributor:
+    """`m` as the caller may see it; FORBIDDEN, naming no one, outside a DISTRIBUTOR's
+    scope. Every `Distributor` of an answer is made here (SPEC §3.9)."""
+    return Distributor.from_model(m, await access.view(info.context, m))
+
+
+async def present_visible(info: Info, m: models.Distributor) -> Distributor | None:
+    """`m` as the caller may see it, or None outside a DISTRIBUTOR's scope."""
+    seen = await access.visible(info.context, m)
+    return None if seen is None else Distributor.from_model(m, seen)
 
 
 @strawberry.type

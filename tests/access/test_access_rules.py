@@ -11,7 +11,7 @@ import pytest
 from access.pii import SealError, is_sealed, mask_name, mask_phone, parse_keyring
 from access.rate_limit import RateLimiter
 from access.redaction import REDACTED, redact
-from access.roles import View, team_view_allowed, view_of
+from access.roles import View, display_name, team_view_allowed, upline_allowed, view_of
 from domain.models import Distributor, Rank, Status
 from domain.tree.paths import child_path
 
@@ -52,7 +52,29 @@ def test_team_views_stay_within_the_callers_team_depth() -> None:
     assert allowed(View.SELF, me, 3) and allowed(View.FULL, d2, 3)
     assert allowed(View.DOWNLINE, d1, 2) and not allowed(View.DOWNLINE, d1, 3)
     assert allowed(View.DOWNLINE, d2, 1) and not allowed(View.DOWNLINE, d2, 2)
-    assert not allowed(View.SPONSOR, me, 1) and not allowed(View.LISTED, d1, 1)
+    assert not allowed(View.SPONSOR, me, 1)
+
+
+def test_upline_views_stop_at_the_callers_sponsor_whoever_sits_above() -> None:
+    """Decided on the caller, the target and the depth only: never on who is up there."""
+    _, _, me, d1, d2 = _chain("top", "sp", "me", "d1", "d2")
+    lone = _chain("lone")[0]
+
+    def allowed(view: View, target: Distributor, depth: int) -> bool:
+        return upline_allowed(caller=me, view=view, target=target, depth=depth)
+
+    assert allowed(View.SELF, me, 1) and not allowed(View.SELF, me, 2)
+    assert allowed(View.DOWNLINE, d1, 2) and not allowed(View.DOWNLINE, d1, 3)
+    assert allowed(View.DOWNLINE, d2, 3)
+    assert not allowed(View.SPONSOR, me, 1) and allowed(View.FULL, d2, 3)
+    # A root has no one above it, and is still refused what another would be.
+    assert not upline_allowed(caller=lone, view=View.SELF, target=lone, depth=2)
+
+
+def test_names_are_masked_but_for_staff_and_the_person_itself() -> None:
+    assert "张三" == display_name("张三", View.SELF) == display_name("张三", View.FULL)
+    assert "张*" == display_name("张三", View.DOWNLINE) == display_name("张三", View.SPONSOR)
+    assert "张*" == display_name("张三", None)  # outside the scope: a leaderboard entry
 
 
 def test_masks() -> None:

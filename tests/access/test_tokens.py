@@ -10,11 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from access.errors import Unauthenticated
 from access.roles import Role
 from access.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
 from app.cli import main
 from app.settings import Settings
+from domain.errors import Unauthenticated
 from tests.access.forged_tokens import CONFIG, FORGERIES, genuine
 
 NOW = datetime.now(UTC)

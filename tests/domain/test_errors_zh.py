@@ -33,7 +33,7 @@ def sample(cls: type[ReferralError]) -> ReferralError:
     for p in parameters:
         if p.kind is p.VAR_KEYWORD:
             continue
-        args.append(1.5 if p.name == "retry_after" else f"v-{p.name}")
+        args.append(1.5 if p.name in ("retry_after", "seconds") else f"v-{p.name}")
     return cls(*args)
 
 

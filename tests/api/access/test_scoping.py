@@ -2,8 +2,10 @@
 
 The network: top → sp → me → d1 → d2 → d3 → d4, and sp → sib. `me` (team_depth 3) sees
 itself, sp (masked, nothing onward), d1..d3 (masked); top, sib and d4 are FORBIDDEN,
-whether asked for directly or reached through sponsor, upline, downline, an order's
-buyer or a commission's beneficiary. Leaderboards show outsiders masked, nothing onward.
+whether asked for directly or reached through sponsor, upline, downline or an order's
+buyer, with a message that names no one; an order's commissions and forfeits list only
+the levels of people in scope. Leaderboards show outsiders by rank, value and masked
+name, with no distributor. `tests/api/test_scope_walk.py` walks the whole schema.
 """
 
 from __future__ import annotations
@@ -103,12 +105,28 @@ async def test_outsiders_are_forbidden(
 ) -> None:
     body = await _as_me(client, team, DISTRIBUTOR % "id", id=team.id(outsider))
     assert ["FORBIDDEN"] == error_codes(body)
-    assert "outside your team" in body["errors"][0]["message"]
+    message = body["errors"][0]["message"]
+    assert "This distributor is outside your scope" in message
+    assert team.uid not in message
 
 
-async def test_an_unknown_id_is_null_as_for_everyone(client: httpx.AsyncClient, team: Team) -> None:
-    body = await _as_me(client, team, DISTRIBUTOR % "id", id=team.id("nobody"))
+async def test_an_unknown_id_is_refused_as_an_outsider_is(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    """So a DISTRIBUTOR cannot tell a stranger from no one; staff still get null."""
+    outsider = await _as_me(client, team, DISTRIBUTOR % "id", id=team.id("top"))
+    nobody = await _as_me(client, team, DISTRIBUTOR % "id", id=team.id("nobody"))
+    assert outsider == nobody
+    for query in (ORDER_QUERY % "", "query($id: ID!) { withdrawal(id: $id) { id } }"):
+        outsider = await _as_me(client, team, query, id=team.id("o-sib"))
+        nobody = await _as_me(client, team, query, id=team.id("nobody"))
+        assert ["FORBIDDEN"] == error_codes(nobody)
+        assert outsider == nobody, query
+    body = await gql(client, DISTRIBUTOR % "id", {"id": team.id("nobody")})
     assert {"distributor": None} == body["data"]
+    own = await gql(client, DISTRIBUTOR % "id", {"id": team.id("ghost")},
+                    headers=bearer(team.id("ghost"), "DISTRIBUTOR"))  # fmt: skip
+    assert {"distributor": None} == own["data"]  # a token for someone not registered yet
 
 
 async def test_its_own_upline_stops_at_its_sponsor(client: httpx.AsyncClient, team: Team) -> None:
@@ -166,28 +184,38 @@ async def test_orders_of_the_team_and_their_links(client: httpx.AsyncClient, tea
     assert [team.id("me"), team.id("sp")] == [c["beneficiary"]["id"] for c in order["commissions"]]
     body = await _as_me(client, team, ORDER_QUERY % "buyer { id }", id=team.id("o-sib"))
     assert ["FORBIDDEN"] == error_codes(body)
-    body = await _as_me(client, team, ORDER_QUERY % "commissions { beneficiary { id } }",
+    body = await _as_me(client, team, ORDER_QUERY % "commissions { level beneficiary { id } }",
                         id=team.id("o-me"))  # fmt: skip
-    assert "FORBIDDEN" in error_codes(body)  # level 2 of its own order is top
+    # Level 2 of its own order is top's: not listed.
+    assert [{"level": 1, "beneficiary": {"id": team.id("sp")}}] == body["data"]["order"][
+        "commissions"
+    ]
+    body = await gql(client, ORDER_QUERY % "commissions { level }", {"id": team.id("o-me")})
+    assert [1, 2] == [c["level"] for c in body["data"]["order"]["commissions"]]  # staff: all
 
 
-async def test_leaderboard_shows_outsiders_masked_and_nothing_onward(
+async def test_leaderboard_shows_outsiders_by_masked_name_only(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     query = """
     query($since: DateTime, $until: DateTime) {
       leaderboard(metric: SALES, since: $since, until: $until, first: 100) {
-        rank value distributor { id name } } }
+        rank value name distributor { id name sponsor { id } } } }
     """
     window = {"since": team.paid_at, "until": team.until}
     body = await _as_me(client, team, query, **window)
-    entries = {e["distributor"]["id"]: e["distributor"]["name"]
-               for e in body["data"]["leaderboard"]}  # fmt: skip
-    assert ("张***", "张**") == (entries[team.id("sib")], entries[team.id("d1")])
-    assert "张me" == entries[team.id("me")]
-    deeper = query.replace("distributor { id name }", "distributor { id sponsor { id } }")
-    body = await _as_me(client, team, deeper, **window)
-    assert "FORBIDDEN" in error_codes(body)
+    assert "errors" not in body, body
+    entries = [(e["name"], e["distributor"]) for e in body["data"]["leaderboard"]]
+    assert ("张***", None) in entries  # sib: a stranger, not even its id
+    assert ("张**", {"id": team.id("d1"), "name": "张**", "sponsor": {"id": team.id("me")}}) in (
+        entries
+    )
+    assert ("张me", {"id": team.id("me"), "name": "张me", "sponsor": {"id": team.id("sp")}}) in (
+        entries
+    )
+    assert team.id("sib") not in str(body)
+    staff = await gql(client, query, window)
+    assert team.id("sib") in [e["distributor"]["id"] for e in staff["data"]["leaderboard"]]
 
 
 async def test_my_rank_and_withdrawals_only_for_the_team_and_itself(

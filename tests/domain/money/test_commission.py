@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.errors import BadUserInput
 from domain.models import OrderItem, Rank, Status
 from domain.money.commission import (
     BP,
@@ -16,6 +17,7 @@ from domain.money.commission import (
     remaining_commission,
     split,
 )
+from domain.money.rulesets import check_total
 
 
 def _chain(*levels: tuple[str, Rank, Status], sales: int = 0) -> list[Candidate]:
@@ -105,7 +107,18 @@ rule_sets = st.builds(
     rates,
     st.tuples(rates, rates, rates),
     st.tuples(rates, rates),
-)
+).filter(lambda rules: _accepted(rules))
+
+
+def _accepted(rules: RuleSet) -> bool:
+    """Only rule sets an admin can create: each rate list within 100 % (`check_total`)."""
+    try:
+        check_total(rules)
+    except BadUserInput:
+        return False
+    return True
+
+
 items = st.lists(
     st.builds(
         OrderItem,
