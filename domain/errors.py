@@ -34,6 +34,18 @@ class BadUserInput(ReferralError):
     code = "BAD_USER_INPUT"
 
 
+class BadCursor(BadUserInput):
+    """A cursor the server did not issue for this very list. The message repeats nothing
+    of the cursor (it may be forged to carry someone's id)."""
+
+    def __init__(self, argument: str) -> None:
+        super().__init__(
+            f"{argument} is not a cursor that this server issued for this list (the same "
+            f"distributor, filters and order); page again from the start without {argument}.",
+            argument=argument,
+        )
+
+
 class NotFound(ReferralError):
     code = "NOT_FOUND"
 
@@ -137,3 +149,37 @@ class PersistedQueryNotFound(ReferralError):
 
     def __init__(self) -> None:
         super().__init__("PersistedQueryNotFound")
+
+
+class RequestTimeout(Timeout):
+    """A request ran past its time budget (issue #10): the edge stopped it, and Neo4j
+    stopped its transactions at the same deadline, so a write in progress was rolled
+    back and a mutation may be retried."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = "its time limit" if seconds is None else f"its time limit of {seconds:g} s"
+        ReferralError.__init__(
+            self,
+            f"The request ran past {limit} and was stopped; a write still in progress was "
+            "rolled back. Ask for less (smaller pages, fewer aliases) or retry later.",
+            seconds="" if seconds is None else f"{seconds:g}",
+        )
+
+
+class QueryTooCostly(BadUserInput):
+    """A query whose estimated cost (docs/security.md) is above the configured limit."""
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"The query's estimated cost is {cost:,}, above the limit of {limit:,}: page "
+            "sizes multiply through nested lists (downline(first: 100) inside another "
+            "downline(first: 100) is 10,000 rows). Ask for smaller pages, fewer nested "
+            "lists or fewer aliases."
+        )
+        self.params = {"cost": f"{cost:,}", "limit": f"{limit:,}"}
+        self.cost = cost
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "cost": str(self.cost), "maxCost": str(self.limit)}

@@ -17,6 +17,7 @@ import re
 
 from domain.errors import (
     AlreadyBound,
+    BadCursor,
     BadUserInput,
     Conflict,
     DepthLimitExceeded,
@@ -24,8 +25,10 @@ from domain.errors import (
     InsufficientBalance,
     NotFound,
     PersistedQueryNotFound,
+    QueryTooCostly,
     ReferralCycle,
     ReferralError,
+    RequestTimeout,
     SelfReferral,
     SponsorInactive,
     Timeout,
@@ -72,6 +75,19 @@ CATALOGUE: dict[type[ReferralError], str] = {
         "或加上 LIMIT。"
     ),
     PersistedQueryNotFound: "未找到该持久化查询：请连同查询文本和哈希值一起重新发送。",
+    BadCursor: (
+        "{argument} 不是本服务器为这个列表（同一分销商、筛选条件和排序）签发的游标；"
+        "请去掉 {argument} 从头分页。"
+    ),
+    RequestTimeout: (
+        "请求超过时间限制（{seconds} 秒）已被终止，进行中的写入已回滚。"
+        "请减少请求内容（更小的分页、更少的别名）或稍后重试。"
+    ),
+    QueryTooCostly: (
+        "查询的估算成本为 {cost}，超过上限 {limit}：分页大小会在嵌套列表中相乘"
+        "（downline(first: 100) 内再嵌套 downline(first: 100) 即 10,000 行）。"
+        "请使用更小的分页、更少的嵌套列表或别名。"
+    ),
 }
 
 # Whole translations of the messages clients meet most; tried in order, first match wins.

@@ -69,6 +69,31 @@ class Distributor:
     level_counts: tuple[int, int, int]
     real_name: str | None = None
     payment_account: str | None = None
+    invite_code: str | None = None  # issued once it may recruit (domain.tree.invites)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCount:
+    """Level-1 recruits bound through one channel (None: no channel was given)."""
+
+    channel: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRate:
+    """The orders that credited a distributor a commission in a window, and how much of
+    them was refunded (domain.fraud.refunds)."""
+
+    orders: int
+    refunded_orders: int
+    amount_fen: int
+    refunded_fen: int
+
+    @property
+    def rate(self) -> float:
+        """The refunded share by amount: refunded fen over paid fen (0 without orders)."""
+        return self.refunded_fen / self.amount_fen if self.amount_fen else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +103,11 @@ class UplineEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class DownlineEdge:
-    cursor: str
+class DownlineMember:
+    """A row of a downline page: a member and how many levels below the root it is."""
+
     level: int
     distributor: Distributor
-
-
-@dataclass(frozen=True, slots=True)
-class DownlinePage:
-    total_count: int
-    edges: list[DownlineEdge]
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +220,6 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredRuleSet:
     version: int
     active: bool
@@ -244,13 +255,6 @@ class AuditEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[AuditEvent]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Policy:
     """The network rules in force, built once at start-up by `Settings.policy` (the
     defaults live in the settings only; tests take `tests.helpers.policy()`)."""
@@ -267,10 +271,15 @@ class Policy:
     withdraw_min_fen: int
     withdraw_fee_rate: Decimal
     identifier_secret: bytes
+    cursor_secret: bytes
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
     analyst_query_timeout: float  # seconds (SPEC §13)
+    share_base_url: str
+    refund_rate_limit: float
+    withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
+    team_bonus_rate: Decimal = Decimal(0)  # 0 = off, at most 10 % (SPEC §10)
 
 
 @dataclass(frozen=True, slots=True)

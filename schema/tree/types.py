@@ -14,14 +14,25 @@ from access.pii import mask_account, mask_name, mask_phone
 from access.roles import View, display_name
 from domain import models
 from resolvers.context import Info
+from resolvers.fraud import analysis as fraud
 from resolvers.money import withdrawals as money
 from resolvers.tree import distributors as resolve
+from resolvers.tree import invites
 from schema.money.ledger import (
     Balance,
     CommissionTotal,
     LedgerConnection,
     LedgerEntry,
     Withdrawal,
+    WithdrawalConnection,
+)
+from schema.pagination import (
+    ARGUMENTS,
+    Connection,
+    Edge,
+    connection,
+    connection_async,
+    page_args,
 )
 from schema.scalars import Money
 
@@ -35,14 +46,19 @@ class LevelCount:
     count: int
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+@strawberry.type(description="Level-1 recruits bound through one channel.")
+class ChannelCount:
+    channel: str | None = strawberry.field(
+        description="As given at binding; null for recruits bound without one."
+    )
+    count: int
 
 
 @strawberry.type
 class TeamMetrics:
+    root: strawberry.Private[models.Distributor]
+    since: strawberry.Private[datetime | None]
+    until: strawberry.Private[datetime | None]
     level_counts: list[LevelCount]
     team_size: int
     new_members: int
@@ -53,9 +69,26 @@ class TeamMetrics:
         description="The distributor's own commissions on orders paid in the window, by status."
     )
 
+    @strawberry.field(description="Level-1 recruits bound in the window, by channel, most first.")
+    async def by_channel(self, info: Info) -> list[ChannelCount]:
+        counts = await resolve.by_channel(
+            info.context, of=self.root, since=self.since, until=self.until
+        )
+        return [ChannelCount(channel=c.channel, count=c.count) for c in counts]
+
     @classmethod
-    def from_model(cls, m: models.TeamMetrics) -> TeamMetrics:
+    def from_model(
+        cls,
+        m: models.TeamMetrics,
+        *,
+        root: models.Distributor,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> TeamMetrics:
         return cls(
+            root=root,
+            since=since,
+            until=until,
             level_counts=[LevelCount(level=i + 1, count=c) for i, c in enumerate(m.level_counts)],
             team_size=m.team_size,
             new_members=m.new_members,
@@ -111,6 +144,24 @@ class Distributor:
             info.context, sealed=sealed, owner=self.model, field=field, seen=self.view, mask=mask
         )
 
+    @strawberry.field(
+        description="8 characters of Crockford base32, issued once it may recruit; "
+        "its own and staff's only (null for others)."
+    )
+    async def invite_code(self, info: Info) -> str | None:
+        return await invites.invite_code(info.context, of=self.model, view=self.view)
+
+    @strawberry.field(description="REFERRAL_SHARE_BASE_URL?invite=CODE; like inviteCode.")
+    async def share_link(self, info: Info) -> str | None:
+        return await invites.link(info.context, of=self.model, view=self.view)
+
+    @strawberry.field(
+        description="Refunded share (by amount) of the orders that credited it a "
+        "commission in the last 90 days, 0-1; its own and staff's only (null for others)."
+    )
+    async def refund_rate_90d(self, info: Info) -> float | None:
+        return await fraud.refund_rate_90d(info.context, of=self.model, view=self.view)
+
     @strawberry.field(permission_classes=[NestedLinks])
     async def sponsor(self, info: Info) -> Distributor | None:
         found = await resolve.sponsor(info.context, of=self.model)
@@ -124,34 +175,34 @@ class Distributor:
             for e in entries
         ]
 
-    @strawberry.field(description="Ordered by level, then by branch; keyset-paginated.")
+    @strawberry.field(
+        description="By level, then by branch. " + ARGUMENTS + " Without either, first 50."
+    )
     async def downline(
         self,
         info: Info,
         depth: int | None = None,
         level: int | None = None,
-        first: int | None = 50,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DownlineConnection:
-        page = await resolve.downline(
+        found = await resolve.downline(
             info.context,
             of=self.model,
             view=self.view,
             depth=depth,
             level=level,
-            first=50 if first is None else first,
-            after=after,
+            page=page_args(first, after, last, before),
         )
-        return DownlineConnection(
-            total_count=page.total_count,
-            edges=[
-                DownlineEdge(
-                    cursor=e.cursor, level=e.level, node=await present(info, e.distributor)
-                )
-                for e in page.edges
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+
+        async def edge(cursor: str, m: models.DownlineMember) -> DownlineEdge:
+            return DownlineEdge(
+                cursor=cursor, level=m.level, node=await present(info, m.distributor)
+            )
+
+        return await connection_async(DownlineConnection, found, edge)
 
     @strawberry.field
     async def team_metrics(
@@ -164,35 +215,53 @@ class Distributor:
         metrics = await resolve.team_metrics(
             info.context, of=self.model, view=self.view, since=since, until=until, depth=depth
         )
-        return TeamMetrics.from_model(metrics)
+        return TeamMetrics.from_model(metrics, root=self.model, since=since, until=until)
 
     @strawberry.field(permission_classes=[OwnMoney])
     async def balance(self, info: Info) -> Balance:
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
     @strawberry.field(
-        description="Ledger entries, newest first; keyset-paginated.", permission_classes=[OwnMoney]
+        description="Ledger entries, newest first. " + ARGUMENTS + " Without either, first 50.",
+        permission_classes=[OwnMoney],
     )
     async def ledger(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> LedgerConnection:
-        page = await money.ledger_page(
-            info.context, of=self.model, first=50 if first is None else first, after=after
+        found = await money.ledger_page(
+            info.context, of=self.model, page=page_args(first, after, last, before)
         )
-        return LedgerConnection(
-            entries=[LedgerEntry.from_model(e) for e in page.entries],
-            has_next_page=page.has_next_page,
-            end_cursor=page.end_cursor,
+        return connection(
+            LedgerConnection,
+            found,
+            lambda cursor, e: Edge(cursor=cursor, node=LedgerEntry.from_model(e)),
         )
 
     @strawberry.field(
-        description="The most recent withdrawals, newest first.", permission_classes=[OwnMoney]
+        description="Withdrawals, newest first. " + ARGUMENTS + " Without either, first 20.",
+        permission_classes=[OwnMoney],
     )
-    async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
+    async def withdrawals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> WithdrawalConnection:
         found = await money.of_distributor(
-            info.context, of=self.model, first=20 if first is None else first
+            info.context, of=self.model, page=page_args(first, after, last, before)
         )
-        return [Withdrawal.from_model(w) for w in found]
+        return connection(
+            WithdrawalConnection,
+            found,
+            lambda cursor, w: Edge(cursor=cursor, node=Withdrawal.from_model(w)),
+        )
 
 
 async def present(info: Info, m: models.Distributor) -> Distributor:
@@ -214,14 +283,10 @@ class UplineEntry:
 
 
 @strawberry.type
-class DownlineEdge:
-    cursor: str
-    level: int
-    node: Distributor
+class DownlineEdge(Edge[Distributor]):
+    level: int = strawberry.field(description="How many levels below the distributor.")
 
 
-@strawberry.type
-class DownlineConnection:
-    total_count: int
-    edges: list[DownlineEdge]
-    page_info: PageInfo
+@strawberry.type(description="A distributor's downline within depth (Relay connection).")
+class DownlineConnection(Connection[DownlineEdge]):
+    pass

@@ -70,7 +70,7 @@ async def test_chinese_over_http_keeps_the_codes(
         (anonymous, 'query { distributor(id: "x1") { id } }', {}, ZH, "UNAUTHENTICATED"),
         (
             anonymous,
-            "query { fraudAlerts { hasNextPage } }",
+            "query { fraudAlerts { totalCount } }",
             {},
             {**bearer(f"{uid}-b", Role.DISTRIBUTOR), **ZH},
             "FORBIDDEN",

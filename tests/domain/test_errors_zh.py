@@ -33,7 +33,12 @@ def sample(cls: type[ReferralError]) -> ReferralError:
     for p in parameters:
         if p.kind is p.VAR_KEYWORD:
             continue
-        args.append(1.5 if p.name in ("retry_after", "seconds") else f"v-{p.name}")
+        if p.name in ("retry_after", "seconds"):
+            args.append(1.5)
+        elif p.annotation in (int, "int"):
+            args.append(12345)
+        else:
+            args.append(f"v-{p.name}")
     return cls(*args)
 
 
