@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
 .PHONY: install web run test test-fast lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
-	bench-import bench bench-small
+	bench-import bench bench-small bench-invite
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ bench-fraud: install
 
 bench-import: install
 	$(BIN)/python bench/import_1m.py
+
+# Registration by invite code against by sponsorId (docs/benchmarks.md): its own Neo4j on
+# 127.0.0.1:7897 (var/neo4j-bench-invite), stopped at the end; bounded by timeout.
+bench-invite: install
+	timeout --signal=INT 3600 $(BIN)/python -m bench.invite_registration --n 2000
 
 # The scale benchmark (issue #6, docs/benchmarks.md): starts its own Neo4j (127.0.0.1:7697,
 # var/neo4j-bench) and PostgreSQL 15 (127.0.0.1:55432, var/pg-bench; installed from

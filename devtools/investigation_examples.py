@@ -42,6 +42,14 @@ ORDER BY team DESC LIMIT 20""",
         "graph-model.md",
     ),
     Example(
+        "Direct recruits by channel and invite code",
+        """MATCH (:Distributor {id: $id})-[r:REFERRED]->(m:Distributor)
+RETURN coalesce(r.channel, '(none)') AS channel, r.inviteCode AS code, count(m) AS recruits
+ORDER BY recruits DESC""",
+        {"id": "demo-0000000"},
+        "graph-model.md",
+    ),
+    Example(
         "Recruit bursts (20 within an hour)",
         """MATCH (s:Distributor)-[r:REFERRED]->()
 WITH s, r.at AS at ORDER BY at

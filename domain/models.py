@@ -69,6 +69,31 @@ class Distributor:
     level_counts: tuple[int, int, int]
     real_name: str | None = None
     payment_account: str | None = None
+    invite_code: str | None = None  # issued once it may recruit (domain.tree.invites)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCount:
+    """Level-1 recruits bound through one channel (None: no channel was given)."""
+
+    channel: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRate:
+    """The orders that credited a distributor a commission in a window, and how much of
+    them was refunded (domain.fraud.refunds)."""
+
+    orders: int
+    refunded_orders: int
+    amount_fen: int
+    refunded_fen: int
+
+    @property
+    def rate(self) -> float:
+        """The refunded share by amount: refunded fen over paid fen (0 without orders)."""
+        return self.refunded_fen / self.amount_fen if self.amount_fen else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +276,10 @@ class Policy:
     burst_recruits: int
     burst_window: timedelta
     analyst_query_timeout: float  # seconds (SPEC §13)
+    share_base_url: str
+    refund_rate_limit: float
+    withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
+    team_bonus_rate: Decimal = Decimal(0)  # 0 = off, at most 10 % (SPEC §10)
 
 
 @dataclass(frozen=True, slots=True)

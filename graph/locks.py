@@ -24,6 +24,17 @@ OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
 RETURN d {.*} AS d, s.id AS sponsorId
 """
 
+# Found by one seek of the invite-code index, then locked: what it returns is read after
+# the lock, so a caller compares the code again (a rotation may have committed between).
+LOCK_CODE_OWNER = """
+MATCH (d:Distributor {inviteCode: $code})
+SET d._lock = true
+REMOVE d._lock
+WITH d
+OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
+RETURN d {.*} AS d, s.id AS sponsorId
+"""
+
 LOCK_DESCENDANTS = """
 MATCH (m:Distributor)
 WHERE m.path > $lo AND m.path < $hi
@@ -43,6 +54,17 @@ async def lock_distributor(
 ) -> tuple[dict[str, Any], str | None] | None:
     """Lock one distributor; return its properties and sponsor id, or None if unknown."""
     records = await fetch(tx, LOCK_DISTRIBUTOR, id=distributor_id)
+    if not records:
+        return None
+    return dict(records[0]["d"]), records[0]["sponsorId"]
+
+
+async def lock_code_owner(
+    tx: AsyncManagedTransaction, *, code: str
+) -> tuple[dict[str, Any], str | None] | None:
+    """Lock the distributor that held `code` when the seek ran; its properties as they
+    are now (check `inviteCode` again) and its sponsor id, or None if nobody held it."""
+    records = await fetch(tx, LOCK_CODE_OWNER, code=code)
     if not records:
         return None
     return dict(records[0]["d"]), records[0]["sponsorId"]

@@ -12,11 +12,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
-from access.rate_limit import RateLimiter
-from domain.models import Actor, Distributor, Policy
+from access.rate_limit import MutationLimits
+from domain.models import Actor, Distributor, Policy, RefundRate
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
-from graph.tree import distributors
+from graph.fraud import refund_rate
+from graph.tree import distributors, invites
 
 
 def utc_now() -> datetime:
@@ -28,13 +29,26 @@ class Loaders:
     """DataLoaders live for one request only, so nothing is cached across callers."""
 
     db: Database
+    clock: Callable[[], datetime]
     distributor: DataLoader[str, Distributor | None] = field(init=False)
+    # Codes issued on first read to distributors that may recruit but have none yet.
+    invite_code: DataLoader[str, str | None] = field(init=False)
+    refund_rate: DataLoader[str, RefundRate] = field(init=False)
 
     def __post_init__(self) -> None:
         self.distributor = DataLoader(load_fn=self._load_distributors)
+        self.invite_code = DataLoader(load_fn=self._issue_invite_codes)
+        self.refund_rate = DataLoader(load_fn=self._load_refund_rates)
 
     async def _load_distributors(self, ids: list[str]) -> list[Distributor | None]:
         return await distributors.get_many(self.db, ids=ids)
+
+    async def _issue_invite_codes(self, ids: list[str]) -> list[str | None]:
+        codes = await invites.issue_missing(self.db, ids=ids)
+        return [codes.get(distributor_id) for distributor_id in ids]
+
+    async def _load_refund_rates(self, ids: list[str]) -> list[RefundRate]:
+        return await refund_rate.rates(self.db, ids=ids, now=self.clock())
 
 
 @dataclass
@@ -47,7 +61,7 @@ class Context(BaseContext):
     # Why the request carries no actor (a bad token), said when a field needs one.
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
-    limiter: RateLimiter | None = None
+    limits: MutationLimits | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
@@ -55,7 +69,7 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
-        self.loaders = Loaders(self.db)
+        self.loaders = Loaders(self.db, self.now)
 
     def now(self) -> datetime:
         return self.clock()

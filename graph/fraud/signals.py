@@ -1,4 +1,4 @@
-"""`fraudSignals(distributorId)`: the seven signals of SPEC §3.8 for one distributor,
+"""`fraudSignals(distributorId)`: the signals of SPEC §3.8 and §10 for one distributor,
 computed fresh, each with the evidence that proves it: the nodes and edges (capped at
 `EVIDENCE_CAP` rows a signal) and a sentence. Only signals that fire are returned.
 Identifiers shared by more than `hot_identifier_limit` distributors prove nothing and are
@@ -14,8 +14,11 @@ from itertools import pairwise
 from domain.fraud import rings as fraud
 from domain.fraud.evidence import CARRIES, LEDGER_ENTRY, ORDER, PLACED, Evidence
 from domain.fraud.identifiers import RING_KINDS
+from domain.fraud.refunds import high_refund_rate, refund_rate_score
 from domain.models import FraudSignal, Policy
+from domain.money.fen import format_fen
 from graph.db import Database
+from graph.fraud import refund_rate
 from graph.values import from_epoch_ms
 
 KINDS = sorted(k.value for k in RING_KINDS)
@@ -100,6 +103,7 @@ async def signals(
         _hollow(db, distributor_id, now),
         _refunds(db, distributor_id),
         _cycle(db, distributor_id),
+        _refund_rate(db, distributor_id, policy, now),
     )
     return [signal for signal in found if signal is not None]
 
@@ -215,6 +219,31 @@ async def _refunds(db: Database, who: str) -> FraudSignal | None:
         kind="REFUND_AFTER_SETTLEMENT",
         score=55,
         sentence=f"{row['clawbacks']} clawbacks against {row['settled']} settled commissions",
+    )
+
+
+async def _refund_rate(db: Database, who: str, policy: Policy, now: datetime) -> FraudSignal | None:
+    """HIGH_REFUND_RATE: the orders that credited `who` a commission in 90 days."""
+    (rate,) = await refund_rate.rates(db, ids=[who], now=now)
+    limit = policy.refund_rate_limit
+    if not high_refund_rate(rate, limit=limit):
+        return None
+    proof = Evidence()
+    proof.distributor(who)
+    refunded = await refund_rate.refunded_orders(db, distributor_id=who, now=now, cap=EVIDENCE_CAP)
+    for order_id, buyer, _, _ in refunded:
+        proof.edge(PLACED, proof.distributor(buyer), proof.node(ORDER, order_id))
+    shown = "; ".join(
+        f"{order_id} by {buyer} ({format_fen(back)} of {format_fen(paid)})"
+        for order_id, buyer, paid, back in refunded
+    )
+    return proof.signal(
+        kind="HIGH_REFUND_RATE",
+        score=refund_rate_score(rate, limit=limit),
+        sentence=f"{rate.rate:.1%} refunded ({format_fen(rate.refunded_fen)} of "
+        f"{format_fen(rate.amount_fen)}) over the {rate.orders} orders that credited it "
+        f"a commission in 90 days, above the {limit:.0%} limit; {rate.refunded_orders} "
+        f"refunded: {shown}",
     )
 
 

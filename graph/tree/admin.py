@@ -6,10 +6,12 @@ from neo4j import AsyncManagedTransaction
 
 from domain.errors import NotFound
 from domain.models import Actor, Distributor, Rank, Status
+from domain.tree.invites import new_code
 from graph import audit
 from graph.db import Database, fetch
 from graph.locks import lock_distributor
 from graph.tree.distributors import require
+from graph.tree.invites import SET_CODE, with_fresh_codes
 from graph.tree.structure import set_tally
 
 SET_RANK = "MATCH (d:Distributor {id: $id}) SET d.rank = $rank"
@@ -20,7 +22,8 @@ SET_STATUS = "MATCH (d:Distributor {id: $id}) SET d.status = $status, d.frozenBy
 async def approve(
     db: Database, *, distributor_id: str, actor: Actor, team_leader_recruits: int
 ) -> Distributor:
-    """APPROVAL mode: MEMBER becomes DISTRIBUTOR; the sponsor's tally may promote it."""
+    """APPROVAL mode: MEMBER becomes DISTRIBUTOR, with its invite code; the sponsor's
+    tally may promote it."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
         locked = await lock_distributor(tx, distributor_id=distributor_id)
@@ -29,6 +32,8 @@ async def approve(
         member, sponsor_id = locked
         if member["rank"] == Rank.MEMBER.value:
             await tx.run(SET_RANK, id=distributor_id, rank=Rank.DISTRIBUTOR.value)
+            if member.get("inviteCode") is None:
+                await tx.run(SET_CODE, id=distributor_id, code=new_code())
             sponsor = await lock_distributor(tx, distributor_id=sponsor_id) if sponsor_id else None
             if sponsor is not None:
                 await set_tally(tx, sponsor=sponsor[0], change=1, threshold=team_leader_recruits)
@@ -36,7 +41,7 @@ async def approve(
             tx, actor=actor, operation="approveDistributor", arguments={"id": distributor_id}
         )
 
-    await db.write(work)
+    await with_fresh_codes(lambda: db.write(work))
     return await require(db, distributor_id=distributor_id)
 
 

@@ -14,7 +14,8 @@ from graph.values import from_epoch_ms, to_datetime
 # What every query returning a distributor projects. `joinedAt` travels as epoch
 # milliseconds: hydrating a zoned DateTime costs the driver about 0.25 ms per value.
 DISTRIBUTOR_FIELDS: LiteralString = (
-    "{.id, .name, .phone, .realName, .paymentAccount, .rank, .status, .path, .depth, "
+    "{.id, .name, .phone, .realName, .paymentAccount, .inviteCode, .rank, .status, .path, "
+    ".depth, "
     ".down1, .down2, .down3, "
     "joinedAtMs: {0}.joinedAt.epochMillis}"
 )
@@ -44,4 +45,5 @@ def distributor_from_node(node: Any, *, sponsor_id: str | None) -> Distributor:
         level_counts=(node["down1"], node["down2"], node["down3"]),
         real_name=node.get("realName"),
         payment_account=node.get("paymentAccount"),
+        invite_code=node.get("inviteCode"),
     )

@@ -1,8 +1,17 @@
-"""Registration and binding (SPEC §3.1), each one transaction.
+"""Registration and binding (SPEC §3.1, §10), each one transaction.
 
 `register` locks the sponsor; `bind` and `reassign` also take the tree lock, because
 they move a whole subtree and must see every concurrent bind (crossing binds A→B and
 B→A serialize there, and the second one finds the cycle).
+
+A sponsor may be named by its invite code instead of its id: the code's owner is found
+(one index seek), locked, and its code checked again under the lock, so a rotation
+that commits first turns the old code into NOT_FOUND and one that commits later waits
+for this binding. Every other rule is the same as for a sponsor id, and so is the
+cost: the seek and the lock are one statement, in place of the sponsor's lock by id.
+The edge keeps the code and the channel it came through (`REFERRED {at, inviteCode,
+channel}`); the mutation's audit event names the code, and rotations record which
+code belonged to whom (`inviteCodeRotated`).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from neo4j.exceptions import ConstraintError
 
 from domain.errors import (
     AlreadyBound,
+    BadUserInput,
     Conflict,
     NotFound,
     ReferralCycle,
@@ -25,13 +35,14 @@ from domain.errors import (
 from domain.fraud.identifiers import Identifier
 from domain.models import Actor, BindMode, DistributionMode, Distributor, Status
 from domain.tree.binding import check_bind_allowed
+from domain.tree.invites import may_recruit, new_code
 from domain.tree.paths import child_path, is_in_subtree
 from domain.tree.ranks import rank_at_registration
 from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
-from graph.locks import lock_distributor, lock_tree
+from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
 from graph.tree.structure import ancestors_below, attach, detach, move_under
 from graph.values import to_datetime
@@ -39,7 +50,8 @@ from graph.values import to_datetime
 CREATE_DISTRIBUTOR = """
 CREATE (d:Distributor {
   id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
-  paymentAccount: $paymentAccount, rank: $rank, status: 'ACTIVE', joinedAt: $now,
+  paymentAccount: $paymentAccount, inviteCode: $inviteCode, rank: $rank, status: 'ACTIVE',
+  joinedAt: $now,
   path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
   a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
@@ -48,8 +60,8 @@ RETURN d {.*} AS d
 
 FIND = """
 MATCH (d:Distributor {id: $id})
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
-RETURN d {.*} AS d, s.id AS sponsorId
+OPTIONAL MATCH (s:Distributor)-[r:REFERRED]->(d)
+RETURN d {.*} AS d, s.id AS sponsorId, r.inviteCode AS inviteCode
 """
 
 
@@ -68,30 +80,39 @@ async def register(
     phone_hash: str | None = None,
     real_name: str | None = None,
     payment_account: str | None = None,
+    invite_code: str | None = None,
+    channel: str | None = None,
 ) -> Distributor:
-    """Create a distributor, bound to `sponsor_id` if given; a replay returns it as is
-    (adding any identifiers it carries). A new one that shares an identifier with its
-    sponsor or a known ring raises a fraud alert in the same transaction.
+    """Create a distributor, bound to `sponsor_id` (or the owner of `invite_code`) if
+    given; a replay returns it as is (adding any identifiers it carries). A new one
+    that shares an identifier with its sponsor or a known ring raises a fraud alert in
+    the same transaction. One that may recruit at once gets its own invite code.
 
     `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
-    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j."""
+    `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j.
+    `invite_code` arrives in canonical form (`domain.tree.invites.normalise_code`)."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        sponsor = None
-        if sponsor_id is not None:
+        wanted, sponsor = sponsor_id, None
+        if invite_code is not None:
+            sponsor = await _lock_code_owner(
+                tx, code=invite_code, distributor_id=distributor_id, sponsor_id=sponsor_id
+            )
+            wanted = sponsor["id"]
+        elif sponsor_id is not None:
             locked = await lock_distributor(tx, distributor_id=sponsor_id)
             sponsor = locked[0] if locked else None
         existing = await fetch(tx, FIND, id=distributor_id)
         if existing:
-            _check_replay(distributor_id, existing[0]["sponsorId"], sponsor_id)
+            _check_replay(distributor_id, existing[0]["sponsorId"], wanted)
             await link_distributor(
                 tx, distributor_id=distributor_id, identifiers=identifiers, now=now
             )
             return
-        if sponsor_id is not None and sponsor is None:
-            raise NotFound("Sponsor", sponsor_id)
+        if wanted is not None and sponsor is None:
+            raise NotFound("Sponsor", wanted)
         if sponsor is not None:
             _check_active(sponsor)
         rank = rank_at_registration(distribution_mode)
@@ -104,6 +125,7 @@ async def register(
             phoneHash=phone_hash,
             realName=real_name,
             paymentAccount=payment_account,
+            inviteCode=new_code() if may_recruit(rank) else None,
             rank=rank.value,
             now=now,
             path=child_path(
@@ -119,6 +141,8 @@ async def register(
                 sponsor=sponsor,
                 at=now,
                 team_leader_recruits=team_leader_recruits,
+                channel=channel,
+                invite_code=invite_code,
             )
         if identifiers:
             await link_distributor(
@@ -127,7 +151,7 @@ async def register(
             await check_registration(
                 tx,
                 distributor_id=distributor_id,
-                sponsor_id=sponsor_id,
+                sponsor_id=wanted,
                 hot_limit=hot_identifier_limit,
                 now=now,
             )
@@ -135,7 +159,8 @@ async def register(
     try:
         await db.write(work)
     except ConstraintError:
-        # A concurrent registration of the same id won; replaying decides as above.
+        # A concurrent registration of the same id won (or, once in 10^12, a fresh
+        # invite code collided); replaying decides as above, with a new code.
         await db.write(work)
     return await require(db, distributor_id=distributor_id)
 
@@ -144,33 +169,52 @@ async def bind(
     db: Database,
     *,
     distributor_id: str,
-    sponsor_id: str,
+    sponsor_id: str | None = None,
+    invite_code: str | None = None,
+    channel: str | None = None,
     now: datetime,
     bind_mode: BindMode,
     bind_window: timedelta,
     team_leader_recruits: int,
 ) -> Distributor:
-    """Bind an unbound distributor (with its downline) to a sponsor."""
+    """Bind an unbound distributor (with its downline) to a sponsor, named by its id or
+    by its invite code (exactly one of the two)."""
+    if (sponsor_id is None) == (invite_code is None):
+        raise BadUserInput("Name the sponsor by sponsorId or by inviteCode, one of the two.")
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
 
     async def work(tx: AsyncManagedTransaction) -> None:
         await lock_tree(tx)
         recruit, current = await _locked(tx, "Distributor", distributor_id)
-        if current == sponsor_id:
+        wanted, sponsor = sponsor_id, None
+        if invite_code is not None:
+            sponsor = await _lock_code_owner(
+                tx, code=invite_code, distributor_id=distributor_id, sponsor_id=None
+            )
+            wanted = sponsor["id"]
+        if current == wanted:
             return
         if current is not None:
             raise AlreadyBound(
                 f"Distributor {distributor_id!r} is already bound to sponsor {current!r}; "
                 "a binding is permanent (an admin can reassign)."
             )
-        sponsor, _ = await _locked(tx, "Sponsor", sponsor_id)
+        if sponsor is None:
+            assert wanted is not None
+            sponsor, _ = await _locked(tx, "Sponsor", wanted)
         _check_new_sponsor(recruit, sponsor)
         check_bind_allowed(
             mode=bind_mode, joined_at=to_datetime(recruit["joinedAt"]), now=now, window=bind_window
         )
         await move_under(
-            tx, recruit=recruit, sponsor=sponsor, at=now, team_leader_recruits=team_leader_recruits
+            tx,
+            recruit=recruit,
+            sponsor=sponsor,
+            at=now,
+            team_leader_recruits=team_leader_recruits,
+            channel=channel,
+            invite_code=invite_code,
         )
 
     await db.write(work)
@@ -228,13 +272,40 @@ async def reassign(
     return await require(db, distributor_id=distributor_id)
 
 
+async def _lock_code_owner(
+    tx: AsyncManagedTransaction, *, code: str, distributor_id: str, sponsor_id: str | None
+) -> dict[str, Any]:
+    """Lock and return the sponsor `code` names: its current owner, or, for a replay of
+    a binding made with it (which holds even after a rotation), the sponsor it bound.
+    NOT_FOUND for a code nobody holds (also one rotated away while we waited for the
+    lock); BAD_USER_INPUT when `sponsor_id` names someone else; SELF_REFERRAL for one's
+    own code."""
+    locked = await lock_code_owner(tx, code=code)
+    if locked is None or locked[0].get("inviteCode") != code:
+        existing = await fetch(tx, FIND, id=distributor_id)
+        if not existing or existing[0]["inviteCode"] != code:
+            raise NotFound("Invite code", code)
+        locked = await lock_distributor(tx, distributor_id=existing[0]["sponsorId"])
+        if locked is None:
+            raise NotFound("Invite code", code)
+    owner = locked[0]
+    if sponsor_id is not None and sponsor_id != owner["id"]:
+        raise BadUserInput(
+            f"sponsorId {sponsor_id!r} and inviteCode {code!r} name different sponsors; "
+            "give one of them, or both for the same sponsor."
+        )
+    if owner["id"] == distributor_id:
+        raise SelfReferral(distributor_id)
+    return owner
+
+
 def _check_replay(distributor_id: str, existing: str | None, requested: str | None) -> None:
     if existing == requested:
         return
     if existing is None:
         raise Conflict(
             f"Distributor {distributor_id!r} is already registered without a sponsor; "
-            "use bindSponsor to bind it."
+            "use bindSponsor or bindByInviteCode to bind it."
         )
     raise AlreadyBound(
         f"Distributor {distributor_id!r} is already registered under sponsor {existing!r}."

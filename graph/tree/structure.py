@@ -16,9 +16,10 @@ from domain.tree.paths import ancestor_deltas, child_path, descendant_range
 from domain.tree.ranks import counts_for_promotion, rank_after_recruits
 from graph.locks import lock_descendants
 
+# `channel` and `inviteCode` say how the recruit came (SPEC §10); null ones are not stored.
 ADD_EDGE = """
 MATCH (s:Distributor {id: $sponsorId}), (d:Distributor {id: $id})
-CREATE (s)-[:REFERRED {at: $at}]->(d)
+CREATE (s)-[:REFERRED {at: $at, channel: $channel, inviteCode: $inviteCode}]->(d)
 """
 
 REMOVE_EDGE = "MATCH (:Distributor)-[r:REFERRED]->(:Distributor {id: $id}) DELETE r"
@@ -78,9 +79,19 @@ async def attach(
     sponsor: dict[str, Any],
     at: datetime,
     team_leader_recruits: int,
+    channel: str | None = None,
+    invite_code: str | None = None,
 ) -> None:
-    """Add the REFERRED edge, update three ancestors' counters and the sponsor's rank."""
-    await tx.run(ADD_EDGE, sponsorId=sponsor["id"], id=recruit["id"], at=at)
+    """Add the REFERRED edge (with the channel and invite code it came through, if any),
+    update three ancestors' counters and the sponsor's rank."""
+    await tx.run(
+        ADD_EDGE,
+        sponsorId=sponsor["id"],
+        id=recruit["id"],
+        at=at,
+        channel=channel,
+        inviteCode=invite_code,
+    )
     await _shift_counters(tx, sponsor_id=sponsor["id"], counts=subtree_counts(recruit), sign=1)
     if counts_for_promotion(Rank(recruit["rank"])):
         await set_tally(tx, sponsor=sponsor, change=1, threshold=team_leader_recruits)
@@ -107,6 +118,8 @@ async def move_under(
     sponsor: dict[str, Any],
     at: datetime,
     team_leader_recruits: int,
+    channel: str | None = None,
+    invite_code: str | None = None,
 ) -> None:
     """Re-root `recruit` and its whole downline below `sponsor` (caller checked cycles)."""
     old_path: str = recruit["path"]
@@ -124,7 +137,13 @@ async def move_under(
     )
     await tx.run(SET_POSITION, id=recruit["id"], path=new_path, depth=new_depth)
     await attach(
-        tx, recruit=recruit, sponsor=sponsor, at=at, team_leader_recruits=team_leader_recruits
+        tx,
+        recruit=recruit,
+        sponsor=sponsor,
+        at=at,
+        team_leader_recruits=team_leader_recruits,
+        channel=channel,
+        invite_code=invite_code,
     )
     new_lo, new_hi = descendant_range(new_path)
     await tx.run(RESTAMP, path=new_path, lo=new_lo, hi=new_hi, depth=new_depth)

@@ -15,6 +15,7 @@ from neo4j import Record
 
 from domain.inputs import window_bounds
 from domain.models import (
+    ChannelCount,
     CommissionStatus,
     CommissionTotal,
     Distributor,
@@ -120,6 +121,15 @@ OWN_SALES = """
 MATCH (o:Order)
 WHERE o.buyerId = $id AND o.paidAt >= $since AND o.paidAt < $until
 RETURN coalesce(sum(o.amount - o.refunded), 0) AS ownSales
+"""
+
+# Level-1 recruits by the channel on their REFERRED edge, bound in the window: one
+# expansion of the root's outgoing edges (only when a client asks for `byChannel`).
+BY_CHANNEL = """
+MATCH (:Distributor {id: $id})-[r:REFERRED]->(:Distributor)
+WHERE r.at >= $since AND r.at < $until
+RETURN r.channel AS channel, count(*) AS n
+ORDER BY n DESC, channel
 """
 
 # Index-only: every property read is in `commission_beneficiary_totals`.
@@ -236,6 +246,15 @@ async def metrics(
             for status in CommissionStatus
         ],
     )
+
+
+async def by_channel(
+    db: Database, *, root: Distributor, since: datetime | None, until: datetime | None
+) -> list[ChannelCount]:
+    """`root`'s level-1 recruits bound in [since, until), counted by channel, most first
+    (recruits bound without a channel count under None, listed after equal counts)."""
+    records = await db.read(BY_CHANNEL, id=root.id, **window_bounds(since, until))
+    return [ChannelCount(channel=r["channel"], count=r["n"]) for r in records]
 
 
 async def _none() -> list[Record]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from access.roles import View
 from domain import inputs
 from domain.errors import DepthLimitExceeded
 from domain.models import Distributor, FraudAlert, FraudRing, FraudSignal, Status, UplineEntry
@@ -120,3 +121,11 @@ async def level_sizes(ctx: Context, *, distributor_id: str, depth: int) -> list[
 
 async def heaviest(ctx: Context, *, first: int) -> list[Distributor]:
     return await investigation.heaviest(ctx.db, first=inputs.check_page_size(first))
+
+
+async def refund_rate_90d(ctx: Context, *, of: Distributor, view: View) -> float | None:
+    """The refunded share of the orders that credited `of` a commission in 90 days, for
+    those who see its private side (itself, staff); None for anyone else."""
+    if not view.private:
+        return None
+    return (await ctx.loaders.refund_rate.load(of.id)).rate

@@ -8,7 +8,7 @@ from access import scope as access
 from access.roles import View
 from domain import inputs
 from domain.fraud.identifiers import IdentifierKind, identify
-from domain.models import Distributor, DownlineMember, TeamMetrics, UplineEntry
+from domain.models import ChannelCount, Distributor, DownlineMember, TeamMetrics, UplineEntry
 from domain.pagination import Connection, PageArgs
 from graph.tree import distributors, team
 from resolvers.context import Context
@@ -78,6 +78,13 @@ async def team_metrics(
     await access.require_team_view(ctx, view, of, depth=checked)
     since, until = inputs.check_window(since, until)
     return await team.metrics(ctx.db, root=of, depth=checked, since=since, until=until)
+
+
+async def by_channel(
+    ctx: Context, *, of: Distributor, since: datetime | None, until: datetime | None
+) -> list[ChannelCount]:
+    """Team metrics' `byChannel`; the window and scope were checked by `team_metrics`."""
+    return await team.by_channel(ctx.db, root=of, since=since, until=until)
 
 
 async def by_phone(ctx: Context, *, phone: str, first: int) -> list[Distributor]:

@@ -9,6 +9,7 @@ from domain import inputs
 from domain.errors import BadUserInput
 from domain.fraud.identifiers import Identifier, IdentifierKind, identify_all
 from domain.models import Distributor, Status
+from domain.tree.invites import check_channel, normalise_code
 from graph.tree import admin, registration
 from resolvers.context import Context
 
@@ -46,6 +47,8 @@ async def register(
     payment_account: str | None = None,
     address: str | None = None,
     real_name: str | None = None,
+    invite_code: str | None = None,
+    channel: str | None = None,
 ) -> Distributor:
     checked_id = inputs.check_id(distributor_id)
     phone = _check_phone(phone)
@@ -80,14 +83,19 @@ async def register(
         team_leader_recruits=ctx.policy.team_leader_recruits,
         identifiers=identifiers,
         hot_identifier_limit=ctx.policy.hot_identifier_limit,
+        invite_code=None if invite_code is None else normalise_code(invite_code),
+        channel=check_channel(channel),
     )
 
 
-async def bind(ctx: Context, *, distributor_id: str, sponsor_id: str) -> Distributor:
+async def bind(
+    ctx: Context, *, distributor_id: str, sponsor_id: str, channel: str | None = None
+) -> Distributor:
     return await registration.bind(
         ctx.db,
         distributor_id=inputs.check_id(distributor_id, field="distributorId"),
         sponsor_id=inputs.check_id(sponsor_id, field="sponsorId"),
+        channel=check_channel(channel),
         now=ctx.now(),
         bind_mode=ctx.policy.bind_mode,
         bind_window=ctx.policy.bind_window,

@@ -25,6 +25,7 @@ class FraudSignalKind(enum.Enum):
     HOLLOW_DOWNLINE = "HOLLOW_DOWNLINE"
     REFUND_AFTER_SETTLEMENT = "REFUND_AFTER_SETTLEMENT"
     REFERRAL_CYCLE = "REFERRAL_CYCLE"
+    HIGH_REFUND_RATE = "HIGH_REFUND_RATE"
 
 
 @strawberry.type(description="A node that proves a signal: `id` is an identifier's HMAC key.")

@@ -7,11 +7,20 @@ from datetime import datetime
 import strawberry
 
 from access import audit
-from access.permissions import AdminOnly, Analysts, AnyRole, BackEnd, Staff, guarded
+from access.permissions import (
+    AdminOnly,
+    Analysts,
+    AnyRole,
+    BackEnd,
+    OwnerOrAdmin,
+    Staff,
+    guarded,
+)
 from domain import models
 from domain.models import Status
 from resolvers.context import Info
 from resolvers.tree import distributors as read
+from resolvers.tree import invites
 from resolvers.tree import registration as write
 from schema.pagination import ARGUMENTS, Connection, Edge, connection, page_args
 from schema.tree.types import Distributor, present
@@ -28,6 +37,15 @@ class RegisterDistributorInput:
     payment_account: str | None = None
     address: str | None = None
     real_name: str | None = None
+    invite_code: str | None = strawberry.field(
+        default=None,
+        description="The sponsor's invite code (instead of, or agreeing with, sponsorId).",
+    )
+    channel: str | None = strawberry.field(
+        default=None,
+        description="How the recruit came (wechat_share, qr_code, poster, live…): "
+        "1-32 characters, kept on the REFERRED edge.",
+    )
 
 
 @strawberry.type(description="One mutation (or domain change): who, as whom, what, outcome.")
@@ -65,6 +83,15 @@ class Query:
     @strawberry.field(permission_classes=[AnyRole])
     async def distributor(self, info: Info, id: strawberry.ID) -> Distributor | None:
         found = await read.distributor(info.context, distributor_id=id)
+        return None if found is None else await present(info, found)
+
+    @strawberry.field(
+        permission_classes=[AnyRole],
+        description="The owner of an invite code; a DISTRIBUTOR sees it only within its "
+        "scope, masked (SPEC §3.9).",
+    )
+    async def inviter(self, info: Info, code: str) -> Distributor | None:
+        found = await invites.inviter(info.context, code=code)
         return None if found is None else await present(info, found)
 
     @strawberry.field(
@@ -119,6 +146,8 @@ class Mutation:
             payment_account=input.payment_account,
             address=input.address,
             real_name=input.real_name,
+            invite_code=input.invite_code,
+            channel=input.channel,
         )
         return await present(info, created)
 
@@ -127,10 +156,41 @@ class Mutation:
         description="Bind an unbound distributor to a sponsor (bind mode).",
     )
     async def bind_sponsor(
-        self, info: Info, distributor_id: strawberry.ID, sponsor_id: strawberry.ID
+        self,
+        info: Info,
+        distributor_id: strawberry.ID,
+        sponsor_id: strawberry.ID,
+        channel: str | None = None,
     ) -> Distributor:
-        bound = await write.bind(info.context, distributor_id=distributor_id, sponsor_id=sponsor_id)
+        bound = await write.bind(
+            info.context, distributor_id=distributor_id, sponsor_id=sponsor_id, channel=channel
+        )
         return await present(info, bound)
+
+    @strawberry.mutation(
+        extensions=guarded(BackEnd),
+        description="Bind an unbound distributor to the owner of an invite code (bind mode).",
+    )
+    async def bind_by_invite_code(
+        self,
+        info: Info,
+        distributor_id: strawberry.ID,
+        invite_code: str,
+        channel: str | None = None,
+    ) -> Distributor:
+        bound = await invites.bind_by_code(
+            info.context, distributor_id=distributor_id, invite_code=invite_code, channel=channel
+        )
+        return await present(info, bound)
+
+    @strawberry.mutation(
+        extensions=guarded(OwnerOrAdmin),
+        description="A new invite code; the old one stops working at once. The owner "
+        "itself or an ADMIN.",
+    )
+    async def rotate_invite_code(self, info: Info, distributor_id: strawberry.ID) -> Distributor:
+        rotated = await invites.rotate(info.context, distributor_id=distributor_id)
+        return await present(info, rotated)
 
     @strawberry.mutation(
         extensions=guarded(AdminOnly),

@@ -14,8 +14,10 @@ from access.pii import mask_account, mask_name, mask_phone
 from access.roles import View, display_name
 from domain import models
 from resolvers.context import Info
+from resolvers.fraud import analysis as fraud
 from resolvers.money import withdrawals as money
 from resolvers.tree import distributors as resolve
+from resolvers.tree import invites
 from schema.money.ledger import (
     Balance,
     CommissionTotal,
@@ -44,8 +46,19 @@ class LevelCount:
     count: int
 
 
+@strawberry.type(description="Level-1 recruits bound through one channel.")
+class ChannelCount:
+    channel: str | None = strawberry.field(
+        description="As given at binding; null for recruits bound without one."
+    )
+    count: int
+
+
 @strawberry.type
 class TeamMetrics:
+    root: strawberry.Private[models.Distributor]
+    since: strawberry.Private[datetime | None]
+    until: strawberry.Private[datetime | None]
     level_counts: list[LevelCount]
     team_size: int
     new_members: int
@@ -56,9 +69,26 @@ class TeamMetrics:
         description="The distributor's own commissions on orders paid in the window, by status."
     )
 
+    @strawberry.field(description="Level-1 recruits bound in the window, by channel, most first.")
+    async def by_channel(self, info: Info) -> list[ChannelCount]:
+        counts = await resolve.by_channel(
+            info.context, of=self.root, since=self.since, until=self.until
+        )
+        return [ChannelCount(channel=c.channel, count=c.count) for c in counts]
+
     @classmethod
-    def from_model(cls, m: models.TeamMetrics) -> TeamMetrics:
+    def from_model(
+        cls,
+        m: models.TeamMetrics,
+        *,
+        root: models.Distributor,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> TeamMetrics:
         return cls(
+            root=root,
+            since=since,
+            until=until,
             level_counts=[LevelCount(level=i + 1, count=c) for i, c in enumerate(m.level_counts)],
             team_size=m.team_size,
             new_members=m.new_members,
@@ -114,6 +144,24 @@ class Distributor:
             info.context, sealed=sealed, owner=self.model, field=field, seen=self.view, mask=mask
         )
 
+    @strawberry.field(
+        description="8 characters of Crockford base32, issued once it may recruit; "
+        "its own and staff's only (null for others)."
+    )
+    async def invite_code(self, info: Info) -> str | None:
+        return await invites.invite_code(info.context, of=self.model, view=self.view)
+
+    @strawberry.field(description="REFERRAL_SHARE_BASE_URL?invite=CODE; like inviteCode.")
+    async def share_link(self, info: Info) -> str | None:
+        return await invites.link(info.context, of=self.model, view=self.view)
+
+    @strawberry.field(
+        description="Refunded share (by amount) of the orders that credited it a "
+        "commission in the last 90 days, 0-1; its own and staff's only (null for others)."
+    )
+    async def refund_rate_90d(self, info: Info) -> float | None:
+        return await fraud.refund_rate_90d(info.context, of=self.model, view=self.view)
+
     @strawberry.field(permission_classes=[NestedLinks])
     async def sponsor(self, info: Info) -> Distributor | None:
         found = await resolve.sponsor(info.context, of=self.model)
@@ -167,7 +215,7 @@ class Distributor:
         metrics = await resolve.team_metrics(
             info.context, of=self.model, view=self.view, since=since, until=until, depth=depth
         )
-        return TeamMetrics.from_model(metrics)
+        return TeamMetrics.from_model(metrics, root=self.model, since=since, until=until)
 
     @strawberry.field(permission_classes=[OwnMoney])
     async def balance(self, info: Info) -> Balance:

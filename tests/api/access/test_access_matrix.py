@@ -31,6 +31,7 @@ PAST = "2020-01-01T00:00:00+00:00"
 CALLS: dict[str, str] = {
     "distributor": "query($me: ID!) { distributor(id: $me) { id name } }",
     "distributorsByPhone": '{ distributorsByPhone(phone: "13800000000") { id } }',
+    "inviter": '{ inviter(code: "ZZZZ0000") { id } }',
     "auditEvents": "{ auditEvents(first: 1) { totalCount } }",
     "order": "query($missing: ID!) { order(id: $missing) { id } }",
     "withdrawal": "query($missing: ID!) { withdrawal(id: $missing) { id } }",
@@ -54,6 +55,9 @@ CALLS: dict[str, str] = {
     " { id } }",
     "bindSponsor": "mutation($me: ID!, $missing: ID!) {"
     " bindSponsor(distributorId: $me, sponsorId: $missing) { id } }",
+    "bindByInviteCode": "mutation($me: ID!) {"
+    ' bindByInviteCode(distributorId: $me, inviteCode: "ZZZZ0000") { id } }',
+    "rotateInviteCode": "mutation($me: ID!) { rotateInviteCode(distributorId: $me) { id } }",
     "reassignSponsor": "mutation($me: ID!, $missing: ID!) {"
     ' reassignSponsor(distributorId: $me, sponsorId: $missing, reason: "r") { id } }',
     "approveDistributor": "mutation($missing: ID!) { approveDistributor(id: $missing) { id } }",
@@ -71,6 +75,13 @@ CALLS: dict[str, str] = {
     ' amount: "1.00", idempotencyKey: "mx"}) { id } }',
     "approveWithdrawal": "mutation($missing: ID!) { approveWithdrawal(id: $missing) { id } }",
     "markWithdrawalPaid": "mutation($missing: ID!) { markWithdrawalPaid(id: $missing) { id } }",
+    "markWithdrawalsPaid": "mutation($missing: ID!) { markWithdrawalsPaid(ids: [$missing]) }",
+    "settleTeamBonus": 'mutation { settleTeamBonus(month: "2000-01") }',
+    "campaign": "query($missing: ID!) { campaign(id: $missing) { id } }",
+    "createCampaign": "mutation($missing: ID!) { createCampaign(input: {id: $missing,"
+    ' name: "c", metric: SALES, startsAt: "2020-01-02T00:00:00Z",'
+    ' endsAt: "2020-01-01T00:00:00Z", prizes: []}) { id } }',
+    "closeCampaign": "mutation($missing: ID!) { closeCampaign(id: $missing) { id } }",
     "rejectWithdrawal": "mutation($missing: ID!) {"
     ' rejectWithdrawal(id: $missing, reason: "r") { id } }',
     "createRuleSet": 'mutation { createRuleSet(input: {levelRates: ["x"]}) { version } }',

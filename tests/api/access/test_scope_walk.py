@@ -83,7 +83,9 @@ STATUS = """mutation($id: ID!) { %s(id: $id, reason: "scope walk") { id } }"""
 WITHDRAW = """mutation($id: ID!) { requestWithdrawal(input: {distributorId: $id,
   amount: "10.00", idempotencyKey: "scope-walk"}) { id } }"""
 SETTLE = "mutation($asOf: DateTime!) { settleCommissions(asOf: $asOf) }"
-PERSON = "query($id: ID!) { distributor(id: $id) { id name phone realName paymentAccount } }"
+PERSON = """
+query($id: ID!) { distributor(id: $id) { id name phone realName paymentAccount inviteCode } }
+"""
 
 
 @dataclass
@@ -185,6 +187,7 @@ def secrets_of_strangers(p: Planted, people: Mapping[str, Mapping[str, Any]]) ->
         secrets[mask_phone(seen["phone"])] = f"{name}'s masked phone"
         secrets[seen["paymentAccount"]] = f"{name}'s payment account"
         secrets[mask_account(seen["paymentAccount"])] = f"{name}'s masked payment account"
+        secrets[seen["inviteCode"]] = f"{name}'s invite code"
         if p.joined[name] not in scope_joined:
             secrets[p.joined[name]] = f"{name}'s join date"
     for order_id, buyer in p.orders.items():
