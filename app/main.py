@@ -10,21 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
+from app.metrics import exposition, observe_neo4j, trace_from
 from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
+from app.web import mount_explorer
 from domain.errors import Unavailable
 from graph.db import Database
 from graph.migrations import migrate
@@ -49,6 +51,7 @@ def create_app(
     """
     settings = settings or Settings()
     db = database or settings.open_database()
+    db.on_query = observe_neo4j
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -96,15 +99,26 @@ def create_app(
     async def request_id(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        """The request id: the caller's `X-Request-Id` if well-formed, else the W3C trace id
+        (`traceparent` continued, or a new trace); the response carries both, with this
+        request's own span id in `traceparent`."""
+        trace = trace_from(request.headers.get("traceparent"))
         given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request.state.trace = trace
+        request.state.request_id = given if REQUEST_ID.fullmatch(given) else trace.trace_id
         response = await call_next(request)
         response.headers["x-request-id"] = request.state.request_id
+        response.headers["traceparent"] = trace.traceparent
         return response
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
@@ -124,6 +138,15 @@ def create_app(
         max_cost=settings.max_query_cost,
         timeout=settings.request_timeout_seconds,
     )
+
+    sdl = router.schema.as_str() + "\n"
+
+    @app.get("/graphql/schema.graphql")
+    async def schema_sdl() -> PlainTextResponse:
+        """The SDL, public in every environment: it is the published contract (the
+        repository's schema.graphql), unlike introspection (docs/decisions.md)."""
+        return PlainTextResponse(sdl, media_type="application/graphql; charset=utf-8")
+
     app.include_router(router, prefix="/graphql")
     app.include_router(
         reports_router(
@@ -132,5 +155,22 @@ def create_app(
     )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
     app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
+    mount_explorer(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: preflights and every answer (a 413 too) carry the CORS headers.
+    if origins := settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "X-Request-Id",
+                "traceparent",
+            ],
+            expose_headers=["X-Request-Id", "traceparent"],
+            max_age=600,
+        )
     return app

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from app.metrics import observe_job
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
 from graph.money import settlement
@@ -34,9 +35,11 @@ async def run_periodically(
             pass
         try:
             done = await job()
+            observe_job(name, "ok")
             if done:
                 log.info("%s: %d", name, done)
         except Exception:
+            observe_job(name, "error")
             log.exception("%s failed; the next run retries", name)
 
 

@@ -24,6 +24,7 @@ from typing import Any, LiteralString, TypeVar
 
 from neo4j import (
     READ_ACCESS,
+    WRITE_ACCESS,
     AsyncDriver,
     AsyncGraphDatabase,
     AsyncManagedTransaction,
@@ -111,6 +112,8 @@ class Database:
         self.retry_seconds = retry_seconds
         self.breaker = breaker or Breaker()
         self.queries = 0
+        # Told each query's kind ("read", "write") and seconds: the app's metrics.
+        self.on_query: Callable[[str, float], None] | None = None
 
     async def read(self, query: LiteralString, **params: Any) -> list[Record]:
         """One read query, routed to a reader, causally after this driver's writes.
@@ -120,6 +123,17 @@ class Database:
         time here (docs/benchmarks.md). Retried on the same failures for as long.
         """
         self.queries += 1
+        started = time.monotonic()
+        try:
+            return await self._read(query, params)
+        finally:
+            if self.on_query is not None:
+                self.on_query("read", time.monotonic() - started)
+
+    async def _read(
+        self, query: LiteralString, params: dict[str, Any], *, access: str = READ_ACCESS
+    ) -> list[Record]:
+        """One auto-commit query, retried (`access`: routed to a reader or the leader)."""
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:
@@ -130,7 +144,7 @@ class Database:
             try:
                 async with self.driver.session(
                     database=self.name,
-                    default_access_mode=READ_ACCESS,
+                    default_access_mode=access,
                     bookmark_manager=self.driver.execute_query_bookmark_manager,
                 ) as session:
                     statement = query if left is None else Query(query, timeout=left)
@@ -151,35 +165,26 @@ class Database:
         statement that is a whole business operation by itself and safe to run again
         (a retry after a lost answer must see its own first attempt and do nothing)."""
         self.queries += 1
-        retry_until = time.monotonic() + self.retry_seconds
-        pause = 0.1
-        while True:
-            if not self.breaker.allow():
-                raise Unavailable()
-            started = time.monotonic()
-            left = _time_left()
-            try:
-                async with self.driver.session(
-                    database=self.name,
-                    bookmark_manager=self.driver.execute_query_bookmark_manager,
-                ) as session:
-                    statement = query if left is None else Query(query, timeout=left)
-                    result = await session.run(statement, params)
-                    records = [record async for record in result]
-                self.breaker.succeeded()
-                return records
-            except ClientError as exc:  # the database answered: it is reachable
-                self.breaker.succeeded()
-                _raise_timeout(exc)
-                raise
-            except RETRYABLE as exc:
-                pause = await self._wait_to_retry(exc, started, retry_until, pause)
+        started = time.monotonic()
+        try:
+            return await self._read(query, params, access=WRITE_ACCESS)
+        finally:
+            if self.on_query is not None:
+                self.on_query("write", time.monotonic() - started)
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one managed write transaction, retried on transient errors
         (deadlocks) for `retry_seconds` and on connection failures until the breaker
         opens. `work` may run more than once: it must be idempotent."""
         self.queries += 1
+        started = time.monotonic()
+        try:
+            return await self._write(work)
+        finally:
+            if self.on_query is not None:
+                self.on_query("write", time.monotonic() - started)
+
+    async def _write(self, work: Work[T]) -> T:
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:

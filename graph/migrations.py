@@ -211,7 +211,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        "0014-team-days",
+        "0014-persisted-queries",
+        (
+            "CREATE CONSTRAINT persisted_query_hash IF NOT EXISTS "
+            "FOR (q:PersistedQuery) REQUIRE q.hash IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0015-withdrawal-queue",
+        # The admins' queue lists withdrawals by state, oldest first (graph/withdrawal_queue).
+        (
+            "CREATE INDEX withdrawal_status_requested_at IF NOT EXISTS "
+            "FOR (w:Withdrawal) ON (w.status, w.requestedAt)",
+        ),
+    ),
+    Migration(
+        "0016-team-days",
         (
             # Daily team roll-ups per ancestor and level (graph/tree/team_days.py): a
             # window of team metrics reads one per day and level, not every order in it.
