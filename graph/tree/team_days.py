@@ -241,11 +241,9 @@ BUILD: tuple[LiteralString, ...] = (
 )
 
 
-async def add_joined(tx: AsyncManagedTransaction, *, days: Sequence[JoinedDay]) -> None:
-    """Count new members in their ancestors' roll-ups (`domain.tree.team_days.joined_days`)."""
-    if not days:
-        return
-    rows = [
+def joined_rows(days: Sequence[JoinedDay]) -> list[dict[str, object]]:
+    """`JOIN_DAYS`'s `$days`, from `domain.tree.team_days.joined_days`."""
+    return [
         {
             "key": d.key,
             "ancestorId": d.ancestor_id,
@@ -255,7 +253,12 @@ async def add_joined(tx: AsyncManagedTransaction, *, days: Sequence[JoinedDay]) 
         }
         for d in days
     ]
-    await (await tx.run(JOIN_DAYS, days=rows)).consume()
+
+
+async def add_joined(tx: AsyncManagedTransaction, *, days: Sequence[JoinedDay]) -> None:
+    """Count new members in their ancestors' roll-ups (`domain.tree.team_days.joined_days`)."""
+    if days:
+        await (await tx.run(JOIN_DAYS, days=joined_rows(days))).consume()
 
 
 async def refund_days(tx: AsyncManagedTransaction, *, order_id: str, amount_fen: int) -> None:
