@@ -139,7 +139,11 @@ async def test_a_stopped_database_answers_fast_and_recovers_without_a_restart(
     while not any(a.started > up and a.outcome == "OK" for a in answers):
         assert time.monotonic() - up < 120, "no order was recorded after the restart"
         await asyncio.sleep(0.1)
-    assert 200 == (await client.get("/readyz")).status_code
+    # Ready again; its probe has a 1 s budget, which one cold query on a loaded machine may
+    # exceed, so the probe is asked again until it says so (it answered 503 once at load 11).
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() - up < 120, "/readyz never answered 200 after the restart"
+        await asyncio.sleep(0.2)
     done.set()
     await asyncio.gather(*streams)
 
