@@ -45,7 +45,8 @@ BODIES = {
         '{"query": "{ __typename }", "extensions": ' + '{"a": ' * 1000 + "1" + "}" * 1001
     ).encode(),
     "a lone surrogate": (
-        b'{"query": "query($n: String!) { __typename }", "variables": {"n": "\\ud800"}}'
+        b'{"query": "mutation($n: String!) { registerDistributor(input: '
+        b'{id: \\"lone-surrogate\\", name: $n}) { id } }", "variables": {"n": "\\ud800"}}'
     ),
     "no query": b"{}",
     "a query that is a number": b'{"query": 5}',

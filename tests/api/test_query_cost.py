@@ -166,7 +166,7 @@ async def running(db: Database, text: str) -> list[str]:
 async def test_a_request_past_its_timeout_answers_timeout_and_its_query_stops(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resolvers import withdrawals as money
+    from resolvers.money import withdrawals as money
 
     marker = "timeout-probe-" + str(time.monotonic_ns())
 
