@@ -6,13 +6,14 @@ import logging
 from typing import Any
 
 from access.redaction import redact
-from domain import inputs
 from domain.errors import Unavailable
-from domain.models import AuditPage
+from domain.models import AuditEvent
+from domain.pagination import Connection, PageArgs
 from graph import audit
 from resolvers.context import Context
 
 log = logging.getLogger("referral.audit")
+AUDIT_PAGE = 50  # rows when neither first nor last is given
 
 
 async def mutation_done(
@@ -45,5 +46,7 @@ async def mutation_done(
         )
 
 
-async def events(ctx: Context, *, first: int, after: str | None, actor: str | None) -> AuditPage:
-    return await audit.page(ctx.db, first=inputs.check_page_size(first), after=after, actor=actor)
+async def events(ctx: Context, *, page: PageArgs, actor: str | None) -> Connection[AuditEvent]:
+    cursors = ctx.cursors(audit.AUDIT_EVENTS.bound(actor=actor))
+    window = cursors.window(page, default_size=AUDIT_PAGE)
+    return cursors.connection(await audit.page(ctx.db, window=window, actor=actor))

@@ -185,6 +185,35 @@ def _reason(exc: HTTPException) -> str:
     return reasons.get(exc.reason, exc.reason)
 
 
+def request_context(
+    request: Request,
+    *,
+    db: Database,
+    policy: Policy,
+    tokens: TokenConfig,
+    keyring: Keyring,
+    limits: MutationLimits | None,
+) -> Context:
+    """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
+    ctx = Context(
+        db=db,
+        policy=policy,
+        actor=ANONYMOUS,
+        request_id=request.state.request_id,
+        keyring=keyring,
+        limits=limits,
+    )
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            caller = verify(config=tokens, token=token)
+            ctx.actor, ctx.token_key = caller.actor, caller.token_key
+    except Unauthenticated as exc:
+        log.info("request %s: token refused: %s", ctx.request_id, exc.message)
+        ctx.auth_problem = exc.message
+    return ctx
+
+
 def graphql_router(
     *,
     db: Database,
@@ -197,23 +226,9 @@ def graphql_router(
     timeout: float = 30.0,
 ) -> ReferralRouter:
     async def context(request: Request) -> Context:
-        ctx = Context(
-            db=db,
-            policy=policy,
-            actor=ANONYMOUS,
-            request_id=request.state.request_id,
-            keyring=keyring,
-            limits=limits,
+        return request_context(
+            request, db=db, policy=policy, tokens=tokens, keyring=keyring, limits=limits
         )
-        try:
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                caller = verify(config=tokens, token=token)
-                ctx.actor, ctx.token_key = caller.actor, caller.token_key
-        except Unauthenticated as exc:
-            log.info("request %s: token refused: %s", ctx.request_id, exc.message)
-            ctx.auth_problem = exc.message
-        return ctx
 
     router = ReferralRouter(
         build_schema(production=production, max_cost=max_cost),

@@ -21,6 +21,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
+from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
@@ -123,6 +124,11 @@ def create_app(
         timeout=settings.request_timeout_seconds,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(
+        reports_router(
+            db=db, policy=settings.policy, tokens=settings.token_config, keyring=settings.keyring
+        )
+    )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
+DEV_CURSOR_SECRET = "dev-cursor-secret-not-for-production-use"
+DEV_NEO4J_PASSWORD = "referral-dev"
 
 
 class Settings(BaseSettings):
@@ -49,7 +51,8 @@ class Settings(BaseSettings):
         "neo4j", validation_alias=AliasChoices("NEO4J_USER", "REFERRAL_NEO4J_USER")
     )
     neo4j_password: str = Field(
-        "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
+        DEV_NEO4J_PASSWORD,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD"),
     )
     neo4j_database: str = "neo4j"
     neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)  # deadlocks and other transient errors
@@ -61,6 +64,7 @@ class Settings(BaseSettings):
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
+    backup_dir: Path = ROOT / "var" / "backups"  # `referral backup` without --to
 
     commission_levels: int = 2
     team_depth: int = 3
@@ -74,6 +78,10 @@ class Settings(BaseSettings):
     freeze_days: int = Field(7, ge=0, le=365)
     withdraw_min: str = "1.00"
     withdraw_fee_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.5"))
+    # A withdrawal at or below it by a clean distributor is APPROVED at once; "0" = off.
+    withdraw_auto_approve_limit: str = "0"
+    # Team bonus (团队业绩分红): a fraction 0-0.10 of a leader's net team sales; 0 = off.
+    team_bonus_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.10"))
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
     settle_interval_seconds: float = Field(3600.0, ge=0)
 
@@ -96,6 +104,8 @@ class Settings(BaseSettings):
     token_ttl: timedelta = timedelta(hours=1)
     # "id:base64(32 bytes)" by id, comma-separated; the first seals, all open.
     pii_keys: str = DEV_PII_KEYS
+    # Keys the HMAC tag of every pagination cursor; changing it voids cursors in flight.
+    cursor_secret: str = Field(DEV_CURSOR_SECRET, min_length=32)
     # Mutations per token per window, by role (0 = no limit; docs/security.md). Unset, a
     # role takes MUTATION_RATE_LIMIT if that is set (the one limit for every role before
     # issue #10), else its default: DISTRIBUTOR 30, ANALYST 300, SERVICE and ADMIN none.
@@ -128,7 +138,7 @@ class Settings(BaseSettings):
             raise ValueError("bind_window must be positive.")
         return value
 
-    @field_validator("spend_threshold", "withdraw_min")
+    @field_validator("spend_threshold", "withdraw_min", "withdraw_auto_approve_limit")
     @classmethod
     def money(cls, value: str, info: ValidationInfo) -> str:
         try:
@@ -157,6 +167,10 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_PII_KEYS (holds the development key)")
         if self.identifier_secret == DEV_IDENTIFIER_SECRET:
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
+        if self.cursor_secret == DEV_CURSOR_SECRET:
+            unsafe.append("REFERRAL_CURSOR_SECRET (the development default)")
+        if self.neo4j_password == DEV_NEO4J_PASSWORD:
+            unsafe.append("NEO4J_PASSWORD (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "
@@ -219,7 +233,10 @@ class Settings(BaseSettings):
             freeze_days=self.freeze_days,
             withdraw_min_fen=parse_money(self.withdraw_min),
             withdraw_fee_rate=self.withdraw_fee_rate,
+            withdraw_auto_approve_limit_fen=parse_money(self.withdraw_auto_approve_limit),
+            team_bonus_rate=self.team_bonus_rate,
             identifier_secret=self.identifier_secret.encode(),
+            cursor_secret=self.cursor_secret.encode(),
             hot_identifier_limit=self.hot_identifier_limit,
             burst_recruits=self.burst_recruits,
             burst_window=self.burst_window,

@@ -31,8 +31,8 @@ from access.tokens import issue
 from app.main import create_app
 from app.settings import Settings, default_policy
 from devtools.demo import demo_orders
-from domain.pagination import DownlineCursor, encode_cursor
-from domain.tree.paths import layout, node_key
+from domain.pagination import CursorCodec, Window
+from domain.tree.paths import layout
 from graph.migrations import migrate
 from graph.money import orders
 from graph.tree import bulk, team
@@ -108,12 +108,18 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
         print(f"recorded {len(made):,} orders in {order_s:.1f} s ({len(made) / order_s:,.0f}/s)")
 
     root = await require(db, distributor_id=f"{prefix}-root")
-    root_key = node_key(root.id)
-    level3 = [p.path for p in rows if p.depth == 3]
+    # Level-3 positions (level, path below the root), as the API's signed cursors too.
+    level3 = [(3, p.path[len(root.path) + 1 :]) for p in rows if p.depth == 3]
     rng = random.Random(5)
+    cursors = CursorCodec(settings.cursor_secret.encode()).bind(
+        team.DOWNLINE.bound(root=root.id, depth=3, level=3)
+    )
+
+    def position() -> Window:
+        return Window(forward=True, size=50, boundary=rng.choice(level3))
 
     def cursor() -> str:
-        return encode_cursor(DownlineCursor(root_key=root_key, level=3, path=rng.choice(level3)))
+        return cursors.cursor(rng.choice(level3))
 
     since = datetime.now(UTC) - timedelta(days=30)
     app = create_app(settings, database=db)
@@ -137,11 +143,11 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
     cases: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         (
             "downline page 50, first page",
-            lambda: team.downline(db, root=root, depth=3, level=None, first=50, after=None),
+            lambda: team.downline(db, root=root, depth=3, level=None, window=Window(True, 50)),
         ),
         (
             "downline page 50, random level-3 cursor",
-            lambda: team.downline(db, root=root, depth=3, level=3, first=50, after=cursor()),
+            lambda: team.downline(db, root=root, depth=3, level=3, window=position()),
         ),
         (
             "teamMetrics, no window",

@@ -29,6 +29,17 @@ class BadUserInput(ReferralError):
     code = "BAD_USER_INPUT"
 
 
+class BadCursor(BadUserInput):
+    """A cursor the server did not issue for this very list. The message repeats nothing
+    of the cursor (it may be forged to carry someone's id)."""
+
+    def __init__(self, argument: str) -> None:
+        super().__init__(
+            f"{argument} is not a cursor that this server issued for this list (the same "
+            f"distributor, filters and order); page again from the start without {argument}."
+        )
+
+
 class NotFound(ReferralError):
     code = "NOT_FOUND"
 

@@ -78,18 +78,11 @@ class UplineEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class DownlineEdge:
-    cursor: str
+class DownlineMember:
+    """A row of a downline page: a member and how many levels below the root it is."""
+
     level: int
     distributor: Distributor
-
-
-@dataclass(frozen=True, slots=True)
-class DownlinePage:
-    total_count: int
-    edges: list[DownlineEdge]
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +195,6 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerPage:
-    entries: list[LedgerEntry]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredRuleSet:
     version: int
     active: bool
@@ -244,13 +230,6 @@ class AuditEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditPage:
-    events: list[AuditEvent]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Policy:
     """The network rules in force, built once at start-up by `Settings.policy` (the
     defaults live in the settings only; tests take `tests.helpers.policy()`)."""
@@ -267,10 +246,13 @@ class Policy:
     withdraw_min_fen: int
     withdraw_fee_rate: Decimal
     identifier_secret: bytes
+    cursor_secret: bytes
     hot_identifier_limit: int
     burst_recruits: int
     burst_window: timedelta
     analyst_query_timeout: float  # seconds (SPEC §13)
+    withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
+    team_bonus_rate: Decimal = Decimal(0)  # 0 = off, at most 10 % (SPEC §10)
 
 
 @dataclass(frozen=True, slots=True)

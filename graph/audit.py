@@ -2,19 +2,20 @@
 
 Domain operations write theirs inside the transaction of the change (`record`); the
 GraphQL edge appends one for every mutation, whatever its outcome (`append`). ADMINs
-list them newest first with a keyset cursor (`page`).
+list them newest first, one keyset page at a time (`page`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, LiteralString
+from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from domain.models import Actor, AuditEvent, AuditPage
-from domain.pagination import decode_keyset, encode_keyset
+from domain.models import Actor, AuditEvent
+from domain.pagination import ListKey, Page, Window
 from graph.db import Database
+from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate, time_key
 from graph.values import to_datetime
 
 WRITE_EVENT = """
@@ -25,24 +26,28 @@ CREATE (:AuditEvent {
 """
 
 
-def _page_query(where: LiteralString) -> LiteralString:
-    """Events matching `where`, newest first (ties by id), after an optional cursor."""
-    return (
-        """
-WITH CASE WHEN $after THEN datetime({epochSeconds: $seconds, nanosecond: $nanos}) END AS at
-MATCH (e:AuditEvent) WHERE """
-        + where
-        + """ AND e.at IS NOT NULL
-  AND (at IS NULL OR e.at < at OR (e.at = at AND e.id < $afterId))
-WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
-RETURN e {.id, .actor, .role, .operation, .arguments, .outcome, .requestId, .at,
-          seconds: e.at.epochSeconds, nanos: e.at.nanosecond} AS e
+# Events newest first (ties by id). Times come from the database's clock, in UTC, so
+# the order the `at` indexes keep is the order of the instants.
+AUDIT_EVENTS = ListKey(kind="auditEvents", sort="at desc, id desc", shape=(int, str))
+AUDIT_KEYS = (time_key("e.at", descending=True), SortKey("e.id", descending=True))
+PROJECTION = "e {.id, .actor, .role, .operation, .arguments, .outcome, .requestId, .at}"
+PAGES_ALL = keyset_queries(
+    match="MATCH (e:AuditEvent) WHERE e.at IS NOT NULL",
+    variable="e",
+    keys=AUDIT_KEYS,
+    projection=PROJECTION,
+)
+PAGES_OF_ACTOR = keyset_queries(
+    match="MATCH (e:AuditEvent) WHERE e.actor = $actor AND e.at IS NOT NULL",
+    variable="e",
+    keys=AUDIT_KEYS,
+    projection=PROJECTION,
+)
+COUNT_ALL = "MATCH (e:AuditEvent) RETURN count(e) AS n"
+COUNT_OF_ACTOR = """
+MATCH (e:AuditEvent) WHERE e.actor = $actor AND e.at IS NOT NULL
+RETURN count(e) AS n
 """
-    )
-
-
-PAGE_ALL = _page_query("true")
-PAGE_OF_ACTOR = _page_query("e.actor = $actor")
 
 
 def _json(arguments: dict[str, Any]) -> str:
@@ -94,25 +99,13 @@ async def append(
     await db.write(work)
 
 
-async def page(db: Database, *, first: int, after: str | None, actor: str | None) -> AuditPage:
-    """Events newest first (ties by id), `first` of them after the cursor `after`."""
-    nanos_total, after_id = decode_keyset(after) if after is not None else (0, "")
-    records = await db.read(
-        PAGE_ALL if actor is None else PAGE_OF_ACTOR,
-        after=after is not None,
-        seconds=nanos_total // 1_000_000_000,
-        nanos=nanos_total % 1_000_000_000,
-        afterId=after_id,
-        actor=actor,
-        limit=first + 1,
-    )
-    rows = [r["e"] for r in records]
-    cursor = None
-    if len(rows) > first:
-        last = rows[first - 1]
-        cursor = encode_keyset(last["seconds"] * 1_000_000_000 + last["nanos"], last["id"])
-    events = [audit_event_from_row(row) for row in rows[:first]]
-    return AuditPage(events=events, has_next_page=cursor is not None, end_cursor=cursor)
+async def page(db: Database, *, window: Window, actor: str | None) -> Page[AuditEvent]:
+    """Events newest first (ties by id), all of them or one actor's, one keyset page."""
+    if actor is None:
+        fetch = fetcher(db, PAGES_ALL, audit_event_from_row)
+        return await paginate(window, fetch=fetch, total=count(db, COUNT_ALL))
+    fetch = fetcher(db, PAGES_OF_ACTOR, audit_event_from_row, actor=actor)
+    return await paginate(window, fetch=fetch, total=count(db, COUNT_OF_ACTOR, actor=actor))
 
 
 def audit_event_from_row(row: Any) -> AuditEvent:

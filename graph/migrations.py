@@ -184,6 +184,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (c:RateCounter) ON (c.expiresAt)",
         ),
     ),
+    Migration(
+        "0012-rewards",
+        (
+            # Auto-approval asks whether a distributor has an open alert; the bank's batch
+            # lists APPROVED withdrawals; the tax statement reads one month's.
+            "CREATE INDEX fraud_alert_distributor IF NOT EXISTS "
+            "FOR (a:FraudAlert) ON (a.distributorId)",
+            "CREATE INDEX withdrawal_status IF NOT EXISTS FOR (w:Withdrawal) ON (w.status)",
+            "CREATE INDEX withdrawal_month IF NOT EXISTS FOR (w:Withdrawal) ON (w.month)",
+            # Team bonuses and prizes: one (:Reward) per key, so nothing is paid twice.
+            "CREATE CONSTRAINT reward_key IF NOT EXISTS FOR (r:Reward) REQUIRE r.key IS UNIQUE",
+            "CREATE INDEX reward_beneficiary IF NOT EXISTS FOR (r:Reward) ON (r.beneficiaryId)",
+            "CREATE INDEX distributor_rank IF NOT EXISTS FOR (d:Distributor) ON (d.rank)",
+            "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (c:Campaign) REQUIRE c.id IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

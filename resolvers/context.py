@@ -14,6 +14,7 @@ from strawberry.fastapi import BaseContext
 from access.pii import Keyring
 from access.rate_limit import MutationLimits
 from domain.models import Actor, Distributor, Policy
+from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
 from graph.tree import distributors
 
@@ -58,6 +59,10 @@ class Context(BaseContext):
 
     def now(self) -> datetime:
         return self.clock()
+
+    def cursors(self, key: ListKey) -> ListCursors:
+        """The cursors of list `key`, signed with the server's cursor secret."""
+        return CursorCodec(self.policy.cursor_secret).bind(key)
 
 
 Info = strawberry.Info[Context, None]

@@ -7,7 +7,8 @@ per value of its parent; a list multiplies what is below it by its length:
   `withdrawals`) is that many values; one that returns a connection passes the page
   size to the lists directly inside it (`edges`, `events`), so `totalCount` and
   `pageInfo` count once;
-- the page size is the literal argument, else the field's default (`downline`: 50);
+- the page size is the literal argument, else the field's SDL default (connections have
+  none, so they count as the largest page);
   a variable counts as the largest page (100), since the cost is computed once per
   query text, before any variables are seen;
 - any other list counts `LIST_WEIGHT` values; aliases count like separate fields;

@@ -20,8 +20,8 @@ from app.main import create_app
 from app.settings import Settings
 from bench.scale.neo4j_side import POLICY
 from domain.models import DistributionMode, Distributor, NewOrder, OrderItem
-from domain.pagination import DownlineCursor, encode_cursor
-from domain.tree.paths import descendant_range, node_key
+from domain.pagination import CursorCodec, ListCursors, Window
+from domain.tree.paths import descendant_range
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
 from graph.money import orders
@@ -74,13 +74,10 @@ class Neo4jOps:
 
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
         root = await self.root(root_id)
-        cursor = None
-        if after is not None:
-            cursor = encode_cursor(
-                DownlineCursor(root_key=node_key(root.id), level=after[0], path=after[1])
-            )
-        page = await team.downline(self.db, root=root, depth=3, level=None, first=50, after=cursor)
-        return tuple((e.level, e.distributor.id) for e in page.edges)
+        boundary = None if after is None else (after[0], after[1][len(root.path) + 1 :])
+        window = Window(forward=True, size=50, boundary=boundary)
+        page = await team.downline(self.db, root=root, depth=3, level=None, window=window)
+        return tuple((r.node.level, r.node.distributor.id) for r in page.rows)
 
     async def metrics(self, root_id: str, since: datetime, until: datetime) -> Row:
         root = await self.root(root_id)
@@ -139,7 +136,14 @@ class BareOps:
         for n, after_path in start.items():
             found = await self.db.driver.execute_query(
                 team.DOWNLINE_LEVEL_PAGE,
-                {"depth": root.depth + n, "after": after_path, "hi": hi, "limit": 51 - len(rows)},
+                {
+                    "depth": root.depth + n,
+                    "lo": lo,
+                    "hi": hi,
+                    "after": after_path,
+                    "before": hi,
+                    "limit": 51 - len(rows),
+                },
                 routing_=RoutingControl.READ,
                 database_=self.db.name,
             )
@@ -169,6 +173,11 @@ class HttpOps:
             headers={"Authorization": f"Bearer {token}"},
         )
         self.roots = roots
+        self.codec = CursorCodec(settings.cursor_secret.encode())
+
+    def cursors(self, root_id: str) -> ListCursors:
+        """Signed downline cursors, as the API issues them (the bench holds the secret)."""
+        return self.codec.bind(team.DOWNLINE.bound(root=root_id, depth=3, level=None))
 
     async def _post(self, query: str, variables: dict[str, Any]) -> Any:
         response = await self.client.post("/graphql", json={"query": query, "variables": variables})
@@ -184,8 +193,8 @@ class HttpOps:
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
         cursor = None
         if after is not None:
-            key = node_key(root_id)
-            cursor = encode_cursor(DownlineCursor(root_key=key, level=after[0], path=after[1]))
+            root = self.roots[root_id]
+            cursor = self.cursors(root_id).cursor((after[0], after[1][len(root.path) + 1 :]))
         found = await self._post(DOWNLINE_GQL, {"id": root_id, "after": cursor})
         return tuple((e["level"], e["node"]["id"]) for e in found["downline"]["edges"])
 

@@ -77,12 +77,26 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
         (
             "team.DOWNLINE_LEVEL_PAGE, level 3 after a cursor",
             team.DOWNLINE_LEVEL_PAGE,
-            {"depth": root.depth + 3, "after": level3[1], "hi": hi, "limit": 51},
+            {
+                "depth": root.depth + 3,
+                "lo": lo,
+                "hi": hi,
+                "after": level3[1],
+                "before": hi,
+                "limit": 51,
+            },
         ),
         (
             "team.DOWNLINE_LEVEL_PAGE, level 1 first page",
             team.DOWNLINE_LEVEL_PAGE,
-            {"depth": root.depth + 1, "after": lo, "hi": hi, "limit": 51},
+            {
+                "depth": root.depth + 1,
+                "lo": lo,
+                "hi": hi,
+                "after": lo,
+                "before": hi,
+                "limit": 51,
+            },
         ),
         *(
             (

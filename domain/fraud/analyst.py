@@ -8,8 +8,6 @@ transaction, so Neo4j itself refuses any write this check might miss.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import math
@@ -186,21 +184,3 @@ def safe_message(message: str, *, explained: bool) -> str:
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
     text = LOCATION.sub(shift, lines[0] if lines else "Neo4j refused the query.")
     return text if len(text) <= 500 else text[:497] + "..."
-
-
-def encode_name_cursor(name: str) -> str:
-    """The opaque cursor of an investigation in the list by name."""
-    raw = json.dumps(["investigation", name], separators=(",", ":"), ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_name_cursor(text: str) -> str:
-    """The name an `encode_name_cursor` cursor names; BAD_USER_INPUT otherwise."""
-    try:
-        padded = text + "=" * (-len(text) % 4)
-        tag, name = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if tag != "investigation" or not isinstance(name, str):
-            raise ValueError(text)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadUserInput("after is not a cursor returned by investigations.") from None
-    return name

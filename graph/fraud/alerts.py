@@ -17,9 +17,10 @@ from neo4j import AsyncManagedTransaction
 from domain.errors import NotFound
 from domain.fraud.identifiers import RING_KINDS
 from domain.models import Actor, FraudAlert
-from domain.pagination import decode_keyset, encode_keyset
+from domain.pagination import ListKey, Page, Window
 from graph import audit
 from graph.db import Database, fetch
+from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate, time_key
 
 MATCHES = """
 MATCH (d:Distributor {id: $id})-[:USES]->(i:Identifier)
@@ -38,33 +39,43 @@ CREATE (:FraudAlert {
 })
 """
 
-# `at` to the microsecond (epochMillis would let alerts of one millisecond swap places
-# across a page break).
-AT_US = "a.at.epochSeconds * 1000000 + a.at.microsecond"
-PROJECTION = "a {.id, .distributorId, .reasons, .evidence, .acknowledged, atUs: " + AT_US + "}"
-
-LIST = (
-    """
-MATCH (a:FraudAlert)
-WHERE a.acknowledged = $acknowledged AND a.at IS NOT NULL
-  AND ($afterAt IS NULL OR """
-    + AT_US
-    + """ < $afterAt OR ("""
-    + AT_US
-    + """ = $afterAt AND a.id < $afterId))
-WITH a ORDER BY a.at DESC, a.id DESC LIMIT $limit
-RETURN """
-    + PROJECTION
-    + " AS a"
+PROJECTION = (
+    "a {.id, .distributorId, .reasons, .evidence, .acknowledged, "
+    "atUs: a.at.epochSeconds * 1000000 + a.at.microsecond}"
 )
 
+# Alerts newest first (ties by id); `at` is the registration's UTC clock.
+FRAUD_ALERTS = ListKey(kind="fraudAlerts", sort="at desc, id desc", shape=(int, str))
+PAGES = keyset_queries(
+    match="MATCH (a:FraudAlert) WHERE a.acknowledged = $acknowledged AND a.at IS NOT NULL",
+    variable="a",
+    keys=(time_key("a.at", descending=True), SortKey("a.id", descending=True)),
+    projection=PROJECTION,
+)
+COUNT = """
+MATCH (a:FraudAlert) WHERE a.acknowledged = $acknowledged AND a.at IS NOT NULL
+RETURN count(a) AS n
+"""
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_US = timedelta(microseconds=1)
 
 ACKNOWLEDGE = (
     "MATCH (a:FraudAlert {id: $id}) SET a.acknowledged = true, a.acknowledgedBy = $actor "
     "RETURN " + PROJECTION + " AS a"
 )
+
+
+OPEN_OF = """
+MATCH (a:FraudAlert {distributorId: $id})
+WHERE a.acknowledged = false
+RETURN count(a) > 0 AS open
+"""
+
+
+async def has_open_alert(tx: AsyncManagedTransaction, *, distributor_id: str) -> bool:
+    """Whether an alert about `distributor_id` is still unacknowledged (inside `tx`)."""
+    records = await fetch(tx, OPEN_OF, id=distributor_id)
+    return bool(records[0]["open"])
 
 
 async def check_registration(
@@ -112,23 +123,13 @@ def _alert(a: Any) -> FraudAlert:
     )
 
 
-async def list_alerts(
-    db: Database, *, acknowledged: bool, first: int, after: str | None
-) -> tuple[list[FraudAlert], str | None]:
-    """Alerts, newest first, one keyset page; the cursor of the next page or None."""
-    after_at, after_id = decode_keyset(after) if after else (None, None)
-    records = await db.read(
-        LIST,
-        acknowledged=acknowledged,
-        afterAt=after_at,
-        afterId=after_id,
-        limit=first + 1,
+async def list_alerts(db: Database, *, acknowledged: bool, window: Window) -> Page[FraudAlert]:
+    """Alerts, acknowledged or not, newest first, one keyset page."""
+    return await paginate(
+        window,
+        fetch=fetcher(db, PAGES, _alert, acknowledged=acknowledged),
+        total=count(db, COUNT, acknowledged=acknowledged),
     )
-    alerts = [_alert(r["a"]) for r in records]
-    page = alerts[:first]
-    more = len(alerts) > first and page
-    cursor = encode_keyset((page[-1].at - EPOCH) // ONE_US, page[-1].id) if more else None
-    return page, cursor
 
 
 async def acknowledge(db: Database, *, alert_id: str, actor: Actor) -> FraudAlert:

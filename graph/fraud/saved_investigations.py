@@ -16,10 +16,12 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from domain.fraud.analyst import canonical_json, decode_name_cursor, encode_name_cursor, query_hash
+from domain.fraud.analyst import canonical_json, query_hash
 from domain.models import Actor
+from domain.pagination import ListKey, Page, Window
 from graph import audit
 from graph.db import Database, fetch
+from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate
 from graph.values import to_datetime
 
 PROJECTION = """i {.id, .name, .cypher, .params, .createdBy, .createdAt, .updatedBy, .updatedAt}"""
@@ -38,14 +40,13 @@ RETURN """
 
 BY_ID = "MATCH (i:Investigation {id: $id}) RETURN " + PROJECTION + " AS i"
 
-PAGE = (
-    """
-MATCH (i:Investigation) WHERE i.name > $after
-WITH i ORDER BY i.name LIMIT $limit
-RETURN """
-    + PROJECTION
-    + """ AS i
-"""
+# By name (unique), one keyset page at a time.
+INVESTIGATIONS = ListKey(kind="investigations", sort="name", shape=(str,))
+PAGES = keyset_queries(
+    match="MATCH (i:Investigation) WHERE i.name IS NOT NULL",
+    variable="i",
+    keys=(SortKey("i.name"),),
+    projection=PROJECTION,
 )
 
 COUNT = "MATCH (i:Investigation) RETURN count(i) AS n"
@@ -61,13 +62,6 @@ class Investigation:
     created_at: datetime
     updated_by: str | None
     updated_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class InvestigationPage:
-    total_count: int
-    investigations: list[Investigation]
-    end_cursor: str | None  # None on the last page
 
 
 def _from_row(row: Any) -> Investigation:
@@ -125,11 +119,6 @@ async def get(db: Database, *, investigation_id: str) -> Investigation | None:
     return _from_row(found[0]["i"]) if found else None
 
 
-async def page(db: Database, *, first: int, after: str | None) -> InvestigationPage:
-    """Investigations by name, `first` of them after the cursor `after`."""
-    after_name = "" if after is None else decode_name_cursor(after)  # names are never empty
-    total = (await db.read(COUNT))[0]["n"]
-    rows = await db.read(PAGE, after=after_name, limit=first + 1)
-    found = [_from_row(r["i"]) for r in rows]
-    cursor = encode_name_cursor(found[first - 1].name) if len(found) > first else None
-    return InvestigationPage(total_count=total, investigations=found[:first], end_cursor=cursor)
+async def page(db: Database, *, window: Window) -> Page[Investigation]:
+    """Investigations by name, one keyset page."""
+    return await paginate(window, fetch=fetcher(db, PAGES, _from_row), total=count(db, COUNT))

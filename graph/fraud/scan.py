@@ -21,8 +21,9 @@ from neo4j import AsyncManagedTransaction
 from domain.fraud.identifiers import RING_KINDS
 from domain.fraud.rings import RingDraft, connected_groups, ring_score
 from domain.models import FraudRing
-from domain.pagination import decode_keyset, encode_keyset
+from domain.pagination import ListKey, Page, Window
 from graph.db import Database, fetch
+from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate
 
 SHARED = """
 MATCH (i:Identifier)
@@ -97,16 +98,14 @@ PROJECTION = (
     "identifiers: [(r)-[:SHARES]->(i:Identifier) | [i.key, i.kind]]}"
 )
 
-PAGE = (
-    """
-MATCH (r:FraudRing)
-WHERE r.current = true AND r.score >= $minScore AND r.size >= $minSize
-  AND ($afterScore IS NULL OR r.score < $afterScore
-       OR (r.score = $afterScore AND r.id > $afterId))
-WITH r ORDER BY r.score DESC, r.id LIMIT $limit
-RETURN """
-    + PROJECTION
-    + " AS r"
+# Rings of the latest scan by score, highest first (ties by id).
+FRAUD_RINGS = ListKey(kind="fraudRings", sort="score desc, id", shape=(int, str))
+PAGES = keyset_queries(
+    match="MATCH (r:FraudRing) "
+    "WHERE r.current = true AND r.score >= $minScore AND r.size >= $minSize",
+    variable="r",
+    keys=(SortKey("r.score", descending=True), SortKey("r.id")),
+    projection=PROJECTION,
 )
 
 COUNT = """
@@ -200,20 +199,12 @@ def _ring(r: Any) -> FraudRing:
     )
 
 
-async def rings(
-    db: Database, *, min_size: int, min_score: int, first: int, after: str | None
-) -> tuple[int, list[FraudRing], str | None]:
-    """Rings of the latest scan by score, one keyset page: (total, page, next cursor)."""
-    after_score, after_id = decode_keyset(after) if after else (None, None)
+async def rings(db: Database, *, min_size: int, min_score: int, window: Window) -> Page[FraudRing]:
+    """Rings of the latest scan by score, one keyset page."""
     filters = {"minScore": min_score, "minSize": min_size}
-    records = await db.read(
-        PAGE, afterScore=after_score, afterId=after_id, limit=first + 1, **filters
+    return await paginate(
+        window, fetch=fetcher(db, PAGES, _ring, **filters), total=count(db, COUNT, **filters)
     )
-    found = [_ring(r["r"]) for r in records]
-    page = found[:first]
-    total = (await db.read(COUNT, **filters))[0]["n"]
-    cursor = encode_keyset(page[-1].score, page[-1].id) if len(found) > first else None
-    return total, page, cursor
 
 
 async def ring(db: Database, *, ring_id: str) -> FraudRing | None:

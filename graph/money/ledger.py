@@ -14,10 +14,11 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from domain.models import Balance, LedgerEntry, LedgerPage
+from domain.models import Balance, LedgerEntry
 from domain.money.ledger import AVAILABLE, Entry, Move, WithdrawalMismatch, withdrawal_mismatch
-from domain.pagination import decode_keyset, encode_keyset
+from domain.pagination import ListKey, Page, Window
 from graph.db import Database, fetch
+from graph.pagination import SortKey, count, fetcher, instant_key, keyset_queries, paginate
 from graph.values import from_epoch_ms
 
 WRITE_ENTRIES = """
@@ -39,12 +40,17 @@ WHERE e.account = $account
 RETURN sum(e.amount) AS total
 """
 
-PAGE = """
-MATCH (e:LedgerEntry {distributorId: $id})
-WHERE $afterAt IS NULL OR e.at.epochMillis < $afterAt
-   OR (e.at.epochMillis = $afterAt AND e.id < $afterId)
-WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
-RETURN e {.id, .distributorId, .account, .kind, .amount, .ref, atMs: e.at.epochMillis} AS e
+# A distributor's entries, newest first (ties by id), one keyset page at a time.
+LEDGER = ListKey(kind="ledger", sort="at desc, id desc", shape=(int, str))
+LEDGER_PAGES = keyset_queries(
+    match="MATCH (e:LedgerEntry {distributorId: $id}) WHERE e.at IS NOT NULL",
+    variable="e",
+    keys=(instant_key("e.at", descending=True), SortKey("e.id", descending=True)),
+    projection="e {.id, .distributorId, .account, .kind, .amount, .ref, atMs: e.at.epochMillis}",
+)
+LEDGER_COUNT = """
+MATCH (e:LedgerEntry {distributorId: $id}) WHERE e.at IS NOT NULL
+RETURN count(e) AS n
 """
 
 # What the entries should add up to, from the commissions and withdrawals themselves.
@@ -65,14 +71,18 @@ CALL (id) {
          sum(CASE c.status WHEN 'SETTLED' THEN c.amount ELSE 0 END) AS settledCommissions
 }
 CALL (id) {
+  OPTIONAL MATCH (r:Reward {beneficiaryId: id})
+  RETURN coalesce(sum(r.amount), 0) AS rewards
+}
+CALL (id) {
   OPTIONAL MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
   RETURN sum(CASE WHEN w.status IN ['REQUESTED','APPROVED'] THEN w.amount ELSE 0 END)
            AS inFlight,
          sum(CASE w.status WHEN 'PAID' THEN w.amount ELSE 0 END) AS paidOut
 }
 WITH id, pending, settledSide, held, paid, pendingCommissions, settledCommissions,
-     inFlight, paidOut
-WHERE pending <> pendingCommissions OR settledSide <> settledCommissions
+     rewards, inFlight, paidOut
+WHERE pending <> pendingCommissions OR settledSide <> settledCommissions + rewards
    OR held <> inFlight OR paid <> paidOut
 RETURN id
 """
@@ -132,21 +142,24 @@ async def available_in(tx: AsyncManagedTransaction, *, distributor_id: str) -> i
     return total
 
 
-async def history(
-    db: Database, *, distributor_id: str, first: int, after: str | None
-) -> LedgerPage:
-    """The distributor's entries, newest first, one keyset page at a time."""
-    after_at, after_id = decode_keyset(after) if after else (None, None)
-    records = await db.read(
-        PAGE, id=distributor_id, afterAt=after_at, afterId=after_id, limit=first + 1
+def _entry(e: Any) -> LedgerEntry:
+    return LedgerEntry(
+        id=e["id"],
+        distributor_id=e["distributorId"],
+        account=e["account"],
+        kind=e["kind"],
+        amount_fen=e["amount"],
+        ref=e["ref"],
+        at=from_epoch_ms(e["atMs"]),
     )
-    entries = [ledger_entry_from_node(r["e"]) for r in records]
-    page = entries[:first]
-    last = page[-1] if page else None
-    return LedgerPage(
-        entries=page,
-        has_next_page=len(entries) > first,
-        end_cursor=encode_keyset(int(last.at.timestamp() * 1000), last.id) if last else None,
+
+
+async def history(db: Database, *, distributor_id: str, window: Window) -> Page[LedgerEntry]:
+    """The distributor's entries, newest first, one keyset page at a time."""
+    return await paginate(
+        window,
+        fetch=fetcher(db, LEDGER_PAGES, _entry, id=distributor_id),
+        total=count(db, LEDGER_COUNT, id=distributor_id),
     )
 
 

@@ -18,14 +18,20 @@ from domain.models import (
     CommissionStatus,
     CommissionTotal,
     Distributor,
-    DownlineEdge,
-    DownlinePage,
+    DownlineMember,
     TeamMetrics,
     UplineEntry,
 )
-from domain.pagination import DownlineCursor, decode_cursor, encode_cursor
-from domain.tree.paths import descendant_range, node_key
+from domain.pagination import (
+    ListKey,
+    Page,
+    Position,
+    Row,
+    Window,
+)
+from domain.tree.paths import SEPARATOR, descendant_range
 from graph.db import Database
+from graph.pagination import paginate
 from graph.tree.records import distributor_from_node, fields
 
 UPLINE = (
@@ -40,18 +46,37 @@ ORDER BY level
 """
 )
 
-DOWNLINE_LEVEL_PAGE = (
-    """
+# The downline's order: by level, then by branch (path). A position is (level, the
+# member's path below the root), so it stays valid when the root's subtree is moved.
+DOWNLINE = ListKey(kind="downline", sort="level, path", shape=(int, str))
+
+
+def _level_page(order: LiteralString) -> LiteralString:
+    """One level of the root's subtree, [lo, hi) from the root, read from the (depth,
+    path) index in `order`. The cursor's bounds are clamped into the subtree's range
+    here, so a position can choose where to start, never which subtree to read."""
+    return (
+        """
+WITH CASE WHEN $after > $lo THEN $after ELSE $lo END AS lower,
+     CASE WHEN $before < $hi THEN $before ELSE $hi END AS upper
 MATCH (m:Distributor)
 USING INDEX m:Distributor(depth, path, joinedAt)
-WHERE m.depth = $depth AND m.path > $after AND m.path < $hi AND m.joinedAt IS NOT NULL
-WITH m ORDER BY m.depth, m.path LIMIT $limit
+WHERE m.depth = $depth AND m.path > lower AND m.path < upper AND m.joinedAt IS NOT NULL
+WITH m ORDER BY m.depth """
+        + order
+        + ", m.path "
+        + order
+        + """ LIMIT $limit
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(m)
 RETURN """
-    + fields("m")
-    + """ AS m, s.id AS sponsorId
+        + fields("m")
+        + """ AS m, s.id AS sponsorId
 """
-)
+    )
+
+
+DOWNLINE_LEVEL_PAGE = _level_page("ASC")
+DOWNLINE_LEVEL_PAGE_BACKWARDS = _level_page("DESC")
 
 # One seek per level of the ancestor stamps a1..a3 (see migration 0005). Each reads only
 # index entries: a level's new members, or its orders with their net amount and buyer.
@@ -126,50 +151,52 @@ async def downline(
     root: Distributor,
     depth: int,
     level: int | None,
-    first: int,
-    after: str | None,
-) -> DownlinePage:
+    window: Window,
+) -> Page[DownlineMember]:
     """One keyset page of the downline, ordered by level, then by branch (path).
 
-    Each level is one seek of the (depth, path) index that reads rows already in order,
-    so a page costs O(page) however far the cursor is; the next level is only read
-    when the current one cannot fill the page.
+    Each level is one seek of the (depth, path) index that reads rows already in order
+    (either way), so a page costs O(page) however far the cursor is; the next level is
+    only read when the current one cannot fill the page.
     """
-    root_key = node_key(root.id)
     levels = [level] if level is not None else list(range(1, depth + 1))
     lo, hi = descendant_range(root.path)
-    start = {n: lo for n in levels}
-    if after is not None:
-        cursor = decode_cursor(after, root_key=root_key)
-        start = {n: cursor.path if n == cursor.level else lo for n in levels if n >= cursor.level}
-    edges: list[DownlineEdge] = []
-    for n, after_path in start.items():
-        records = await db.read(
-            DOWNLINE_LEVEL_PAGE,
-            depth=root.depth + n,
-            after=after_path,
-            hi=hi,
-            limit=first + 1 - len(edges),
-        )
-        edges += [_edge(root_key, n, record) for record in records]
-        if len(edges) > first:
-            break
-    page = edges[:first]
-    return DownlinePage(
-        total_count=sum(root.level_counts[n - 1] for n in levels),
-        edges=page,
-        has_next_page=len(edges) > first,
-        end_cursor=page[-1].cursor if page else None,
-    )
+
+    async def fetch(
+        forward: bool, boundary: Position | None, limit: int
+    ) -> list[Row[DownlineMember]]:
+        rows: list[Row[DownlineMember]] = []
+        for n in levels if forward else levels[::-1]:
+            after, before = lo, hi
+            if boundary is not None:
+                at_level, below = int(boundary[0]), str(boundary[1])
+                if (n < at_level) if forward else (n > at_level):
+                    continue
+                if n == at_level:
+                    at = root.path + SEPARATOR + below
+                    after, before = (at, hi) if forward else (lo, at)
+            records = await db.read(
+                DOWNLINE_LEVEL_PAGE if forward else DOWNLINE_LEVEL_PAGE_BACKWARDS,
+                depth=root.depth + n,
+                lo=lo,
+                hi=hi,
+                after=after,
+                before=before,
+                limit=limit - len(rows),
+            )
+            rows += [_row(root, n, record) for record in records]
+            if len(rows) >= limit:
+                break
+        return rows
+
+    total = sum(root.level_counts[n - 1] for n in levels)
+    return await paginate(window, fetch=fetch, total=total)
 
 
-def _edge(root_key: str, level: int, record: Record) -> DownlineEdge:
+def _row(root: Distributor, level: int, record: Record) -> Row[DownlineMember]:
     member = distributor_from_node(record["m"], sponsor_id=record["sponsorId"])
-    return DownlineEdge(
-        cursor=encode_cursor(DownlineCursor(root_key=root_key, level=level, path=member.path)),
-        level=level,
-        distributor=member,
-    )
+    below = member.path[len(root.path) + len(SEPARATOR) :]
+    return Row(node=DownlineMember(level=level, distributor=member), position=(level, below))
 
 
 async def metrics(

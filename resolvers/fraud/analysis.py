@@ -5,11 +5,15 @@ from __future__ import annotations
 from domain import inputs
 from domain.errors import DepthLimitExceeded
 from domain.models import Distributor, FraudAlert, FraudRing, FraudSignal, Status, UplineEntry
+from domain.pagination import Connection, PageArgs
 from graph.fraud import alerts, investigation
 from graph.fraud import scan as fraud_scan
 from graph.fraud import signals as fraud_signals
 from graph.tree import admin
 from resolvers.context import Context
+
+RINGS_PAGE = 20  # rows when neither first nor last is given
+ALERTS_PAGE = 20
 
 
 def _investigation_depth(depth: int) -> int:
@@ -26,17 +30,14 @@ async def run_scan(ctx: Context) -> int:
 
 
 async def rings(
-    ctx: Context, *, min_size: int, min_score: int, first: int, after: str | None
-) -> tuple[int, list[FraudRing], str | None]:
-    if min_size < 3:
-        min_size = 3  # a ring has three members at least; smaller asks mean "all"
-    return await fraud_scan.rings(
-        ctx.db,
-        min_size=min_size,
-        min_score=max(0, min_score),
-        first=inputs.check_page_size(first),
-        after=after,
-    )
+    ctx: Context, *, min_size: int, min_score: int, page: PageArgs
+) -> Connection[FraudRing]:
+    min_size = max(3, min_size)  # a ring has three members at least; smaller asks mean "all"
+    min_score = max(0, min_score)
+    cursors = ctx.cursors(fraud_scan.FRAUD_RINGS.bound(min_size=min_size, min_score=min_score))
+    window = cursors.window(page, default_size=RINGS_PAGE)
+    found = await fraud_scan.rings(ctx.db, min_size=min_size, min_score=min_score, window=window)
+    return cursors.connection(found)
 
 
 async def ring(ctx: Context, *, ring_id: str) -> FraudRing | None:
@@ -63,11 +64,12 @@ async def set_ring_status(ctx: Context, *, ring_id: str, status: Status, reason:
 
 
 async def list_alerts(
-    ctx: Context, *, acknowledged: bool, first: int, after: str | None
-) -> tuple[list[FraudAlert], str | None]:
-    return await alerts.list_alerts(
-        ctx.db, acknowledged=acknowledged, first=inputs.check_page_size(first), after=after
-    )
+    ctx: Context, *, acknowledged: bool, page: PageArgs
+) -> Connection[FraudAlert]:
+    cursors = ctx.cursors(alerts.FRAUD_ALERTS.bound(acknowledged=acknowledged))
+    window = cursors.window(page, default_size=ALERTS_PAGE)
+    found = await alerts.list_alerts(ctx.db, acknowledged=acknowledged, window=window)
+    return cursors.connection(found)
 
 
 async def acknowledge(ctx: Context, *, alert_id: str) -> FraudAlert:

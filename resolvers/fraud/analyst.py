@@ -14,11 +14,14 @@ from access import scope as access
 from domain import inputs
 from domain.errors import NotFound, ReferralError
 from domain.fraud.analyst import check_cypher, check_limit, check_name, check_params, query_hash
+from domain.pagination import Connection, PageArgs
 from graph.fraud import analyst
 from graph.fraud import saved_investigations as investigations
 from graph.fraud.analyst import AnalystResult
-from graph.fraud.saved_investigations import Investigation, InvestigationPage
+from graph.fraud.saved_investigations import Investigation
 from resolvers.context import Context
+
+INVESTIGATIONS_PAGE = 20  # rows when neither first nor last is given
 
 
 async def _run_audited(
@@ -99,5 +102,7 @@ async def save(ctx: Context, *, name: str, cypher: str, params: object) -> Inves
     )
 
 
-async def listing(ctx: Context, *, first: int, after: str | None) -> InvestigationPage:
-    return await investigations.page(ctx.db, first=inputs.check_page_size(first), after=after)
+async def listing(ctx: Context, *, page: PageArgs) -> Connection[Investigation]:
+    cursors = ctx.cursors(investigations.INVESTIGATIONS)
+    window = cursors.window(page, default_size=INVESTIGATIONS_PAGE)
+    return cursors.connection(await investigations.page(ctx.db, window=window))

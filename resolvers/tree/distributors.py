@@ -8,9 +8,12 @@ from access import scope as access
 from access.roles import View
 from domain import inputs
 from domain.fraud.identifiers import IdentifierKind, identify
-from domain.models import Distributor, DownlinePage, TeamMetrics, UplineEntry
+from domain.models import Distributor, DownlineMember, TeamMetrics, UplineEntry
+from domain.pagination import Connection, PageArgs
 from graph.tree import distributors, team
 from resolvers.context import Context
+
+DOWNLINE_PAGE = 50  # rows when neither first nor last is given
 
 
 async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
@@ -51,19 +54,15 @@ async def downline(
     view: View,
     depth: int | None,
     level: int | None,
-    first: int,
-    after: str | None,
-) -> DownlinePage:
+    page: PageArgs,
+) -> Connection[DownlineMember]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     await access.require_team_view(ctx, view, of, depth=checked)
-    return await team.downline(
-        ctx.db,
-        root=of,
-        depth=checked,
-        level=inputs.check_level(level, depth=checked),
-        first=inputs.check_page_size(first),
-        after=after,
-    )
+    only = inputs.check_level(level, depth=checked)
+    cursors = ctx.cursors(team.DOWNLINE.bound(root=of.id, depth=checked, level=only))
+    window = cursors.window(page, default_size=DOWNLINE_PAGE)
+    found = await team.downline(ctx.db, root=of, depth=checked, level=only, window=window)
+    return cursors.connection(found)
 
 
 async def team_metrics(

@@ -6,17 +6,15 @@ import strawberry
 from strawberry.scalars import JSON
 
 from access.permissions import Analysts, guarded
-from domain.fraud.analyst import encode_name_cursor
 from resolvers.context import Info
 from resolvers.fraud import analyst as resolve
 from schema.fraud.analyst_types import (
     AnalystResult,
     Investigation,
     InvestigationConnection,
-    InvestigationEdge,
     SaveInvestigationInput,
 )
-from schema.tree.types import PageInfo
+from schema.pagination import ARGUMENTS, Edge, connection, page_args
 
 
 @strawberry.type
@@ -53,24 +51,23 @@ class AnalystQuery:
         )
         return AnalystResult.from_model(result)
 
-    @strawberry.field(permission_classes=[Analysts], description="Saved investigations, by name.")
+    @strawberry.field(
+        permission_classes=[Analysts],
+        description="Saved investigations, by name. " + ARGUMENTS + " Without either, first 20.",
+    )
     async def investigations(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> InvestigationConnection:
-        page = await resolve.listing(
-            info.context, first=20 if first is None else first, after=after
-        )
-        return InvestigationConnection(
-            total_count=page.total_count,
-            edges=[
-                InvestigationEdge(
-                    cursor=encode_name_cursor(i.name), node=Investigation.from_model(i)
-                )
-                for i in page.investigations
-            ],
-            page_info=PageInfo(
-                has_next_page=page.end_cursor is not None, end_cursor=page.end_cursor
-            ),
+        found = await resolve.listing(info.context, page=page_args(first, after, last, before))
+        return connection(
+            InvestigationConnection,
+            found,
+            lambda cursor, i: Edge(cursor=cursor, node=Investigation.from_model(i)),
         )
 
 

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from graph.fraud import analyst
 from graph.fraud import saved_investigations as investigations
-from schema.tree.types import PageInfo
+from schema.pagination import Connection, Edge
 
 
 @strawberry.type(
@@ -54,17 +54,9 @@ class Investigation:
         )
 
 
-@strawberry.type
-class InvestigationEdge:
-    cursor: str
-    node: Investigation
-
-
-@strawberry.type
-class InvestigationConnection:
-    total_count: int
-    edges: list[InvestigationEdge]
-    page_info: PageInfo
+@strawberry.type(description="Saved investigations, by name (Relay connection).")
+class InvestigationConnection(Connection[Edge[Investigation]]):
+    pass
 
 
 @strawberry.input(description="Saving a name that exists replaces its query and params.")

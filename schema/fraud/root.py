@@ -6,7 +6,6 @@ import strawberry
 
 from access.permissions import Analysts, guarded
 from domain.models import Status
-from domain.pagination import encode_keyset
 from resolvers.context import Info
 from resolvers.fraud import analysis as resolve
 from resolvers.tree import distributors as read
@@ -15,41 +14,41 @@ from schema.fraud.types import (
     FraudAlertConnection,
     FraudRing,
     FraudRingConnection,
-    FraudRingEdge,
     FraudSignal,
     HotIdentifier,
 )
-from schema.tree.types import Distributor, LevelCount, PageInfo, UplineEntry, present
+from schema.pagination import ARGUMENTS, Edge, connection, page_args
+from schema.tree.types import Distributor, LevelCount, UplineEntry, present
 
 
 @strawberry.type
 class FraudQuery:
     @strawberry.field(
         permission_classes=[Analysts],
-        description="Rings of the latest scan, by score; keyset-paginated.",
+        description="Rings of the latest scan, by score. "
+        + ARGUMENTS
+        + " Without either, first 20.",
     )
     async def fraud_rings(
         self,
         info: Info,
         min_size: int | None = 3,
         min_score: int | None = 0,
-        first: int | None = 20,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> FraudRingConnection:
-        total, page, cursor = await resolve.rings(
+        found = await resolve.rings(
             info.context,
             min_size=3 if min_size is None else min_size,
             min_score=0 if min_score is None else min_score,
-            first=20 if first is None else first,
-            after=after,
+            page=page_args(first, after, last, before),
         )
-        return FraudRingConnection(
-            total_count=total,
-            edges=[
-                FraudRingEdge(cursor=encode_keyset(r.score, r.id), node=FraudRing.from_model(r))
-                for r in page
-            ],
-            page_info=PageInfo(has_next_page=cursor is not None, end_cursor=cursor),
+        return connection(
+            FraudRingConnection,
+            found,
+            lambda cursor, r: Edge(cursor=cursor, node=FraudRing.from_model(r)),
         )
 
     @strawberry.field(permission_classes=[Analysts])
@@ -66,25 +65,29 @@ class FraudQuery:
         return [FraudSignal.from_model(s) for s in found]
 
     @strawberry.field(
-        permission_classes=[Analysts], description="Alerts raised at registration, newest first."
+        permission_classes=[Analysts],
+        description="Alerts raised at registration, newest first. "
+        + ARGUMENTS
+        + " Without either, first 20.",
     )
     async def fraud_alerts(
         self,
         info: Info,
         acknowledged: bool | None = False,
-        first: int | None = 20,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> FraudAlertConnection:
-        page, cursor = await resolve.list_alerts(
+        found = await resolve.list_alerts(
             info.context,
             acknowledged=bool(acknowledged),
-            first=20 if first is None else first,
-            after=after,
+            page=page_args(first, after, last, before),
         )
-        return FraudAlertConnection(
-            alerts=[FraudAlert.from_model(a) for a in page],
-            has_next_page=cursor is not None,
-            end_cursor=cursor,
+        return connection(
+            FraudAlertConnection,
+            found,
+            lambda cursor, a: Edge(cursor=cursor, node=FraudAlert.from_model(a)),
         )
 
     @strawberry.field(permission_classes=[Analysts])

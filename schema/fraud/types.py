@@ -10,8 +10,9 @@ import strawberry
 from domain import models
 from resolvers.context import Info
 from resolvers.tree import distributors as read
+from schema.pagination import Connection, Edge
 from schema.scalars import Money
-from schema.tree.types import Distributor, PageInfo, present
+from schema.tree.types import Distributor, present
 
 
 @strawberry.enum
@@ -117,17 +118,9 @@ class FraudRing:
         )
 
 
-@strawberry.type
-class FraudRingEdge:
-    cursor: str
-    node: FraudRing
-
-
-@strawberry.type
-class FraudRingConnection:
-    total_count: int
-    edges: list[FraudRingEdge]
-    page_info: PageInfo
+@strawberry.type(description="Rings of the latest scan, by score (Relay connection).")
+class FraudRingConnection(Connection[Edge[FraudRing]]):
+    pass
 
 
 @strawberry.type
@@ -156,11 +149,9 @@ class FraudAlert:
         )
 
 
-@strawberry.type
-class FraudAlertConnection:
-    alerts: list[FraudAlert]
-    has_next_page: bool
-    end_cursor: str | None
+@strawberry.type(description="Fraud alerts, newest first (Relay connection).")
+class FraudAlertConnection(Connection[Edge[FraudAlert]]):
+    pass
 
 
 @strawberry.type(description="Shared by more than hot_identifier_limit: kept out of rings.")

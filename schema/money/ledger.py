@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import models
+from schema.pagination import Connection, Edge
 from schema.scalars import Money
 
 CommissionStatus = strawberry.enum(models.CommissionStatus, name="CommissionStatus")
@@ -60,13 +61,6 @@ class LedgerEntry:
 
 
 @strawberry.type
-class LedgerConnection:
-    entries: list[LedgerEntry]
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
 class Withdrawal:
     id: strawberry.ID
     distributor_id: strawberry.ID
@@ -89,3 +83,13 @@ class Withdrawal:
             status=w.status,
             requested_at=w.requested_at,
         )
+
+
+@strawberry.type(description="A distributor's ledger entries (Relay connection).")
+class LedgerConnection(Connection[Edge[LedgerEntry]]):
+    pass
+
+
+@strawberry.type(description="A distributor's withdrawals (Relay connection).")
+class WithdrawalConnection(Connection[Edge[Withdrawal]]):
+    pass

@@ -8,10 +8,12 @@ import strawberry
 
 from access import audit
 from access.permissions import AdminOnly, Analysts, AnyRole, BackEnd, Staff, guarded
+from domain import models
 from domain.models import Status
 from resolvers.context import Info
 from resolvers.tree import distributors as read
 from resolvers.tree import registration as write
+from schema.pagination import ARGUMENTS, Connection, Edge, connection, page_args
 from schema.tree.types import Distributor, present
 
 
@@ -39,12 +41,23 @@ class AuditEvent:
     outcome: str = strawberry.field(description='"OK", or the error code it ended with.')
     request_id: str | None
 
+    @classmethod
+    def from_model(cls, e: models.AuditEvent) -> AuditEvent:
+        return cls(
+            id=strawberry.ID(e.id),
+            at=e.at,
+            actor=e.actor,
+            role=e.role,
+            operation=e.operation,
+            arguments=e.arguments,
+            outcome=e.outcome,
+            request_id=e.request_id,
+        )
 
-@strawberry.type
-class AuditEventConnection:
-    events: list[AuditEvent]
-    has_next_page: bool
-    end_cursor: str | None
+
+@strawberry.type(description="Audit events, newest first (Relay connection).")
+class AuditEventConnection(Connection[Edge[AuditEvent]]):
+    pass
 
 
 @strawberry.type
@@ -63,33 +76,26 @@ class Query:
         found = await read.by_phone(info.context, phone=phone, first=10 if first is None else first)
         return [await present(info, d) for d in found]
 
-    @strawberry.field(permission_classes=[AdminOnly], description="Newest first; keyset-paginated.")
+    @strawberry.field(
+        permission_classes=[AdminOnly],
+        description="Newest first. " + ARGUMENTS + " Without either, first 50.",
+    )
     async def audit_events(
         self,
         info: Info,
-        first: int | None = 50,
+        first: int | None = None,
         after: str | None = None,
         actor: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> AuditEventConnection:
-        page = await audit.events(
-            info.context, first=50 if first is None else first, after=after, actor=actor
+        found = await audit.events(
+            info.context, page=page_args(first, after, last, before), actor=actor
         )
-        return AuditEventConnection(
-            events=[
-                AuditEvent(
-                    id=strawberry.ID(e.id),
-                    at=e.at,
-                    actor=e.actor,
-                    role=e.role,
-                    operation=e.operation,
-                    arguments=e.arguments,
-                    outcome=e.outcome,
-                    request_id=e.request_id,
-                )
-                for e in page.events
-            ],
-            has_next_page=page.has_next_page,
-            end_cursor=page.end_cursor,
+        return connection(
+            AuditEventConnection,
+            found,
+            lambda cursor, e: Edge(cursor=cursor, node=AuditEvent.from_model(e)),
         )
 
 

@@ -22,6 +22,15 @@ from schema.money.ledger import (
     LedgerConnection,
     LedgerEntry,
     Withdrawal,
+    WithdrawalConnection,
+)
+from schema.pagination import (
+    ARGUMENTS,
+    Connection,
+    Edge,
+    connection,
+    connection_async,
+    page_args,
 )
 from schema.scalars import Money
 
@@ -33,12 +42,6 @@ DistributorStatus = strawberry.enum(models.Status, name="DistributorStatus")
 class LevelCount:
     level: int
     count: int
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -124,34 +127,34 @@ class Distributor:
             for e in entries
         ]
 
-    @strawberry.field(description="Ordered by level, then by branch; keyset-paginated.")
+    @strawberry.field(
+        description="By level, then by branch. " + ARGUMENTS + " Without either, first 50."
+    )
     async def downline(
         self,
         info: Info,
         depth: int | None = None,
         level: int | None = None,
-        first: int | None = 50,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DownlineConnection:
-        page = await resolve.downline(
+        found = await resolve.downline(
             info.context,
             of=self.model,
             view=self.view,
             depth=depth,
             level=level,
-            first=50 if first is None else first,
-            after=after,
+            page=page_args(first, after, last, before),
         )
-        return DownlineConnection(
-            total_count=page.total_count,
-            edges=[
-                DownlineEdge(
-                    cursor=e.cursor, level=e.level, node=await present(info, e.distributor)
-                )
-                for e in page.edges
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+
+        async def edge(cursor: str, m: models.DownlineMember) -> DownlineEdge:
+            return DownlineEdge(
+                cursor=cursor, level=m.level, node=await present(info, m.distributor)
+            )
+
+        return await connection_async(DownlineConnection, found, edge)
 
     @strawberry.field
     async def team_metrics(
@@ -171,28 +174,46 @@ class Distributor:
         return Balance.from_model(await money.balance(info.context, of=self.model))
 
     @strawberry.field(
-        description="Ledger entries, newest first; keyset-paginated.", permission_classes=[OwnMoney]
+        description="Ledger entries, newest first. " + ARGUMENTS + " Without either, first 50.",
+        permission_classes=[OwnMoney],
     )
     async def ledger(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> LedgerConnection:
-        page = await money.ledger_page(
-            info.context, of=self.model, first=50 if first is None else first, after=after
+        found = await money.ledger_page(
+            info.context, of=self.model, page=page_args(first, after, last, before)
         )
-        return LedgerConnection(
-            entries=[LedgerEntry.from_model(e) for e in page.entries],
-            has_next_page=page.has_next_page,
-            end_cursor=page.end_cursor,
+        return connection(
+            LedgerConnection,
+            found,
+            lambda cursor, e: Edge(cursor=cursor, node=LedgerEntry.from_model(e)),
         )
 
     @strawberry.field(
-        description="The most recent withdrawals, newest first.", permission_classes=[OwnMoney]
+        description="Withdrawals, newest first. " + ARGUMENTS + " Without either, first 20.",
+        permission_classes=[OwnMoney],
     )
-    async def withdrawals(self, info: Info, first: int | None = 20) -> list[Withdrawal]:
+    async def withdrawals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> WithdrawalConnection:
         found = await money.of_distributor(
-            info.context, of=self.model, first=20 if first is None else first
+            info.context, of=self.model, page=page_args(first, after, last, before)
         )
-        return [Withdrawal.from_model(w) for w in found]
+        return connection(
+            WithdrawalConnection,
+            found,
+            lambda cursor, w: Edge(cursor=cursor, node=Withdrawal.from_model(w)),
+        )
 
 
 async def present(info: Info, m: models.Distributor) -> Distributor:
@@ -214,14 +235,10 @@ class UplineEntry:
 
 
 @strawberry.type
-class DownlineEdge:
-    cursor: str
-    level: int
-    node: Distributor
+class DownlineEdge(Edge[Distributor]):
+    level: int = strawberry.field(description="How many levels below the distributor.")
 
 
-@strawberry.type
-class DownlineConnection:
-    total_count: int
-    edges: list[DownlineEdge]
-    page_info: PageInfo
+@strawberry.type(description="A distributor's downline within depth (Relay connection).")
+class DownlineConnection(Connection[DownlineEdge]):
+    pass

@@ -74,7 +74,7 @@ async def test_unknown_distributor_is_null(client: httpx.AsyncClient, uid: str) 
         ({"depth": -3}, "DEPTH_LIMIT_EXCEEDED"),
         ({"level": 4}, "DEPTH_LIMIT_EXCEEDED"),
         ({"depth": 1, "level": 2}, "DEPTH_LIMIT_EXCEEDED"),
-        ({"first": 0}, "BAD_USER_INPUT"),
+        ({"first": -1}, "BAD_USER_INPUT"),
         ({"first": 101}, "BAD_USER_INPUT"),
         ({"after": "garbage"}, "BAD_USER_INPUT"),
         ({"depth": "three"}, "BAD_USER_INPUT"),

@@ -28,10 +28,12 @@ from app.settings import ROOT, Settings
 from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
-from tests.conftest import TEST_BOLT_PORT, bearer, error_codes, gql
+from tests.conftest import TEST_BOLT_PORT, bearer, error_codes, gql, server_config
 from tests.helpers import assert_ledger_consistent, chain, register
 
-CONFIG = neo4j_server.ServerConfig(
+pytestmark = pytest.mark.neo4j  # starts and stops a Neo4j of its own
+
+CONFIG = server_config(
     home=ROOT / "var" / "neo4j-outage",
     port=int(os.environ.get("REFERRAL_TEST_OUTAGE_BOLT_PORT", str(TEST_BOLT_PORT + 2))),
     heap="512m",

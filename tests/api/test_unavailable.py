@@ -72,12 +72,12 @@ async def test_queries_answer_unavailable_fast(
     first, body = await timed(gql(client, QUERY))
     assert ["UNAVAILABLE"] == error_codes(body)  # type: ignore[arg-type]
     # About 1.2 s and 5 s on a quiet machine; the margin is for a busy one (load 20 here).
-    assert first < (3.0 if "refused" in request.node.name else 7.0), first
+    assert first < (4.0 if "refused" in request.node.name else 10.0), first
     # The outage is known now: the next answers come at once, mutations too.
     for query in (MUTATION, QUERY):
         seconds, body = await timed(gql(client, query))
         assert ["UNAVAILABLE"] == error_codes(body)  # type: ignore[arg-type]
-        assert seconds < 1.0, seconds  # 0.02 s on a quiet machine
+        assert seconds < 1.5, seconds  # 0.02 s on a quiet machine
 
 
 async def test_readyz_fails_within_a_second_while_healthz_stays_up(

@@ -33,7 +33,9 @@ def test_cost_multiplies_page_sizes_through_nesting() -> None:
 
 def test_cost_counts_aliases_defaults_variables_and_plain_lists() -> None:
     default_page = '{ distributor(id: "x") { downline { totalCount edges { cursor } } } }'
-    assert 1 + 1 + 1 + 50 * 2 == cost(default_page)  # downline's default first: 50
+    # Connections have no `first` default in the SDL (a `last` alone must not conflict with
+    # one): a page of no stated size counts as the largest page.
+    assert 1 + 1 + 1 + 100 * 2 == cost(default_page)
     by_variable = "query($n: Int) { leaderboard(metric: SALES, first: $n) { rank } }"
     assert 100 * 2 == cost(by_variable)  # a variable counts as the largest page
     aliased = '{ a: distributor(id: "a") { id } b: distributor(id: "b") { id } }'

@@ -31,7 +31,7 @@ PAST = "2020-01-01T00:00:00+00:00"
 CALLS: dict[str, str] = {
     "distributor": "query($me: ID!) { distributor(id: $me) { id name } }",
     "distributorsByPhone": '{ distributorsByPhone(phone: "13800000000") { id } }',
-    "auditEvents": "{ auditEvents(first: 1) { hasNextPage } }",
+    "auditEvents": "{ auditEvents(first: 1) { totalCount } }",
     "order": "query($missing: ID!) { order(id: $missing) { id } }",
     "withdrawal": "query($missing: ID!) { withdrawal(id: $missing) { id } }",
     "leaderboard": "{ leaderboard(metric: SALES, first: 1) { rank } }",
@@ -40,7 +40,7 @@ CALLS: dict[str, str] = {
     "fraudRings": "{ fraudRings(first: 1) { totalCount } }",
     "fraudRing": "query($missing: ID!) { fraudRing(id: $missing) { id } }",
     "fraudSignals": "query($me: ID!) { fraudSignals(distributorId: $me) { kind } }",
-    "fraudAlerts": "{ fraudAlerts(first: 1) { hasNextPage } }",
+    "fraudAlerts": "{ fraudAlerts(first: 1) { totalCount } }",
     "hotIdentifiers": "{ hotIdentifiers(first: 1) { key } }",
     "investigateUpline": "query($me: ID!) { investigateUpline(distributorId: $me) { level } }",
     "investigateLevels": "query($me: ID!) { investigateLevels(distributorId: $me) { level } }",
@@ -69,6 +69,13 @@ CALLS: dict[str, str] = {
     ' amount: "1.00", idempotencyKey: "mx"}) { id } }',
     "approveWithdrawal": "mutation($missing: ID!) { approveWithdrawal(id: $missing) { id } }",
     "markWithdrawalPaid": "mutation($missing: ID!) { markWithdrawalPaid(id: $missing) { id } }",
+    "markWithdrawalsPaid": "mutation($missing: ID!) { markWithdrawalsPaid(ids: [$missing]) }",
+    "settleTeamBonus": 'mutation { settleTeamBonus(month: "2000-01") }',
+    "campaign": "query($missing: ID!) { campaign(id: $missing) { id } }",
+    "createCampaign": "mutation($missing: ID!) { createCampaign(input: {id: $missing,"
+    ' name: "c", metric: SALES, startsAt: "2020-01-02T00:00:00Z",'
+    ' endsAt: "2020-01-01T00:00:00Z", prizes: []}) { id } }',
+    "closeCampaign": "mutation($missing: ID!) { closeCampaign(id: $missing) { id } }",
     "rejectWithdrawal": "mutation($missing: ID!) {"
     ' rejectWithdrawal(id: $missing, reason: "r") { id } }',
     "createRuleSet": 'mutation { createRuleSet(input: {levelRates: ["x"]}) { version } }',

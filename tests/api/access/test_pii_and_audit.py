@@ -33,8 +33,8 @@ RETURN count(r) AS n
 AUDIT = """
 query($actor: String, $first: Int, $after: String) {
   auditEvents(actor: $actor, first: $first, after: $after) {
-    events { id actor role operation arguments outcome requestId at }
-    hasNextPage endCursor
+    edges { node { id actor role operation arguments outcome requestId at } }
+    pageInfo { hasNextPage endCursor }
   }
 }
 """
@@ -82,10 +82,10 @@ async def _events(client: httpx.AsyncClient, actor: str, first: int = 100) -> li
     while True:
         body = await gql(client, AUDIT, {"actor": actor, "first": first, "after": after})
         page = body["data"]["auditEvents"]
-        found += page["events"]
-        if not page["hasNextPage"]:
+        found += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
             return found
-        after = page["endCursor"]
+        after = page["pageInfo"]["endCursor"]
 
 
 async def test_every_mutation_writes_one_audit_event(

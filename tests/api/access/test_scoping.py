@@ -80,7 +80,7 @@ DISTRIBUTOR = "query($id: ID!) { distributor(id: $id) { %s } }"
 
 async def test_itself_unmasked_with_its_money(client: httpx.AsyncClient, team: Team) -> None:
     body = await _as_me(client, team, DISTRIBUTOR % "name phone realName paymentAccount"
-                        " balance { available } ledger { hasNextPage } withdrawals { id }",
+                        " balance { available } ledger { totalCount } withdrawals { totalCount }",
                         id=team.id("me"))  # fmt: skip
     me = body["data"]["distributor"]
     assert ("张me", team.phone(2), "王me") == (me["name"], me["phone"], me["realName"])
@@ -93,8 +93,8 @@ async def test_its_sponsor_masked_and_nothing_onward(client: httpx.AsyncClient, 
     assert {"id": team.id("sp"), "name": "张**", "phone": team.masked_phone(1), "realName": "王**",
             "paymentAccount": "************0001"} == body["data"]["distributor"]  # fmt: skip
     for nested in ("sponsor { id }", "upline(depth: 1) { level }", "downline { totalCount }",
-                   "teamMetrics { teamSize }", "balance { available }", "ledger { hasNextPage }",
-                   "withdrawals { id }"):  # fmt: skip
+                   "teamMetrics { teamSize }", "balance { available }", "ledger { totalCount }",
+                   "withdrawals { totalCount }"):  # fmt: skip
         body = await _as_me(client, team, DISTRIBUTOR % f"id {nested}", id=team.id("sp"))
         assert ["FORBIDDEN"] == error_codes(body), nested
 

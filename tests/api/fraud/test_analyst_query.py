@@ -29,7 +29,9 @@ query($cypher: String!, $params: JSON, $limit: Int) {
 """
 AUDIT = """
 query($actor: String) {
-  auditEvents(actor: $actor, first: 20) { events { operation arguments outcome role } }
+  auditEvents(actor: $actor, first: 20) {
+    edges { node { operation arguments outcome role } }
+  }
 }
 """
 # What a refused query could have changed: everything but the audit trail it writes.
@@ -309,7 +311,7 @@ async def test_every_run_is_audited_with_its_text_and_hash(
     refused = await analyst_query(client, write, headers=bearer(analyst, "ANALYST"))
     assert ["FORBIDDEN"] == error_codes(refused)
     body = await gql(client, AUDIT, {"actor": analyst})
-    events = body["data"]["auditEvents"]["events"]
+    events = [e["node"] for e in body["data"]["auditEvents"]["edges"]]
     found = {json.loads(e["arguments"])["cypher"]: (e, json.loads(e["arguments"])) for e in events}
     (ok, ok_args), (no, no_args) = found[read], found[write]
     assert ("analystQuery", "OK", "ANALYST") == (ok["operation"], ok["outcome"], ok["role"])

@@ -76,16 +76,18 @@ async def test_alert_at_registration_and_acknowledge(client: httpx.AsyncClient, 
     query = """
     query($after: String) {
       fraudAlerts(first: 100, after: $after) {
-        alerts { id reasons evidence distributor { id } } hasNextPage endCursor
+        edges { node { id reasons evidence distributor { id } } }
+        pageInfo { hasNextPage endCursor }
       }
     }
     """
     alert, after = None, None
     while alert is None:
         page = (await gql(client, query, {"after": after}))["data"]["fraudAlerts"]
-        alert = next((a for a in page["alerts"] if a["distributor"]["id"] == f"{uid}-r"), None)
-        after = page["endCursor"]
-        assert alert is not None or page["hasNextPage"]
+        alerts = [e["node"] for e in page["edges"]]
+        alert = next((a for a in alerts if a["distributor"]["id"] == f"{uid}-r"), None)
+        after = page["pageInfo"]["endCursor"]
+        assert alert is not None or page["pageInfo"]["hasNextPage"]
     assert ["SHARES_WITH_SPONSOR"] == alert["reasons"]
     ack = "mutation($id: ID!) { acknowledgeFraudAlert(id: $id) { acknowledged } }"
     assert {"acknowledged": True} == (await gql(client, ack, {"id": alert["id"]}))["data"][

@@ -36,7 +36,7 @@ query($first: Int, $after: String) {
 """
 AUDIT = """
 query($actor: String) {
-  auditEvents(actor: $actor, first: 50) { events { operation arguments outcome } }
+  auditEvents(actor: $actor, first: 50) { edges { node { operation arguments outcome } } }
 }
 """
 RECRUITS = (
@@ -158,7 +158,8 @@ async def test_saves_and_runs_are_audited(client: httpx.AsyncClient, uid: str) -
     cypher = f"RETURN '{uid}' AS tag, $n AS n"
     saved = (await save(client, who, uid, cypher, {"n": 1}))["data"]["saveInvestigation"]
     await gql(client, RUN, {"id": saved["id"], "params": {"n": 2}}, headers=analyst(who))
-    events = (await gql(client, AUDIT, {"actor": who}))["data"]["auditEvents"]["events"]
+    edges = (await gql(client, AUDIT, {"actor": who}))["data"]["auditEvents"]["edges"]
+    events = [e["node"] for e in edges]
     by_operation: dict[str, list[dict[str, Any]]] = {}
     for event in events:
         by_operation.setdefault(event["operation"], []).append(json.loads(event["arguments"]))

@@ -153,10 +153,11 @@ async def test_an_admin_may_export_and_the_export_is_audited(
     assert 200 == response.status_code
     body = await gql(
         client,
-        "query($a: String) { auditEvents(actor: $a, first: 5) { events { operation arguments } } }",
+        "query($a: String) { auditEvents(actor: $a, first: 5) "
+        "{ edges { node { operation arguments } } } }",
         {"a": who},
     )
-    (event,) = body["data"]["auditEvents"]["events"]
+    (event,) = [e["node"] for e in body["data"]["auditEvents"]["edges"]]
     assert "exportFraudRing" == event["operation"]
     assert {"ringId": ring["id"], "format": "json"} == json.loads(event["arguments"])
 

@@ -40,8 +40,8 @@ ACCOUNT = """
 query($id: ID!) {
   distributor(id: $id) {
     balance { pending available held withdrawn }
-    ledger(first: 20) { entries { kind account amount ref } hasNextPage endCursor }
-    withdrawals { id status net }
+    ledger(first: 20) { edges { node { kind account amount ref } } pageInfo { hasNextPage } }
+    withdrawals { totalCount edges { node { id status net } } }
     teamMetrics { teamSales activeMembers commissions { status amount } }
   }
 }
@@ -175,7 +175,7 @@ async def test_refund_settle_withdraw_and_pay_over_http(
         "held": "0.00",
         "withdrawn": "300.00",
     } == account["balance"]
-    kinds = [e["kind"] for e in account["ledger"]["entries"]]
+    kinds = [e["node"]["kind"] for e in account["ledger"]["edges"]]
     assert {
         "COMMISSION_PENDING",
         "COMMISSION_REDUCED",
@@ -183,7 +183,8 @@ async def test_refund_settle_withdraw_and_pay_over_http(
         "WITHDRAWAL_HOLD",
         "WITHDRAWAL_PAID",
     } == set(kinds)
-    assert [{"id": w["id"], "status": "PAID", "net": "300.00"}] == account["withdrawals"]
+    withdrawn = [e["node"] for e in account["withdrawals"]["edges"]]
+    assert [{"id": w["id"], "status": "PAID", "net": "300.00"}] == withdrawn
     assert {"status": "SETTLED", "amount": "300.00"} in account["teamMetrics"]["commissions"]
     await assert_ledger_consistent(db, ids)
 

@@ -14,8 +14,6 @@ from domain.fraud.analyst import (
     check_limit,
     check_name,
     check_params,
-    decode_name_cursor,
-    encode_name_cursor,
     operators,
     query_hash,
     refusal,
@@ -120,10 +118,3 @@ def test_safe_message_keeps_the_first_line_and_the_analysts_positions() -> None:
     )
     assert "(line 3, column 9 (offset: 24))" in safe_message(neo4j, explained=False)
     assert 500 == len(safe_message("x" * 900, explained=False))
-
-
-def test_name_cursors_round_trip_and_refuse_others() -> None:
-    assert "环 ring" == decode_name_cursor(encode_name_cursor("环 ring"))
-    for bad in ("nope", "WzEsIngiXQ", ""):
-        with pytest.raises(BadUserInput):
-            decode_name_cursor(bad)

@@ -13,8 +13,15 @@ import pytest
 from app.settings import default_policy
 from domain.errors import SponsorInactive
 from domain.fraud.identifiers import IdentifierKind
-from domain.models import Actor, EvidenceNode, FraudRing, FraudSignal, Status
-from domain.pagination import encode_keyset
+from domain.models import (
+    Actor,
+    EvidenceNode,
+    FraudAlert,
+    FraudRing,
+    FraudSignal,
+    Status,
+)
+from domain.pagination import Window
 from graph.db import Database
 from graph.fraud import alerts, investigation
 from graph.fraud import scan as fraud_scan
@@ -32,6 +39,12 @@ DEVICE, PHONE, PAYMENT, ADDRESS = (
     IdentifierKind.PAYMENT,
     IdentifierKind.ADDRESS,
 )
+
+
+async def _alerts(db: Database, *, acknowledged: bool) -> list[FraudAlert]:
+    """The 100 newest alerts."""
+    page = await alerts.list_alerts(db, acknowledged=acknowledged, window=Window(True, 100))
+    return [r.node for r in page.rows]
 
 
 async def _ring_of(db: Database, member: str) -> FraudRing | None:
@@ -109,9 +122,11 @@ async def test_rings_are_listed_by_score_with_keyset_pages(db: Database, uid: st
         for j in range(3 + i):
             await register(db, f"{uid}-r{i}m{j}", identifiers=[ident(DEVICE, f"{uid}-d{i}")])
     await fraud_scan.scan(db, hot_limit=50, now=NOW)
-    total, first, cursor = await fraud_scan.rings(db, min_size=3, min_score=0, first=2, after=None)
-    _, second, _ = await fraud_scan.rings(db, min_size=3, min_score=0, first=2, after=cursor)
-    assert total >= 3 and cursor is not None
+    page = await fraud_scan.rings(db, min_size=3, min_score=0, window=Window(True, 2))
+    assert page.total_count >= 3 and page.has_next_page and not page.has_previous_page
+    after = Window(True, 2, page.rows[-1].position)
+    then = await fraud_scan.rings(db, min_size=3, min_score=0, window=after)
+    first, second = [r.node for r in page.rows], [r.node for r in then.rows]
     scores = [r.score for r in first + second]
     assert scores == sorted(scores, reverse=True)
     assert not {r.id for r in first} & {r.id for r in second}
@@ -122,11 +137,11 @@ async def test_registration_sharing_with_sponsor_raises_an_alert(db: Database, u
     await register(db, f"{uid}-s", identifiers=[phone])
     await register(db, f"{uid}-r", f"{uid}-s", identifiers=[phone])
     await register(db, f"{uid}-clean", f"{uid}-s", identifiers=[ident(PHONE, f"{uid}77")])
-    page, _ = await alerts.list_alerts(db, acknowledged=False, first=100, after=None)
+    page = await _alerts(db, acknowledged=False)
     mine = [a for a in page if a.distributor_id.startswith(uid)]
     assert [(f"{uid}-r", ["SHARES_WITH_SPONSOR"])] == [(a.distributor_id, a.reasons) for a in mine]
     await alerts.acknowledge(db, alert_id=mine[0].id, actor=ADMIN)
-    done, _ = await alerts.list_alerts(db, acknowledged=True, first=100, after=None)
+    done = await _alerts(db, acknowledged=True)
     assert mine[0].id in {a.id for a in done}
 
 
@@ -136,7 +151,7 @@ async def test_registration_sharing_with_a_ring_raises_an_alert(db: Database, ui
         await register(db, f"{uid}-m{i}", identifiers=[device])
     await fraud_scan.scan(db, hot_limit=50, now=NOW)
     await register(db, f"{uid}-new", identifiers=[device])
-    page, _ = await alerts.list_alerts(db, acknowledged=False, first=100, after=None)
+    page = await _alerts(db, acknowledged=False)
     assert ["SHARES_WITH_RING"] == next(a.reasons for a in page if a.distributor_id == f"{uid}-new")
 
 
@@ -374,9 +389,11 @@ async def test_alerts_of_one_millisecond_page_without_loss(db: Database, uid: st
         at = same_ms + timedelta(microseconds=100 * i)
         await register(db, f"{uid}-r{i}", f"{uid}-s", identifiers=[phone], now=at)
     # Start just after the newest of the three (a millisecond of this test's own).
-    cursor: str | None = encode_keyset((same_ms - EPOCH) // timedelta(microseconds=1) + 300, "")
+    start = (same_ms - EPOCH) // timedelta(microseconds=1) * 1000 + 300_000
+    boundary: tuple[int | str, ...] = (start, "")
     seen: list[str] = []
     for _ in range(3):
-        page, cursor = await alerts.list_alerts(db, acknowledged=False, first=1, after=cursor)
-        seen += [a.distributor_id for a in page]
+        page = await alerts.list_alerts(db, acknowledged=False, window=Window(True, 1, boundary))
+        seen += [r.node.distributor_id for r in page.rows]
+        boundary = page.rows[-1].position
     assert [f"{uid}-r2", f"{uid}-r1", f"{uid}-r0"] == seen

@@ -11,6 +11,7 @@ from app.scheduler import settle_periodically
 from app.settings import default_policy
 from domain.errors import BadUserInput, Conflict, NotFound
 from domain.models import Actor, CommissionStatus, Status
+from domain.pagination import Window
 from graph.db import Database
 from graph.money import ledger, refunds, settlement, withdrawals
 from graph.tree import admin
@@ -152,8 +153,8 @@ async def test_refund_after_settlement_claws_back_below_zero(db: Database, uid: 
     )
     assert [(CommissionStatus.SETTLED, 0)] == [(c.status, c.amount_fen) for c in order.commissions]
     assert 500 - 1_500 == (await ledger.balance(db, distributor_id=ids[0])).available_fen
-    entries = await ledger.history(db, distributor_id=ids[0], first=10, after=None)
-    assert "CLAWBACK" in {e.kind for e in entries.entries}
+    entries = await ledger.history(db, distributor_id=ids[0], window=Window(True, 10))
+    assert "CLAWBACK" in {r.node.kind for r in entries.rows}
     await assert_ledger_consistent(db, ids)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.models import CommissionStatus
+from domain.pagination import Window
+from domain.tree.paths import descendant_range
 from graph.db import Database
 from graph.money import refunds
 from graph.tree import team
@@ -42,15 +44,61 @@ async def test_downline_pages_cover_every_member_once_in_level_order(
     seen: list[tuple[int, str]] = []
     after = None
     while True:
-        page = await team.downline(db, root=root, depth=3, level=None, first=4, after=after)
+        page = await team.downline(
+            db, root=root, depth=3, level=None, window=Window(True, 4, after)
+        )
         assert page.total_count == 15
-        seen += [(e.level, e.distributor.id) for e in page.edges]
+        seen += [(r.node.level, r.node.distributor.id) for r in page.rows]
         if not page.has_next_page:
             break
-        after = page.end_cursor
+        after = page.rows[-1].position
     assert 15 == len(seen) == len(set(seen))
     assert [level for level, _ in seen] == [1] * 3 + [2] * 6 + [3] * 6
     assert all(member[len(uid) + 1] == str(level) for level, member in seen)
+
+
+async def test_downline_pages_backwards_give_the_same_rows(db: Database, uid: str) -> None:
+    root = await require(db, distributor_id=await _fan(db, uid))
+    whole = await team.downline(db, root=root, depth=3, level=None, window=Window(True, 100))
+    back: list[str] = []
+    before = None
+    while True:
+        page = await team.downline(
+            db, root=root, depth=3, level=None, window=Window(False, 4, before)
+        )
+        assert page.has_next_page == bool(back)
+        back = [r.node.distributor.id for r in page.rows] + back
+        if not page.has_previous_page:
+            break
+        before = page.rows[0].position
+    assert [r.node.distributor.id for r in whole.rows] == back
+
+
+async def test_a_downline_position_never_reaches_outside_the_subtree(
+    db: Database, uid: str
+) -> None:
+    """Whatever a position says, the rows come from the root's subtree: the Cypher
+    clamps the bounds into the subtree's path range (issue 10, item 3)."""
+    root = await require(db, distributor_id=await _fan(db, uid))
+    await _fan(db, uid + "x")  # a neighbouring team, paths close to the root's
+    mine = {f"{uid}-1{i}" for i in range(3)}
+    for position in [(1, ""), (1, "/"), (1, "~~~~"), (1, "\x00"), (1, "../" * 5), (0, "a")]:
+        for window in (Window(True, 50, position), Window(False, 50, position)):
+            page = await team.downline(db, root=root, depth=1, level=1, window=window)
+            assert {r.node.distributor.id for r in page.rows} <= mine, position
+    outside = await require(db, distributor_id=f"{uid}x-root")
+    lo, hi = descendant_range(root.path)
+    for after, before in [(outside.path, hi), (lo, outside.path + "~"), ("", "\uffff")]:
+        records = await db.read(
+            team.DOWNLINE_LEVEL_PAGE,
+            depth=root.depth + 1,
+            lo=lo,
+            hi=hi,
+            after=after,
+            before=before,
+            limit=100,
+        )
+        assert {r["m"]["id"] for r in records} <= mine
 
 
 async def test_downline_cursor_is_stable_when_people_join_between_pages(
@@ -58,13 +106,14 @@ async def test_downline_cursor_is_stable_when_people_join_between_pages(
 ) -> None:
     root_id = await _fan(db, uid)
     root = await require(db, distributor_id=root_id)
-    first = await team.downline(db, root=root, depth=3, level=2, first=3, after=None)
+    first = await team.downline(db, root=root, depth=3, level=2, window=Window(True, 3))
     for k in range(5):
         await register(db, f"{uid}-late{k}", f"{uid}-1{k % 3}")
     root = await require(db, distributor_id=root_id)
-    rest = await team.downline(db, root=root, depth=3, level=2, first=100, after=first.end_cursor)
-    before = [e.distributor.id for e in first.edges]
-    after = [e.distributor.id for e in rest.edges]
+    window = Window(True, 100, first.rows[-1].position)
+    rest = await team.downline(db, root=root, depth=3, level=2, window=window)
+    before = [r.node.distributor.id for r in first.rows]
+    after = [r.node.distributor.id for r in rest.rows]
     assert not set(before) & set(after), "no row is repeated"
     assert {f"{uid}-2{i}{j}" for i in range(3) for j in range(2)} <= set(before) | set(after)
     assert rest.total_count == 11
@@ -72,10 +121,10 @@ async def test_downline_cursor_is_stable_when_people_join_between_pages(
 
 async def test_downline_level_filter_and_depth(db: Database, uid: str) -> None:
     root = await require(db, distributor_id=await _fan(db, uid))
-    level3 = await team.downline(db, root=root, depth=3, level=3, first=50, after=None)
-    assert (level3.total_count, len(level3.edges)) == (6, 6)
-    assert {3} == {e.level for e in level3.edges}
-    shallow = await team.downline(db, root=root, depth=1, level=None, first=50, after=None)
+    level3 = await team.downline(db, root=root, depth=3, level=3, window=Window(True, 50))
+    assert (level3.total_count, len(level3.rows)) == (6, 6)
+    assert {3} == {r.node.level for r in level3.rows}
+    shallow = await team.downline(db, root=root, depth=1, level=None, window=Window(True, 50))
     assert (shallow.total_count, shallow.has_next_page) == (3, False)
 
 
