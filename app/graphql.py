@@ -116,7 +116,7 @@ def out_of_range(error: GraphQLError) -> BadUserInput | None:
     if isinstance(error.original_error, OUT_OF_RANGE):
         return BadUserInput(
             "A value in the request is out of range (integers are at most 64 bits, "
-            "dates lie in the years 0001-9999): {error.original_error}."
+            "dates lie in the years 0001-9999)."
         )
     return None
 
