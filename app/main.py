@@ -23,7 +23,7 @@ from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
 from app.reports import reports_router
-from app.scheduler import scan_periodically, settle_periodically
+from app.scheduler import process_holder, scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
 from graph.db import Database
@@ -65,11 +65,16 @@ def create_app(
                 "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
             )
         stop = asyncio.Event()
+        holder = process_holder()  # the jobs' leases: one process runs each at a time
         jobs = []
         if settings.settle_interval_seconds > 0:
             jobs.append(
                 settle_periodically(
-                    db, interval=settings.settle_interval_seconds, clock=utc_now, stop=stop
+                    db,
+                    interval=settings.settle_interval_seconds,
+                    clock=utc_now,
+                    stop=stop,
+                    holder=holder,
                 )
             )
         if settings.fraud_scan_interval_seconds > 0:
@@ -80,6 +85,7 @@ def create_app(
                     hot_limit=settings.hot_identifier_limit,
                     clock=utc_now,
                     stop=stop,
+                    holder=holder,
                 )
             )
         tasks = [asyncio.create_task(job) for job in jobs]
@@ -134,3 +140,10 @@ def create_app(
     app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one `referral serve --workers N` worker process: settings from the
+    environment (as the command read them), strict start-up. Each worker has its own
+    driver; the scheduler's leases make each job run in one of them at a time."""
+    return create_app(Settings(), strict=True)

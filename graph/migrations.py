@@ -209,6 +209,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (d:Distributor) REQUIRE d.inviteCode IS UNIQUE",
         ),
     ),
+    Migration(
+        "0014-job-leases",
+        (
+            # One lease per scheduler job, taken by one app process at a time
+            # (graph/leases.py): the constraint makes concurrent MERGEs meet on one node.
+            "CREATE CONSTRAINT job_lease_name IF NOT EXISTS "
+            "FOR (l:JobLease) REQUIRE l.name IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
