@@ -11,12 +11,13 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
@@ -32,6 +33,38 @@ from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+
+
+class RequestId:
+    """ASGI middleware: the request id (the client's `x-request-id` if well-formed, else
+    a new one) in `request.state.request_id` and in the answer's `x-request-id` header.
+
+    Plain ASGI rather than `@app.middleware("http")`, whose wrapper runs every request
+    through extra tasks and streams (docs/benchmarks.md, "Wave 2")."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
+                message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 class NotReady(RuntimeError):
@@ -98,16 +131,6 @@ def create_app(
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["x-request-id"] = request.state.request_id
-        return response
-
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -138,6 +161,7 @@ def create_app(
     )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
     app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
+    app.add_middleware(RequestId)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -13,7 +13,7 @@ from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
 from access.rate_limit import MutationLimits
-from domain.models import Actor, Distributor, Policy, RefundRate
+from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
 from graph.fraud import refund_rate
@@ -66,6 +66,11 @@ class Context(BaseContext):
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
     caller_loaded: bool = field(init=False, default=False)
+    # Uplines read with their distributor in one query (`graph.tree.prefetch`), by
+    # (distributor id, depth): taken once by the upline field, after its access checks.
+    prefetched_uplines: dict[tuple[str, int], list[UplineEntry]] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -1,0 +1,113 @@
+"""Group commit of single orders (issue 12): concurrent one-order calls of a process
+share one transaction, so they share its commit (the floor of a single write).
+
+A caller hands its order to `OrderGroups.record` and waits. The first caller of a group
+starts a timer of `linger` seconds; when it fires, every order handed in meanwhile (up
+to `max_batch`) is recorded by one `graph.money.orders.record` call: one transaction,
+one commit. All or nothing per caller: if the group's transaction fails (one order's
+CONFLICT, an unknown buyer, anything), each of its orders is recorded again on its own,
+so one caller's refusal is that caller's alone and the others are recorded as if they
+had come alone. Replays and an id given twice are answered as `orders.record` answers
+them in a batch (the same order, recorded once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.models import NewOrder, Order, Policy
+from graph.db import Database, request_deadline
+from graph.money import orders
+
+LINGER_SECONDS = 0.002
+MAX_BATCH = 50
+
+
+@dataclass
+class _Waiting:
+    order: NewOrder
+    policy: Policy
+    now: datetime
+    done: asyncio.Future[Order] = field(repr=False)
+
+
+class OrderGroups:
+    """One process's groups of single orders on `db`."""
+
+    def __init__(
+        self, db: Database, *, linger: float = LINGER_SECONDS, max_batch: int = MAX_BATCH
+    ) -> None:
+        self.db = db
+        self.linger = linger
+        self.max_batch = max_batch
+        self.waiting: list[_Waiting] = []
+        self.timer: asyncio.Task[None] | None = None
+        self.groups = 0  # transactions of more than one order (tests, benchmarks)
+        self.running: set[asyncio.Task[None]] = set()  # held until done
+
+    async def record(self, order: NewOrder, *, policy: Policy, now: datetime) -> Order:
+        """Record one order (validated) with whichever orders arrive within `linger`."""
+        done: asyncio.Future[Order] = asyncio.get_running_loop().create_future()
+        self.waiting.append(_Waiting(order, policy, now, done))
+        if len(self.waiting) >= self.max_batch:
+            self._start(self._take())
+        elif self.timer is None:
+            self.timer = asyncio.create_task(self._after_linger())
+        return await done
+
+    def _take(self) -> list[_Waiting]:
+        taken, self.waiting = self.waiting[: self.max_batch], self.waiting[self.max_batch :]
+        return taken
+
+    def _start(self, group: list[_Waiting]) -> None:
+        task = asyncio.create_task(self._commit(group))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _after_linger(self) -> None:
+        await asyncio.sleep(self.linger)
+        self.timer = None
+        while self.waiting:
+            self._start(self._take())
+
+    async def _commit(self, group: list[_Waiting]) -> None:
+        # A group is nobody's request: its transaction is not cut at the deadline of
+        # whichever caller came first (each caller still stops waiting at its own).
+        request_deadline.set(None)
+        by_policy: dict[Policy, list[_Waiting]] = {}
+        for waiting in group:
+            by_policy.setdefault(waiting.policy, []).append(waiting)
+        await asyncio.gather(*(self._commit_one_policy(g) for g in by_policy.values()))
+
+    async def _commit_one_policy(self, group: list[_Waiting]) -> None:
+        if len(group) == 1:
+            await self._alone(group[0])
+            return
+        try:
+            recorded = await orders.record(
+                self.db,
+                orders=[w.order for w in group],
+                policy=group[0].policy,
+                now=max(w.now for w in group),
+            )
+        except Exception:
+            await asyncio.gather(*(self._alone(w) for w in group))
+            return
+        self.groups += 1
+        for waiting, order in zip(group, recorded, strict=True):
+            if not waiting.done.done():
+                waiting.done.set_result(order)
+
+    async def _alone(self, waiting: _Waiting) -> None:
+        try:
+            recorded = await orders.record(
+                self.db, orders=[waiting.order], policy=waiting.policy, now=waiting.now
+            )
+        except Exception as exc:  # the caller's own outcome, raised where it waits
+            if not waiting.done.done():
+                waiting.done.set_exception(exc)
+            return
+        if not waiting.done.done():
+            waiting.done.set_result(recorded[0])
