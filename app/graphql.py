@@ -38,6 +38,7 @@ from app import http_edge
 from domain.errors import BadUserInput, ReferralError, RequestTimeout, Unauthenticated
 from domain.models import Actor, Policy
 from graph.db import Database, request_deadline
+from graph.money.group_commit import OrderGroups
 from resolvers.context import Context
 from schema.schema import DEFAULT_MAX_COST, build_schema, is_expected
 
@@ -193,6 +194,7 @@ def request_context(
     tokens: TokenConfig,
     keyring: Keyring,
     limits: MutationLimits | None,
+    order_groups: OrderGroups | None = None,
 ) -> Context:
     """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
     ctx = Context(
@@ -202,6 +204,7 @@ def request_context(
         request_id=request.state.request_id,
         keyring=keyring,
         limits=limits,
+        order_groups=order_groups,
     )
     try:
         token = bearer_token(request.headers.get("authorization"))
@@ -224,10 +227,21 @@ def graphql_router(
     limits: MutationLimits | None = None,
     max_cost: int = DEFAULT_MAX_COST,
     timeout: float = 30.0,
+    order_group_commit_ms: float = 0.0,
 ) -> ReferralRouter:
+    groups = None
+    if order_group_commit_ms > 0:
+        groups = OrderGroups(db, linger=order_group_commit_ms / 1000)
+
     async def context(request: Request) -> Context:
         return request_context(
-            request, db=db, policy=policy, tokens=tokens, keyring=keyring, limits=limits
+            request,
+            db=db,
+            policy=policy,
+            tokens=tokens,
+            keyring=keyring,
+            limits=limits,
+            order_groups=groups,
         )
 
     router = ReferralRouter(

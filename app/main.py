@@ -152,6 +152,7 @@ def create_app(
         limits=settings.mutation_limits,
         max_cost=settings.max_query_cost,
         timeout=settings.request_timeout_seconds,
+        order_group_commit_ms=settings.order_group_commit_ms,
     )
     app.include_router(router, prefix="/graphql")
     app.include_router(

@@ -17,6 +17,7 @@ from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
 from graph.fraud import refund_rate
+from graph.money.group_commit import OrderGroups
 from graph.tree import distributors, invites
 
 
@@ -62,6 +63,8 @@ class Context(BaseContext):
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
     limits: MutationLimits | None = None
+    # The process's group commit of single orders (None: each order alone).
+    order_groups: OrderGroups | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)

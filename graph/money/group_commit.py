@@ -7,8 +7,9 @@ to `max_batch`) is recorded by one `graph.money.orders.record` call: one transac
 one commit. All or nothing per caller: if the group's transaction fails (one order's
 CONFLICT, an unknown buyer, anything), each of its orders is recorded again on its own,
 so one caller's refusal is that caller's alone and the others are recorded as if they
-had come alone. Replays and an id given twice are answered as `orders.record` answers
-them in a batch (the same order, recorded once).
+had come alone (an unreachable database or a spent deadline is everyone's answer).
+Replays and an id given twice are answered as `orders.record` answers them in a batch
+(the same order, recorded once).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.errors import RequestTimeout, Unavailable
 from domain.models import NewOrder, Order, Policy
 from graph.db import Database, request_deadline
 from graph.money import orders
@@ -30,6 +32,7 @@ class _Waiting:
     order: NewOrder
     policy: Policy
     now: datetime
+    deadline: float | None  # the caller's request deadline (graph.db.request_deadline)
     done: asyncio.Future[Order] = field(repr=False)
 
 
@@ -50,7 +53,7 @@ class OrderGroups:
     async def record(self, order: NewOrder, *, policy: Policy, now: datetime) -> Order:
         """Record one order (validated) with whichever orders arrive within `linger`."""
         done: asyncio.Future[Order] = asyncio.get_running_loop().create_future()
-        self.waiting.append(_Waiting(order, policy, now, done))
+        self.waiting.append(_Waiting(order, policy, now, request_deadline.get(), done))
         if len(self.waiting) >= self.max_batch:
             self._start(self._take())
         elif self.timer is None:
@@ -73,9 +76,6 @@ class OrderGroups:
             self._start(self._take())
 
     async def _commit(self, group: list[_Waiting]) -> None:
-        # A group is nobody's request: its transaction is not cut at the deadline of
-        # whichever caller came first (each caller still stops waiting at its own).
-        request_deadline.set(None)
         by_policy: dict[Policy, list[_Waiting]] = {}
         for waiting in group:
             by_policy.setdefault(waiting.policy, []).append(waiting)
@@ -85,6 +85,10 @@ class OrderGroups:
         if len(group) == 1:
             await self._alone(group[0])
             return
+        # The group's transaction may run until its last caller's deadline (each caller
+        # still stops waiting at its own); none if a caller has none.
+        deadlines = [w.deadline for w in group]
+        request_deadline.set(None if None in deadlines else max(d for d in deadlines if d))
         try:
             recorded = await orders.record(
                 self.db,
@@ -92,7 +96,12 @@ class OrderGroups:
                 policy=group[0].policy,
                 now=max(w.now for w in group),
             )
-        except Exception:
+        except (Unavailable, RequestTimeout) as exc:  # nobody's fault: everybody's answer
+            for waiting in group:
+                if not waiting.done.done():
+                    waiting.done.set_exception(exc)
+            return
+        except Exception:  # perhaps one caller's (CONFLICT, NOT_FOUND…): each alone
             await asyncio.gather(*(self._alone(w) for w in group))
             return
         self.groups += 1
@@ -101,6 +110,7 @@ class OrderGroups:
                 waiting.done.set_result(order)
 
     async def _alone(self, waiting: _Waiting) -> None:
+        request_deadline.set(waiting.deadline)
         try:
             recorded = await orders.record(
                 self.db, orders=[waiting.order], policy=waiting.policy, now=waiting.now
