@@ -76,10 +76,20 @@ class OrderGroups:
             self._start(self._take())
 
     async def _commit(self, group: list[_Waiting]) -> None:
-        by_policy: dict[Policy, list[_Waiting]] = {}
+        by_policy: dict[int, list[_Waiting]] = {}  # by identity: the app's one policy
         for waiting in group:
-            by_policy.setdefault(waiting.policy, []).append(waiting)
-        await asyncio.gather(*(self._commit_one_policy(g) for g in by_policy.values()))
+            by_policy.setdefault(id(waiting.policy), []).append(waiting)
+        try:
+            await asyncio.gather(*(self._commit_one_policy(g) for g in by_policy.values()))
+        except BaseException as exc:  # never leave a caller waiting for ever
+            for waiting in group:
+                if waiting.done.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    waiting.done.cancel()
+                else:
+                    waiting.done.set_exception(exc)
+            raise
 
     async def _commit_one_policy(self, group: list[_Waiting]) -> None:
         if len(group) == 1:
