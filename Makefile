@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_SIZE ?= 10000
 
-.PHONY: install run test test-fast lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
+.PHONY: install web run test test-fast lint format schema neo4j-start neo4j-stop bench-team bench-orders bench-fraud \
 	bench-import bench bench-small bench-invite
 
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -16,7 +16,21 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(BIN)/.installed
+# The web front ends (web/: the Explorer at /explorer/ and GraphiQL at /graphql), built
+# with npm from the committed package-lock.json into web/dist, which the app serves.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/graphiql.html \
+	web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+install: $(BIN)/.installed web
 
 run: install
 	$(BIN)/referral neo4j start

@@ -15,7 +15,9 @@ class NotSignedIn(Unauthenticated):
 
 class RoleNotAllowed(Forbidden):
     def __init__(self, role: str, operation: str) -> None:
-        super().__init__(f"The role {role} may not use {operation}.")
+        super().__init__(
+            f"The role {role} may not use {operation}.", role=role, operation=operation
+        )
 
 
 class OutsideTeam(Forbidden):
@@ -28,7 +30,8 @@ class OutsideTeam(Forbidden):
     def __init__(self, what: str) -> None:
         super().__init__(
             f"{what} is outside your scope: a distributor sees itself, its sponsor, "
-            "and its downline within the team depth."
+            "and its downline within the team depth.",
+            what=what,
         )
 
 
@@ -39,7 +42,8 @@ class RateLimited(ReferralError):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(
-            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s."
+            f"Too many mutations with this token; retry in {max(retry_after, 0.1):.1f} s.",
+            seconds=f"{max(retry_after, 0.1):.1f}",
         )
         self.retry_after = retry_after
 

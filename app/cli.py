@@ -84,6 +84,7 @@ def cmd_migrate(settings: Settings) -> None:
 def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -> None:
     from devtools import demo_fraud, investigation_examples
     from devtools.demo import LoadReport, load_demo, load_demo_orders
+    from devtools.demo_explorer import request_withdrawals
 
     async def work(db: Database) -> None:
         await migrate(db)
@@ -112,6 +113,8 @@ def cmd_demo_data(settings: Settings, size: int, batch_size: int, prefix: str) -
                 db, prefix=prefix, size=size, policy=settings.policy, now=datetime.now(UTC)
             )
             print(f"Planted suspicious patterns ({prefix}-x-…); the scan found {rings} rings.")
+        asked = await request_withdrawals(db, prefix=prefix, policy=settings.policy)
+        print(f"Asked {asked} withdrawals for the admins' queue.")
 
     _with_db(settings, work)
 

@@ -18,13 +18,18 @@ transactions it started are stopped by the server at the same deadline (`graph.d
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from cross_web import HTTPException
 from fastapi import Request
-from graphql import GraphQLError
+from fastapi.responses import HTMLResponse
+from graphql import GraphQLError, GraphQLSchema, parse, validate
+from graphql.error import GraphQLSyntaxError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.types import HTTPMethod
@@ -35,15 +40,43 @@ from access.pii import Keyring
 from access.rate_limit import MutationLimits
 from access.tokens import TokenConfig, bearer_token, verify
 from app import http_edge
-from domain.errors import BadUserInput, ReferralError, RequestTimeout, Unauthenticated
+from app.language import (
+    error_message,
+    preferred_language,
+    request_error_message,
+    unexpected_message,
+)
+from app.metrics import observe_operation
+from app.web import graphiql_html
+from domain.errors import (
+    BadUserInput,
+    PersistedQueryNotFound,
+    ReferralError,
+    RequestTimeout,
+    Unauthenticated,
+)
 from domain.models import Actor, Policy
 from graph.db import Database, request_deadline
 from graph.money.group_commit import OrderGroups
+from graph.persisted_queries import QueryStore
 from resolvers.context import Context
 from schema.schema import DEFAULT_MAX_COST, build_schema, is_expected
 
 log = logging.getLogger("referral.api")
 ANONYMOUS = Actor(subject="anonymous", role="NONE")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# A persisted query text is stored only when it parses and validates, and is not longer.
+MAX_PERSISTED_QUERY = 20_000
+
+
+class PersistedQueryRefusal(Exception):
+    """A persisted-query request answered before execution, as a GraphQL error."""
+
+    def __init__(self, error: ReferralError, status: int) -> None:
+        super().__init__(error.message)
+        self.error, self.status = error, status
+
+
 # Raised by Python on values it cannot hold (a number past 64 bits for the database, a
 # date beyond year 9999 after arithmetic): the request's values, not a fault of ours.
 OUT_OF_RANGE = (OverflowError,)
@@ -63,6 +96,22 @@ def extensions_of(error: GraphQLError) -> dict[str, str]:
     return {"code": "BAD_USER_INPUT"}
 
 
+OPERATION = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def named_operation(query: str | None) -> str | None:
+    """The name of the document's first operation, when the request names none."""
+    match = OPERATION.match(query or "")
+    return match.group(1) if match else None
+
+
+def outcome_of(result: ExecutionResult) -> str:
+    """`ok`, or the code of the first error (as the client sees it)."""
+    for error in result.errors or []:
+        return extensions_of(error)["code"] if is_expected(error) else "INTERNAL_SERVER_ERROR"
+    return "ok"
+
+
 def out_of_range(error: GraphQLError) -> BadUserInput | None:
     """An error of a value Python or the database cannot hold, as BAD_USER_INPUT."""
     if isinstance(error.original_error, OUT_OF_RANGE):
@@ -75,6 +124,18 @@ def out_of_range(error: GraphQLError) -> BadUserInput | None:
 
 class ReferralRouter(GraphQLRouter[Context, None]):
     timeout: float = 30.0
+    persisted: QueryStore | None = None
+    validation_schema: GraphQLSchema | None = None
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the app's own built assets (web/), never from a CDN."""
+        return HTMLResponse(graphiql_html())
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for an APQ GET, which carries its hash in `extensions` and no `query`."""
+        if "extensions" in request.query_params:
+            return False
+        return super().should_render_graphql_ide(request)
 
     def decode_json(self, data: str | bytes) -> object:
         return http_edge.decode_json(data)
@@ -106,21 +167,66 @@ class ReferralRouter(GraphQLRouter[Context, None]):
                 f"(got {content_type or 'none'!r}).",
             )
         parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData):
+            parsed = await self.resolve_persisted(parsed)
         if isinstance(parsed, GraphQLRequestData) and parsed.query is None:
-            if isinstance(parsed.extensions, dict) and "persistedQuery" in parsed.extensions:
-                raise Refusal(
-                    200,
-                    "PersistedQueryNotFound: this server keeps no persisted queries; send "
-                    "the query text with the hash.",
-                    code="PERSISTED_QUERY_NOT_FOUND",
-                )
             raise Refusal(400, 'The request has no "query": send the GraphQL text in it.')
         return parsed
+
+    async def resolve_persisted(self, data: GraphQLRequestData) -> GraphQLRequestData:
+        """Apollo's automatic persisted queries (`extensions.persistedQuery`): a hash
+        alone runs the query registered under it, or answers PERSISTED_QUERY_NOT_FOUND;
+        a query with its hash registers it (once it parses and validates)."""
+        persisted = (data.extensions or {}).get("persistedQuery")
+        if persisted is None or self.persisted is None:
+            return data
+        sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not isinstance(sha256, str)
+            or not SHA256.fullmatch(sha256)
+        ):
+            raise PersistedQueryRefusal(
+                BadUserInput(
+                    "extensions.persistedQuery must be {version: 1, sha256Hash: <64 lowercase "
+                    "hex digits>}."
+                ),
+                400,
+            )
+        if data.query is None:
+            query = await self.persisted.find(sha256)
+            if query is None:
+                raise PersistedQueryRefusal(PersistedQueryNotFound(), 200)
+            return replace(data, query=query)
+        if hashlib.sha256(data.query.encode()).hexdigest() != sha256:
+            raise PersistedQueryRefusal(
+                BadUserInput(
+                    "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query "
+                    "text (hex of the UTF-8 bytes)."
+                ),
+                400,
+            )
+        if len(data.query) <= MAX_PERSISTED_QUERY and self._valid(data.query):
+            await self.persisted.register(sha256, data.query)
+        return data
+
+    def _valid(self, query: str) -> bool:
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError:
+            return False
+        return self.validation_schema is not None and not validate(self.validation_schema, document)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """strawberry's request handling, its refusals answered as coded JSON."""
         try:
             return await super().run(request, context=context, root_value=root_value)
+        except PersistedQueryRefusal as exc:
+            language = preferred_language(request.headers.get("accept-language"))
+            return http_edge.coded_response(
+                exc.status, error_message(exc.error, language), code=exc.error.code
+            )
         except Refusal as exc:
             return http_edge.coded_response(exc.status_code, exc.reason, code=exc.code)
         except HTTPException as exc:
@@ -129,6 +235,19 @@ class ReferralRouter(GraphQLRouter[Context, None]):
             return http_edge.coded_response(400, "The request nests too deeply to be read.")
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """One operation, counted by name and outcome and timed (`app/metrics.py`)."""
+        data: GraphQLRequestData = kwargs["request_data"]
+        started = time.monotonic()
+        outcome = "INTERNAL_SERVER_ERROR"
+        try:
+            result = await self._execute_within_budget(*args, **kwargs)
+            outcome = outcome_of(result)
+            return result
+        finally:
+            name = data.operation_name or named_operation(data.query)
+            observe_operation(name, outcome, time.monotonic() - started)
+
+    async def _execute_within_budget(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """One operation within the time budget; TIMEOUT past it."""
         token = request_deadline.set(time.monotonic() + self.timeout)
         try:
@@ -147,6 +266,7 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id: str = getattr(request.state, "request_id", "-")
+        language = preferred_language(request.headers.get("accept-language"))
         errors: list[dict[str, Any]] = []
         for error in result.errors or []:
             if replaced := out_of_range(error):
@@ -157,6 +277,13 @@ class ReferralRouter(GraphQLRouter[Context, None]):
             elif is_expected(error):
                 formatted = dict(error.formatted)
                 formatted["extensions"] = extensions_of(error)
+                original = error.original_error
+                if language == "en":
+                    pass
+                elif isinstance(original, ReferralError):
+                    formatted["message"] = error_message(original, language)
+                else:
+                    formatted["message"] = request_error_message(error.message, language)
             else:
                 log.error(
                     "unexpected error in request %s at %s",
@@ -165,7 +292,7 @@ class ReferralRouter(GraphQLRouter[Context, None]):
                     exc_info=error.original_error,
                 )
                 formatted = {
-                    "message": f"Unexpected error; quote request id {request_id} to support.",
+                    "message": unexpected_message(request_id, language),
                     "path": error.path,
                     "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
                 }
@@ -244,11 +371,15 @@ def graphql_router(
             order_groups=groups,
         )
 
+    schema = build_schema(production=production, max_cost=max_cost)
     router = ReferralRouter(
-        build_schema(production=production, max_cost=max_cost),
+        schema,
         context_getter=context,
         graphql_ide=None if production else "graphiql",
-        allow_queries_via_get=False,
+        # Queries only (never mutations): Apollo sends persisted queries by GET.
+        allow_queries_via_get=True,
     )
     router.timeout = timeout
+    router.persisted = QueryStore(db)
+    router.validation_schema = schema._schema
     return router

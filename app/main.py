@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,9 +23,11 @@ from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
+from app.metrics import exposition, observe_neo4j, trace_from
 from app.reports import reports_router
 from app.scheduler import process_holder, scan_periodically, settle_periodically
 from app.settings import Settings
+from app.web import mount_explorer
 from domain.errors import Unavailable
 from graph.db import Database
 from graph.migrations import migrate
@@ -36,8 +38,10 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
 
 
 class RequestId:
-    """ASGI middleware: the request id (the client's `x-request-id` if well-formed, else
-    a new one) in `request.state.request_id` and in the answer's `x-request-id` header.
+    """ASGI middleware: the request id, the caller's `X-Request-Id` if well-formed, else
+    the W3C trace id (`traceparent` continued, or a new trace), in
+    `request.state.request_id` (the trace in `request.state.trace`); the response
+    carries both, with this request's own span id in `traceparent`.
 
     Plain ASGI rather than `@app.middleware("http")`, whose wrapper runs every request
     through extra tasks and streams (docs/benchmarks.md, "Wave 2")."""
@@ -49,19 +53,26 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = ""
+        given, traceparent = "", None
         for name, value in scope.get("headers") or ():
-            if name == b"x-request-id":
+            if name == b"x-request-id" and not given:
                 given = value.decode("latin-1")
-                break
-        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        header = (b"x-request-id", request_id.encode())
+            elif name == b"traceparent" and traceparent is None:
+                traceparent = value.decode("latin-1")
+        trace = trace_from(traceparent)
+        request_id = given if REQUEST_ID.fullmatch(given) else trace.trace_id
+        state = scope.setdefault("state", {})
+        state["trace"], state["request_id"] = trace, request_id
+        added = [
+            (b"x-request-id", request_id.encode()),
+            (b"traceparent", trace.traceparent.encode()),
+        ]
+        replaced = {b"x-request-id", b"traceparent"}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0] != b"x-request-id"]
-                message = {**message, "headers": [*headers, header]}
+                kept = [h for h in message.get("headers", ()) if h[0].lower() not in replaced]
+                message = {**message, "headers": [*kept, *added]}
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -82,6 +93,7 @@ def create_app(
     """
     settings = settings or Settings()
     db = database or settings.open_database()
+    db.on_query = observe_neo4j
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -131,9 +143,16 @@ def create_app(
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
 
+    app.add_middleware(RequestId)  # innermost of the middleware, as before
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
@@ -154,6 +173,15 @@ def create_app(
         timeout=settings.request_timeout_seconds,
         order_group_commit_ms=settings.order_group_commit_ms,
     )
+
+    sdl = router.schema.as_str() + "\n"
+
+    @app.get("/graphql/schema.graphql")
+    async def schema_sdl() -> PlainTextResponse:
+        """The SDL, public in every environment: it is the published contract (the
+        repository's schema.graphql), unlike introspection (docs/decisions.md)."""
+        return PlainTextResponse(sdl, media_type="application/graphql; charset=utf-8")
+
     app.include_router(router, prefix="/graphql")
     app.include_router(
         reports_router(
@@ -162,8 +190,24 @@ def create_app(
     )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
     app.include_router(invite_router(db=db, share_base_url=settings.share_base_url))
-    app.add_middleware(RequestId)
+    mount_explorer(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: preflights and every answer (a 413 too) carry the CORS headers.
+    if origins := settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "X-Request-Id",
+                "traceparent",
+            ],
+            expose_headers=["X-Request-Id", "traceparent"],
+            max_age=600,
+        )
     return app
 
 

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.metrics import observe_job
 from graph import leases
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
@@ -84,9 +85,11 @@ async def run_periodically(
                 if lease is not None and not await lease.take():
                     continue
                 done = await job()
+                observe_job(name, "ok")
                 if done:
                     log.info("%s: %d", name, done)
             except Exception:
+                observe_job(name, "error")
                 log.exception("%s failed; the next run retries", name)
     finally:
         if lease is not None:

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     withdraw_min: str = "1.00"
     withdraw_fee_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.5"))
     # A withdrawal at or below it by a clean distributor is APPROVED at once; "0" = off.
-    withdraw_auto_approve_limit: str = "0"
+    withdraw_auto_approve_limit: str = "0.00"
     # Team bonus (团队业绩分红): a fraction 0-0.10 of a leader's net team sales; 0 = off.
     team_bonus_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.10"))
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
@@ -132,6 +132,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_query_cost: int = Field(20_000, ge=1)
     request_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+
+    # Clients (SPEC §11, docs/clients.md): browser origins allowed by CORS, comma-separated
+    # ("https://shop.example.com,http://localhost:5173"); none by default.
+    cors_origins: str = ""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",")):
+            if origin and (origin == "*" or not urlparse(origin).scheme or origin.endswith("/")):
+                raise ValueError(
+                    f"cors_origins: {origin!r} must be an origin like https://shop.example.com "
+                    "(scheme, host, optional port; no path, no *)."
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @field_validator("commission_levels", "team_depth")
     @classmethod

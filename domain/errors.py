@@ -12,13 +12,18 @@ from typing import ClassVar
 
 
 class ReferralError(Exception):
-    """An expected failure that a client can act on."""
+    """An expected failure that a client can act on.
+
+    `params` are the values the message was built from, so that a translation
+    (`domain/errors_zh.py`) can say the same thing in another language.
+    """
 
     code: ClassVar[str] = "BAD_USER_INPUT"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **params: str) -> None:
         super().__init__(message)
         self.message = message
+        self.params: dict[str, str] = params
 
     @property
     def extensions(self) -> dict[str, str]:
@@ -36,7 +41,8 @@ class BadCursor(BadUserInput):
     def __init__(self, argument: str) -> None:
         super().__init__(
             f"{argument} is not a cursor that this server issued for this list (the same "
-            f"distributor, filters and order); page again from the start without {argument}."
+            f"distributor, filters and order); page again from the start without {argument}.",
+            argument=argument,
         )
 
 
@@ -44,7 +50,7 @@ class NotFound(ReferralError):
     code = "NOT_FOUND"
 
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} does not exist.")
+        super().__init__(f"{kind} {key!r} does not exist.", kind=kind, key=key)
 
 
 class AlreadyBound(ReferralError):
@@ -55,7 +61,10 @@ class SelfReferral(ReferralError):
     code = "SELF_REFERRAL"
 
     def __init__(self, distributor_id: str) -> None:
-        super().__init__(f"Distributor {distributor_id!r} cannot be their own sponsor.")
+        super().__init__(
+            f"Distributor {distributor_id!r} cannot be their own sponsor.",
+            distributor_id=distributor_id,
+        )
 
 
 class ReferralCycle(ReferralError):
@@ -64,7 +73,9 @@ class ReferralCycle(ReferralError):
     def __init__(self, distributor_id: str, sponsor_id: str) -> None:
         super().__init__(
             f"Binding {distributor_id!r} under {sponsor_id!r} would close a cycle: "
-            f"{sponsor_id!r} is in {distributor_id!r}'s own downline."
+            f"{sponsor_id!r} is in {distributor_id!r}'s own downline.",
+            distributor_id=distributor_id,
+            sponsor_id=sponsor_id,
         )
 
 
@@ -72,7 +83,11 @@ class SponsorInactive(ReferralError):
     code = "SPONSOR_INACTIVE"
 
     def __init__(self, sponsor_id: str, status: str) -> None:
-        super().__init__(f"Sponsor {sponsor_id!r} is {status} and cannot take new recruits.")
+        super().__init__(
+            f"Sponsor {sponsor_id!r} is {status} and cannot take new recruits.",
+            sponsor_id=sponsor_id,
+            status=status,
+        )
 
 
 class DepthLimitExceeded(ReferralError):
@@ -110,7 +125,7 @@ class WriteRefused(Forbidden):
     """An analyst query that would write, administer, or reach outside the graph."""
 
     def __init__(self, why: str) -> None:
-        super().__init__(f"Analyst queries are read-only: {why}")
+        super().__init__(f"Analyst queries are read-only: {why}", why=why)
 
 
 class Timeout(ReferralError):
@@ -121,8 +136,19 @@ class Timeout(ReferralError):
     def __init__(self, seconds: float) -> None:
         super().__init__(
             f"The query ran longer than {seconds:g} s and was stopped; "
-            "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT."
+            "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT.",
+            seconds=f"{seconds:g}",
         )
+
+
+class PersistedQueryNotFound(ReferralError):
+    """An automatic persisted query's hash that no process has registered yet (Apollo's
+    protocol: the client then sends the query with its hash)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("PersistedQueryNotFound")
 
 
 class RequestTimeout(Timeout):
@@ -136,6 +162,7 @@ class RequestTimeout(Timeout):
             self,
             f"The request ran past {limit} and was stopped; a write still in progress was "
             "rolled back. Ask for less (smaller pages, fewer aliases) or retry later.",
+            seconds="" if seconds is None else f"{seconds:g}",
         )
 
 
@@ -149,6 +176,7 @@ class QueryTooCostly(BadUserInput):
             "downline(first: 100) is 10,000 rows). Ask for smaller pages, fewer nested "
             "lists or fewer aliases."
         )
+        self.params = {"cost": f"{cost:,}", "limit": f"{limit:,}"}
         self.cost = cost
         self.limit = limit
 

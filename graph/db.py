@@ -111,6 +111,8 @@ class Database:
         self.retry_seconds = retry_seconds
         self.breaker = breaker or Breaker()
         self.queries = 0
+        # Told each query's kind ("read", "write") and seconds: the app's metrics.
+        self.on_query: Callable[[str, float], None] | None = None
 
     async def read(self, query: LiteralString, **params: Any) -> list[Record]:
         """One read query, routed to a reader, causally after this driver's writes.
@@ -120,6 +122,14 @@ class Database:
         time here (docs/benchmarks.md). Retried on the same failures for as long.
         """
         self.queries += 1
+        started = time.monotonic()
+        try:
+            return await self._read(query, params)
+        finally:
+            if self.on_query is not None:
+                self.on_query("read", time.monotonic() - started)
+
+    async def _read(self, query: LiteralString, params: dict[str, Any]) -> list[Record]:
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:
@@ -150,6 +160,14 @@ class Database:
         (deadlocks) for `retry_seconds` and on connection failures until the breaker
         opens. `work` may run more than once: it must be idempotent."""
         self.queries += 1
+        started = time.monotonic()
+        try:
+            return await self._write(work)
+        finally:
+            if self.on_query is not None:
+                self.on_query("write", time.monotonic() - started)
+
+    async def _write(self, work: Work[T]) -> T:
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:

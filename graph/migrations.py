@@ -210,7 +210,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        "0014-job-leases",
+        "0014-persisted-queries",
+        (
+            "CREATE CONSTRAINT persisted_query_hash IF NOT EXISTS "
+            "FOR (q:PersistedQuery) REQUIRE q.hash IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0015-withdrawal-queue",
+        # The admins' queue lists withdrawals by state, oldest first (graph/withdrawal_queue).
+        (
+            "CREATE INDEX withdrawal_status_requested_at IF NOT EXISTS "
+            "FOR (w:Withdrawal) ON (w.status, w.requestedAt)",
+        ),
+    ),
+    Migration(
+        "0016-job-leases",
         (
             # One lease per scheduler job, taken by one app process at a time
             # (graph/leases.py): the constraint makes concurrent MERGEs meet on one node.

@@ -27,10 +27,13 @@ from schema.cost import query_cost_rule
 from schema.fraud.analyst_root import AnalystMutation, AnalystQuery
 from schema.fraud.root import FraudMutation, FraudQuery
 from schema.money.root import MoneyMutation, MoneyQuery
+from schema.money.withdrawal_queue import WithdrawalQueueQuery
 from schema.scalars import SCALARS
 from schema.tree.root import Mutation, Query
 
-RootQuery = merge_types("Query", (Query, MoneyQuery, FraudQuery, AnalystQuery))
+RootQuery = merge_types(
+    "Query", (Query, MoneyQuery, FraudQuery, AnalystQuery, WithdrawalQueueQuery)
+)
 RootMutation = merge_types("Mutation", (Mutation, MoneyMutation, FraudMutation, AnalystMutation))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 log = logging.getLogger("referral.graphql")

@@ -6,7 +6,7 @@ import re
 
 from domain.errors import BadUserInput
 
-MONEY_PATTERN = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?")
+MONEY_PATTERN = re.compile(r"(0|[1-9][0-9]{0,11})\.[0-9]{2}")
 
 
 def format_fen(fen: int) -> str:
@@ -17,11 +17,12 @@ def format_fen(fen: int) -> str:
 
 
 def parse_money(text: str) -> int:
-    """ "123.45" -> 12345 fen. Negative, more than two decimals or non-numbers fail."""
+    """ "123.45" -> 12345 fen. Exactly two decimals (SPEC §3.5): "12", "12.3",
+    "12.345", negative amounts and non-numbers fail."""
     if not isinstance(text, str) or not MONEY_PATTERN.fullmatch(text):
         raise BadUserInput(
-            f"Money must be a non-negative decimal string with at most two decimals "
+            f"Money must be a non-negative decimal string with exactly two decimals "
             f'and at most 12 digits before the point, like "12.34" (got {str(text)[:40]!r}).'
         )
     whole, _, cents = text.partition(".")
-    return int(whole) * 100 + int(cents.ljust(2, "0") or "0")
+    return int(whole) * 100 + int(cents)

@@ -17,6 +17,9 @@ from domain.money.fen import format_fen
 from domain.money.tax import CHINA
 
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+# A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return
+# first): the payment account is text a distributor typed (CSV injection, OWASP).
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +58,17 @@ def month_ended(month: str, now: datetime) -> bool:
     return month < now.astimezone(CHINA).strftime("%Y-%m")
 
 
+def as_text_cell(value: str) -> str:
+    """`value` as a spreadsheet shows it, never runs it: a leading formula character gets
+    an apostrophe in front, which spreadsheets hide and take as "this is text"."""
+    return "'" + value if value.startswith(FORMULA_LEAD) else value
+
+
 def _csv(header: list[str], rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([as_text_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

@@ -7,7 +7,7 @@ from domain import inputs
 from domain.errors import DepthLimitExceeded
 from domain.models import Distributor, FraudAlert, FraudRing, FraudSignal, Status, UplineEntry
 from domain.pagination import Connection, PageArgs
-from graph.fraud import alerts, investigation
+from graph.fraud import alerts, investigation, ring_graph
 from graph.fraud import scan as fraud_scan
 from graph.fraud import signals as fraud_signals
 from graph.tree import admin
@@ -43,6 +43,23 @@ async def rings(
 
 async def ring(ctx: Context, *, ring_id: str) -> FraudRing | None:
     return await fraud_scan.ring(ctx.db, ring_id=inputs.check_id(ring_id))
+
+
+async def ring_links(ctx: Context, *, ring_id: str) -> list[tuple[str, str]]:
+    """Which member uses which of the ring's shared identifiers (to draw it)."""
+    return await ring_graph.identifier_links(ctx.db, ring_id=ring_id)
+
+
+async def ring_hot_identifiers(
+    ctx: Context, *, ring_id: str, first: int
+) -> list[tuple[str, str, int]]:
+    """Hot identifiers the ring's members use, which the scan left out."""
+    return await ring_graph.hot_identifiers_of(
+        ctx.db,
+        ring_id=ring_id,
+        hot_limit=ctx.policy.hot_identifier_limit,
+        first=inputs.check_page_size(first),
+    )
 
 
 async def signals(ctx: Context, *, distributor_id: str) -> list[FraudSignal]:

@@ -9,6 +9,7 @@ import strawberry
 
 from domain import models
 from resolvers.context import Info
+from resolvers.fraud import analysis as resolve_fraud
 from resolvers.tree import distributors as read
 from schema.pagination import Connection, Edge
 from schema.scalars import Money
@@ -73,6 +74,12 @@ class SharedIdentifier:
     kind: str
 
 
+@strawberry.type(description="A ring member that uses one of the ring's shared identifiers.")
+class IdentifierLink:
+    distributor_id: strawberry.ID
+    key: str
+
+
 @strawberry.type
 class ReferralEdge:
     sponsor_id: strawberry.ID
@@ -99,6 +106,21 @@ class FraudRing:
     @strawberry.field
     async def members(self, info: Info) -> list[Distributor]:
         return await _members(info, self.member_ids)
+
+    @strawberry.field(description="Which member uses which shared identifier (to draw it).")
+    async def identifier_links(self, info: Info) -> list[IdentifierLink]:
+        links = await resolve_fraud.ring_links(info.context, ring_id=self.id)
+        return [IdentifierLink(distributor_id=strawberry.ID(d), key=k) for d, k in links]
+
+    @strawberry.field(
+        description="Identifiers its members use that more than hot_identifier_limit "
+        "distributors share: left out of the ring, most used first."
+    )
+    async def hot_identifiers(self, info: Info, first: int | None = 20) -> list[HotIdentifier]:
+        found = await resolve_fraud.ring_hot_identifiers(
+            info.context, ring_id=self.id, first=20 if first is None else first
+        )
+        return [HotIdentifier(key=k, kind=kind, users=n) for k, kind, n in found]
 
     @classmethod
     def from_model(cls, r: models.FraudRing) -> FraudRing:

@@ -23,7 +23,8 @@ def test_format_fen_of_negative_amounts() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["-1.00", "1.234", "abc", "", "1e5", " 1.00", "01.00", "1.", "NaN"]
+    "text",
+    ["-1.00", "1.234", "abc", "", "1e5", " 1.00", "01.00", "1.", "NaN", "99.9", "12", "0.5"],
 )
 def test_parse_money_refuses_bad_input(text: str) -> None:
     with pytest.raises(BadUserInput):

@@ -35,6 +35,8 @@ CALLS: dict[str, str] = {
     "auditEvents": "{ auditEvents(first: 1) { totalCount } }",
     "order": "query($missing: ID!) { order(id: $missing) { id } }",
     "withdrawal": "query($missing: ID!) { withdrawal(id: $missing) { id } }",
+    "withdrawalQueue": "query($missing: ID!) { withdrawalQueue(distributorId: $missing, first: 1)"
+    " { totalCount } }",
     "leaderboard": "{ leaderboard(metric: SALES, first: 1) { rank } }",
     "myRank": "query($me: ID!) { myRank(metric: SALES, distributorId: $me) { rank } }",
     "ruleSets": "{ ruleSets { version } }",

@@ -81,16 +81,14 @@ async def test_record_an_order_and_replay_it(
 
 
 @pytest.mark.parametrize(
-    "amount", ["-1.00", "1.234", "abc", "1e3", "12", "0.00", "9999999999999.00", " 1.00", ""]
+    "amount",
+    ["-1.00", "1.234", "abc", "1e3", "12", "99.9", "0.00", "9999999999999.00", " 1.00", ""],
 )
 async def test_bad_money_is_bad_user_input(
     client: httpx.AsyncClient, db: Database, uid: str, amount: str
 ) -> None:
     ids = await chain(db, uid, 2)
     body = await gql(client, RECORD, _order(uid, ids[1], amount))
-    if amount == "12":  # a whole number is fine: it means 12.00
-        assert body["data"]["recordOrder"]["amount"] == "12.00"
-        return
     assert ["BAD_USER_INPUT"] == error_codes(body), body
 
 

@@ -62,3 +62,12 @@ def test_the_files_are_csv_in_yuan() -> None:
     )
     tax = tax_csv("2026-11", [TaxLine("d-1", 3, 3000000, 0, 520000, 2480000)])
     assert tax.endswith("2026-11,d-1,3,30000.00,0.00,5200.00,24800.00\r\n")
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_cells_a_spreadsheet_would_run_are_written_as_text(typed: str) -> None:
+    payouts = payouts_csv([PayoutLine("-w", "d-1", 100, typed)])
+    row = payouts.splitlines()[1]
+    assert row.startswith("'-w,d-1,1.00,")
+    assert "'" + typed.split('"')[0] in row
+    assert "6222 1" == payouts_csv([PayoutLine("w", "d", 1, "6222 1")]).splitlines()[1][-6:]
