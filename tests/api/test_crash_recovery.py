@@ -113,7 +113,10 @@ async def test_orders_survive_a_killed_database_whole_or_not_at_all(
     done.set()
     await streaming
 
-    assert {"OK", "UNAVAILABLE"} >= set(outcomes), set(outcomes)
+    # TIMEOUT too: a request caught on a connection to the dying or restarting server (on a
+    # loaded machine) may reach its deadline before the breaker opens; either way it is a
+    # coded answer, and what it wrote is whole or absent (checked below).
+    assert {"OK", "UNAVAILABLE", "TIMEOUT"} >= set(outcomes), set(outcomes)
     parts = await db.read(ORDER_PARTS, prefix=f"{uid}-o")
     # whole: 2 commissions (15 % and 5 %) and their 2 pending entries; else absent
     assert all((r["commissions"], r["entries"]) == (2, 2) for r in parts), parts
