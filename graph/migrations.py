@@ -224,6 +224,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (w:Withdrawal) ON (w.status, w.requestedAt)",
         ),
     ),
+    Migration(
+        "0016-job-leases",
+        (
+            # One lease per scheduler job, taken by one app process at a time
+            # (graph/leases.py): the constraint makes concurrent MERGEs meet on one node.
+            "CREATE CONSTRAINT job_lease_name IF NOT EXISTS "
+            "FOR (l:JobLease) REQUIRE l.name IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
