@@ -192,8 +192,9 @@ def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
     summary = _with_db(settings, work)
     print(
         f"Reconciled {summary.distributors:,} distributors: {summary.commissions:,} "
-        f"commissions, {summary.withdrawals:,} withdrawals, {summary.entries:,} ledger sums "
-        f"(by record and account), in {time.monotonic() - began:.1f} s."
+        f"commissions, {summary.rewards:,} rewards, {summary.withdrawals:,} withdrawals, "
+        f"{summary.entries:,} ledger sums (by record and account), in "
+        f"{time.monotonic() - began:.1f} s."
     )
     if summary.ok:
         print("OK: every balance is the sum of its entries and every record equals them.")
