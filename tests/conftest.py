@@ -1,7 +1,7 @@
 """Shared fixtures: a real Neo4j, chosen as SPEC §6 says.
 
 `NEO4J_URI` if set; else a testcontainer where a Docker engine answers; else the local
-launcher (`app.neo4j_server`) on its own port and data directory, started once per test
+launcher (`devtools.neo4j_server`) on its own port and data directory, started once per test
 session and stopped at the end if this session started it.
 """
 

@@ -2,7 +2,7 @@
 
 Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI, then times
 `upline(depth: 3)` sequentially (concurrency 1) as a bare driver call of the product's
-Cypher, as the product call `graph.team.upline`, and through the FastAPI app (httpx
+Cypher, as the product call `graph.tree.team.upline`, and through the FastAPI app (httpx
 ASGI transport), and prints cProfile's top functions of the HTTP calls. (An earlier
 version also tried strawberry's `ParserCache` and `ValidationCache` here as an experiment;
 the product's schema now caches both, docs/decisions.md.) Deletes what it loaded.

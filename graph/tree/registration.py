@@ -73,7 +73,7 @@ async def register(
     (adding any identifiers it carries). A new one that shares an identifier with its
     sponsor or a known ring raises a fraud alert in the same transaction.
 
-    `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
+    `phone`, `real_name` and `payment_account` arrive sealed (`access.pii`), and
     `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
