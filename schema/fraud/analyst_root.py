@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from access.permissions import Analysts, guarded
 from resolvers.context import Info
-from resolvers.fraud.analysis import analyst as resolve
+from resolvers.fraud import analyst as resolve
 from schema.fraud.analyst_types import (
     AnalystResult,
     Investigation,

@@ -7,7 +7,7 @@ import strawberry
 from access.permissions import Analysts, guarded
 from domain.models import Status
 from resolvers.context import Info
-from resolvers.fraud.analysis import analysis as resolve
+from resolvers.fraud import analysis as resolve
 from resolvers.tree import distributors as read
 from schema.fraud.types import (
     FraudAlert,
