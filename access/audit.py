@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from access.redaction import redact
+from domain.errors import Unavailable
 from domain.models import AuditEvent
 from domain.pagination import Connection, PageArgs
 from graph import audit
@@ -28,6 +29,13 @@ async def mutation_done(
             arguments=redact(arguments),
             outcome=outcome,
             request_id=ctx.request_id,
+        )
+    except Unavailable:  # the mutation itself has said UNAVAILABLE (or could not be told)
+        log.warning(
+            "audit event of %s by %s (request %s) not written: Neo4j is unreachable",
+            operation,
+            ctx.actor.subject,
+            ctx.request_id,
         )
     except Exception:
         log.exception(

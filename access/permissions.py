@@ -4,8 +4,8 @@ mutation guard.
 Every root field carries exactly one `RolePermission`; a test walks the whole matrix,
 and another compares it with the table in docs/security.md. Object-level checks on a
 `Distributor`'s own fields are permission classes too (`NestedLinks`, `OwnMoney`).
-Mutations also pass through `MutationGuard`: the per-token rate limit, then one audit
-event whatever the outcome.
+Mutations also pass through `MutationGuard`: the rate limit of the caller's role, then
+one audit event whatever the outcome.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class MutationGuard(FieldExtension):
         ctx: Context = info.context
         if access.role_of(ctx) is None:  # the permission check says why
             return await next_(source, info, **kwargs)
-        access.check_rate(ctx)
+        await access.check_rate(ctx)
         outcome = "ERROR"
         try:
             result = await next_(source, info, **kwargs)

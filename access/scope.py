@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from access.errors import NotSignedIn, OutsideTeam, RateLimited, RoleNotAllowed
 from access.pii import owner_of
+from access.rate_limit import admit
 from access.roles import (
     STAFF,
     Role,
@@ -22,6 +23,7 @@ from access.roles import (
 )
 from domain.errors import Unauthenticated
 from domain.models import Distributor
+from graph import rate_limits
 from resolvers.context import Context
 
 T = TypeVar("T")
@@ -44,13 +46,24 @@ def require_role(ctx: Context, roles: Collection[Role], *, operation: str) -> Ro
     return role
 
 
-def check_rate(ctx: Context, *, clock: Callable[[], float] = time.monotonic) -> None:
-    """Count one mutation for the caller's token; RATE_LIMITED past the configured rate."""
-    if ctx.limiter is None or ctx.token_key is None:
+async def check_rate(ctx: Context, *, clock: Callable[[], float] = time.time) -> None:
+    """Count one mutation for the caller's token, in the counters every process shares;
+    RATE_LIMITED past its role's limit (none for a role whose limit is 0)."""
+    if ctx.limits is None or ctx.token_key is None:
         return
-    wait = ctx.limiter.try_acquire(ctx.token_key, now=clock())
-    if wait is not None:
-        raise RateLimited(wait)
+    limit = ctx.limits.limit_of(role_of(ctx))
+    if limit <= 0:
+        return
+    now, window = clock(), ctx.limits.window
+    verdict = await rate_limits.count(
+        ctx.db,
+        key=ctx.token_key,
+        decide=lambda at, counts: admit(at=at, counts=counts, now=now, window=window, limit=limit),
+        now=now,
+        expires_at=now + window,
+    )
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
 
 
 async def caller(ctx: Context) -> Distributor | None:

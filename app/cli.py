@@ -1,13 +1,15 @@
 """The `referral` command: serve, migrate, neo4j start|stop|status, demo-data, schema,
-token."""
+token, backup, restore, reconcile, digest."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -25,6 +27,8 @@ T = TypeVar("T")
 def _server_config(settings: Settings) -> neo4j_server.ServerConfig:
     return neo4j_server.ServerConfig(
         home=settings.neo4j_home,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password,
         host=settings.bolt_host,
         port=settings.bolt_port,
         heap=settings.neo4j_heap,
@@ -134,6 +138,79 @@ def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
     asyncio.run(run())
 
 
+def cmd_backup(settings: Settings, to: str | None) -> None:
+    from devtools.backup import backup
+
+    config = _server_config(settings)
+    print(f"Backing up {config.home} (Community Edition: the server stops while it dumps) …")
+    done = backup(config=config, destination=Path(to) if to else settings.backup_dir)
+    downtime = (
+        f"Neo4j was down {done.downtime_s:.1f} s (stop {done.stop_s:.1f} s, dump "
+        f"{done.dump_s:.1f} s, start {done.start_s:.1f} s)"
+        if done.downtime_s is not None
+        else f"Neo4j was not running (dump {done.dump_s:.1f} s)"
+    )
+    print(
+        f"Wrote {done.path} ({done.bytes:,} bytes, sha256 {done.sha256}) in {done.seconds:.1f} s."
+    )
+    print(f"{downtime}; the manifest is {done.path.name}.json.")
+
+
+def cmd_restore(settings: Settings, archive: str, yes: bool) -> None:
+    from devtools.backup import restore, verify
+
+    config = _server_config(settings)
+    if not yes:
+        verify(Path(archive))
+        sys.exit(
+            f"This REPLACES the whole database under {config.home} with {archive} "
+            "(the server is stopped meanwhile). Run again with --yes to do it."
+        )
+    done = restore(config=config, archive=Path(archive))
+    after = "Neo4j is running again" if done.restarted else "Neo4j was not running; start it"
+    print(f"Restored {done.path} into {config.home} in {done.seconds:.1f} s. {after}.")
+
+
+def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
+    from graph.money.reconcile import Summary, reconcile_all
+
+    shown = [0]
+
+    def progress(summary: Summary) -> None:
+        if summary.distributors // 100_000 > shown[0]:
+            shown[0] = summary.distributors // 100_000
+            print(f"  … {summary.distributors:,} distributors", file=sys.stderr, flush=True)
+
+    async def work(db: Database) -> Summary:
+        return await reconcile_all(db, batch_size=batch_size, progress=progress)
+
+    began = time.monotonic()
+    summary = _with_db(settings, work)
+    print(
+        f"Reconciled {summary.distributors:,} distributors: {summary.commissions:,} "
+        f"commissions, {summary.withdrawals:,} withdrawals, {summary.entries:,} ledger sums "
+        f"(by record and account), in {time.monotonic() - began:.1f} s."
+    )
+    if summary.ok:
+        print("OK: every balance is the sum of its entries and every record equals them.")
+        return
+    for difference in summary.differences[:show]:
+        print(f"  {difference.describe()}")
+    hidden = len(summary.differences) - show
+    if hidden > 0:
+        print(f"  … and {hidden:,} more")
+    sys.exit(
+        f"DIFFERENCES: {len(summary.differences):,} in {summary.distributors_differing:,} "
+        "distributors (see above)."
+    )
+
+
+def cmd_digest(settings: Settings) -> None:
+    from graph.digest import digest
+
+    print(_with_db(settings, digest).describe())
+
+
 def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -198,6 +275,25 @@ def parser() -> argparse.ArgumentParser:
         "REPLACES its whole database with the network, starts it again (no orders)",
     )
     sub.add_parser("schema", help="export the GraphQL SDL to schema.graphql")
+    backup = sub.add_parser(
+        "backup",
+        help="dump the local Neo4j's database to a file (Community: stops it meanwhile)",
+    )
+    backup.add_argument(
+        "--to", help="a directory (default REFERRAL_BACKUP_DIR, var/backups) or a NAME.dump"
+    )
+    restore = sub.add_parser(
+        "restore", help="REPLACE the local Neo4j's database with a dump (stops it meanwhile)"
+    )
+    restore.add_argument("archive", help="a .dump written by `referral backup`")
+    restore.add_argument("--yes", action="store_true", help="really replace the database")
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="check every distributor's ledger against its records; exit 1 on a difference",
+    )
+    reconcile.add_argument("--batch-size", type=int, default=500)
+    reconcile.add_argument("--show", type=int, default=50, help="differences to print")
+    sub.add_parser("digest", help="counts and a content digest of the whole database")
     token = sub.add_parser("token", help="print a signed bearer token (the last line)")
     token.add_argument("--subject", required=True, help="who: a distributor id for DISTRIBUTOR")
     token.add_argument(
@@ -230,6 +326,16 @@ def main(argv: list[str] | None = None) -> None:
             cmd_serve(settings, args.host, args.port)
         elif args.command == "token":
             cmd_token(settings, check_id(args.subject, field="--subject"), args.role, args.ttl)
+        elif args.command == "backup":
+            cmd_backup(settings, args.to)
+        elif args.command == "restore":
+            cmd_restore(settings, args.archive, args.yes)
+        elif args.command == "reconcile":
+            if not 1 <= args.batch_size <= 10_000:
+                sys.exit("--batch-size must be between 1 and 10,000.")
+            cmd_reconcile(settings, args.batch_size, max(args.show, 0))
+        elif args.command == "digest":
+            cmd_digest(settings)
         else:
             cmd_schema()
     except neo4j_server.Neo4jServerError as exc:

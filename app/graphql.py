@@ -7,30 +7,53 @@ request id and answered with a masked message that carries the same id.
 The bearer token is verified here, once per request; a request without one (or with one
 that does not verify) runs as nobody, and every root field then answers
 UNAUTHENTICATED, saying why.
+
+Requests that are not a GraphQL operation (a body that is not UTF-8 JSON of one object,
+another content type, a batch, a query by GET, a persisted-query hash) are refused here
+with a coded JSON body (`app/http_edge.py`), never strawberry's plain text. Each
+operation runs within `timeout` seconds: past it the answer is TIMEOUT, and the Neo4j
+transactions it started are stopped by the server at the same deadline (`graph.db`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
+from cross_web import HTTPException
 from fastapi import Request
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.types import HTTPMethod
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from access.pii import Keyring
-from access.rate_limit import RateLimiter
+from access.rate_limit import MutationLimits
 from access.tokens import TokenConfig, bearer_token, verify
-from domain.errors import ReferralError, Unauthenticated
+from app import http_edge
+from domain.errors import BadUserInput, ReferralError, RequestTimeout, Unauthenticated
 from domain.models import Actor, Policy
-from graph.db import Database
+from graph.db import Database, request_deadline
 from resolvers.context import Context
-from schema.schema import build_schema, is_expected
+from schema.schema import DEFAULT_MAX_COST, build_schema, is_expected
 
 log = logging.getLogger("referral.api")
 ANONYMOUS = Actor(subject="anonymous", role="NONE")
+# Raised by Python on values it cannot hold (a number past 64 bits for the database, a
+# date beyond year 9999 after arithmetic): the request's values, not a fault of ours.
+OUT_OF_RANGE = (OverflowError,)
+
+
+class Refusal(HTTPException):
+    """A request the edge refuses, with its SPEC code."""
+
+    def __init__(self, status_code: int, reason: str, *, code: str | None = None) -> None:
+        super().__init__(status_code, reason)
+        self.code = code or http_edge.code_for(status_code)
 
 
 def extensions_of(error: GraphQLError) -> dict[str, str]:
@@ -39,14 +62,98 @@ def extensions_of(error: GraphQLError) -> dict[str, str]:
     return {"code": "BAD_USER_INPUT"}
 
 
+def out_of_range(error: GraphQLError) -> BadUserInput | None:
+    """An error of a value Python or the database cannot hold, as BAD_USER_INPUT."""
+    if isinstance(error.original_error, OUT_OF_RANGE):
+        return BadUserInput(
+            "A value in the request is out of range (integers are at most 64 bits, "
+            "dates lie in the years 0001-9999): {error.original_error}."
+        )
+    return None
+
+
 class ReferralRouter(GraphQLRouter[Context, None]):
+    timeout: float = 30.0
+
+    def decode_json(self, data: str | bytes) -> object:
+        return http_edge.decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            parsed = self.decode_json(data)
+        except http_edge.UnreadableBody as exc:
+            raise Refusal(400, exc.message) from None
+        except ValueError:
+            raise Refusal(400, "The request body is not valid JSON.") from None
+        if not isinstance(parsed, dict | list):
+            raise Refusal(
+                400,
+                'The request body must be one JSON object, like {"query": "{ … }", '
+                '"variables": {…}}, not '
+                + ("null" if parsed is None else type(parsed).__name__)
+                + ".",
+            )
+        return parsed
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        method: HTTPMethod = request.method
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if method == "POST" and content_type != "application/json":
+            raise Refusal(
+                415,
+                "Send GraphQL requests as POST with Content-Type: application/json "
+                f"(got {content_type or 'none'!r}).",
+            )
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData) and parsed.query is None:
+            if isinstance(parsed.extensions, dict) and "persistedQuery" in parsed.extensions:
+                raise Refusal(
+                    200,
+                    "PersistedQueryNotFound: this server keeps no persisted queries; send "
+                    "the query text with the hash.",
+                    code="PERSISTED_QUERY_NOT_FOUND",
+                )
+            raise Refusal(400, 'The request has no "query": send the GraphQL text in it.')
+        return parsed
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """strawberry's request handling, its refusals answered as coded JSON."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except Refusal as exc:
+            return http_edge.coded_response(exc.status_code, exc.reason, code=exc.code)
+        except HTTPException as exc:
+            return http_edge.coded_response(exc.status_code, _reason(exc))
+        except RecursionError:
+            return http_edge.coded_response(400, "The request nests too deeply to be read.")
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """One operation within the time budget; TIMEOUT past it."""
+        token = request_deadline.set(time.monotonic() + self.timeout)
+        try:
+            async with asyncio.timeout(self.timeout):
+                result: ExecutionResult = await super().execute_single(*args, **kwargs)
+                return result
+        except TimeoutError:
+            stopped = RequestTimeout(self.timeout)
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(stopped.message, original_error=stopped)]
+            )
+        finally:
+            request_deadline.reset(token)
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id: str = getattr(request.state, "request_id", "-")
         errors: list[dict[str, Any]] = []
         for error in result.errors or []:
-            if is_expected(error):
+            if replaced := out_of_range(error):
+                formatted = dict(error.formatted)
+                formatted["message"] = replaced.message
+                formatted["extensions"] = replaced.extensions
+                log.info("request %s: %s", request_id, replaced.message)
+            elif is_expected(error):
                 formatted = dict(error.formatted)
                 formatted["extensions"] = extensions_of(error)
             else:
@@ -68,6 +175,45 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         return response
 
 
+def _reason(exc: HTTPException) -> str:
+    """strawberry's own refusals, said for a client developer."""
+    reasons = {
+        "Batching is not enabled": "Operation batching is off: send one operation per "
+        "request, as a JSON object (not an array).",
+        "queries are not allowed when using GET": "Queries by GET are off: POST them as JSON.",
+    }
+    return reasons.get(exc.reason, exc.reason)
+
+
+def request_context(
+    request: Request,
+    *,
+    db: Database,
+    policy: Policy,
+    tokens: TokenConfig,
+    keyring: Keyring,
+    limits: MutationLimits | None,
+) -> Context:
+    """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
+    ctx = Context(
+        db=db,
+        policy=policy,
+        actor=ANONYMOUS,
+        request_id=request.state.request_id,
+        keyring=keyring,
+        limits=limits,
+    )
+    try:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            caller = verify(config=tokens, token=token)
+            ctx.actor, ctx.token_key = caller.actor, caller.token_key
+    except Unauthenticated as exc:
+        log.info("request %s: token refused: %s", ctx.request_id, exc.message)
+        ctx.auth_problem = exc.message
+    return ctx
+
+
 def graphql_router(
     *,
     db: Database,
@@ -75,30 +221,20 @@ def graphql_router(
     production: bool,
     tokens: TokenConfig,
     keyring: Keyring,
-    limiter: RateLimiter,
+    limits: MutationLimits | None = None,
+    max_cost: int = DEFAULT_MAX_COST,
+    timeout: float = 30.0,
 ) -> ReferralRouter:
     async def context(request: Request) -> Context:
-        ctx = Context(
-            db=db,
-            policy=policy,
-            actor=ANONYMOUS,
-            request_id=request.state.request_id,
-            keyring=keyring,
-            limiter=limiter,
+        return request_context(
+            request, db=db, policy=policy, tokens=tokens, keyring=keyring, limits=limits
         )
-        try:
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                caller = verify(config=tokens, token=token)
-                ctx.actor, ctx.token_key = caller.actor, caller.token_key
-        except Unauthenticated as exc:
-            log.info("request %s: token refused: %s", ctx.request_id, exc.message)
-            ctx.auth_problem = exc.message
-        return ctx
 
-    return ReferralRouter(
-        build_schema(production=production),
+    router = ReferralRouter(
+        build_schema(production=production, max_cost=max_cost),
         context_getter=context,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=False,
     )
+    router.timeout = timeout
+    return router

@@ -1,4 +1,9 @@
-"""The FastAPI application: lifespan (one driver, migrations once), probes, GraphQL."""
+"""The FastAPI application: lifespan (one driver, migrations once), probes, GraphQL.
+
+The HTTP edge (`app/http_edge.py`) wraps everything: request bodies above
+`max_body_bytes` are refused with 413 before they are read, and every error answer is
+JSON with `errors[].extensions.code`.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from access.rate_limit import RateLimiter
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
+from app.http_edge import BodyLimit, error_body, install_error_handlers
+from app.reports import reports_router
 from app.scheduler import scan_periodically, settle_periodically
 from app.settings import Settings
 from domain.errors import Unavailable
@@ -83,6 +89,7 @@ def create_app(
             await db.driver.close()
 
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
 
     @app.middleware("http")
     async def request_id(
@@ -100,21 +107,28 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        if await db.ping():
+        """Fails within `readiness_timeout_seconds` (1 s), so a balancer routes around."""
+        if await db.ping(timeout=settings.readiness_timeout_seconds):
             return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "neo4j unreachable"}, status_code=503)
+        body = error_body(f"Neo4j at {settings.neo4j_uri} does not answer.", "UNAVAILABLE")
+        return JSONResponse({"status": "neo4j unreachable", **body}, status_code=503)
 
-    limiter = RateLimiter(
-        limit=settings.mutation_rate_limit, window=settings.mutation_rate_window_seconds
-    )
     router = graphql_router(
         db=db,
         policy=settings.policy,
         production=settings.env == "production",
         tokens=settings.token_config,
         keyring=settings.keyring,
-        limiter=limiter,
+        limits=settings.mutation_limits,
+        max_cost=settings.max_query_cost,
+        timeout=settings.request_timeout_seconds,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(
+        reports_router(
+            db=db, policy=settings.policy, tokens=settings.token_config, keyring=settings.keyring
+        )
+    )
     app.include_router(analyst_router(db=db, tokens=settings.token_config))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -18,11 +18,14 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from access.pii import Keyring, parse_keyring
+from access.rate_limit import DEFAULT_LIMITS, MutationLimits
+from access.roles import Role
 from access.tokens import TokenConfig, read_pem
 from domain.cap import CAP_RULE, LEVEL_CAP
 from domain.errors import ReferralError
 from domain.models import BindMode, DistributionMode, Policy
 from domain.money.fen import parse_money
+from graph.breaker import Breaker
 from graph.db import Database, create_driver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +34,7 @@ DEV_IDENTIFIER_SECRET = "dev-identifier-secret"
 DEV_JWT_SECRET = "dev-jwt-secret-not-for-production-use"
 DEV_PII_KEYS = "dev:ZGV2LXBpaS1rZXktbm90LWZvci1wcm9kdWN0aW9uISE="
 DEV_CURSOR_SECRET = "dev-cursor-secret-not-for-production-use"
+DEV_NEO4J_PASSWORD = "referral-dev"
 
 
 class Settings(BaseSettings):
@@ -47,13 +51,20 @@ class Settings(BaseSettings):
         "neo4j", validation_alias=AliasChoices("NEO4J_USER", "REFERRAL_NEO4J_USER")
     )
     neo4j_password: str = Field(
-        "referral-dev", validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD")
+        DEV_NEO4J_PASSWORD,
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "REFERRAL_NEO4J_PASSWORD"),
     )
     neo4j_database: str = "neo4j"
-    neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)
+    neo4j_retry_seconds: float = Field(15.0, ge=0, le=60)  # deadlocks and other transient errors
+    # Outages (docs/decisions.md): a connection attempt gives up after this long, and once
+    # every attempt has failed for `neo4j_outage_seconds` queries answer UNAVAILABLE at once.
+    neo4j_connect_timeout_seconds: float = Field(1.0, gt=0, le=60)
+    neo4j_outage_seconds: float = Field(1.0, ge=0, le=60)
+    readiness_timeout_seconds: float = Field(1.0, gt=0, le=30)  # GET /readyz
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "256m"
+    backup_dir: Path = ROOT / "var" / "backups"  # `referral backup` without --to
 
     commission_levels: int = 2
     team_depth: int = 3
@@ -67,6 +78,10 @@ class Settings(BaseSettings):
     freeze_days: int = Field(7, ge=0, le=365)
     withdraw_min: str = "1.00"
     withdraw_fee_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.5"))
+    # A withdrawal at or below it by a clean distributor is APPROVED at once; "0" = off.
+    withdraw_auto_approve_limit: str = "0"
+    # Team bonus (团队业绩分红): a fraction 0-0.10 of a leader's net team sales; 0 = off.
+    team_bonus_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.10"))
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
     settle_interval_seconds: float = Field(3600.0, ge=0)
 
@@ -91,8 +106,20 @@ class Settings(BaseSettings):
     pii_keys: str = DEV_PII_KEYS
     # Keys the HMAC tag of every pagination cursor; changing it voids cursors in flight.
     cursor_secret: str = Field(DEV_CURSOR_SECRET, min_length=32)
-    mutation_rate_limit: int = Field(120, ge=1)  # mutations per token per window
+    # Mutations per token per window, by role (0 = no limit; docs/security.md). Unset, a
+    # role takes MUTATION_RATE_LIMIT if that is set (the one limit for every role before
+    # issue #10), else its default: DISTRIBUTOR 30, ANALYST 300, SERVICE and ADMIN none.
+    mutation_rate_limit: int | None = Field(None, ge=0)
+    mutation_rate_limit_distributor: int | None = Field(None, ge=0)
+    mutation_rate_limit_analyst: int | None = Field(None, ge=0)
+    mutation_rate_limit_service: int | None = Field(None, ge=0)
+    mutation_rate_limit_admin: int | None = Field(None, ge=0)
     mutation_rate_window_seconds: float = Field(60.0, gt=0)
+
+    # Request limits (docs/security.md): refused before execution, or stopped.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_query_cost: int = Field(20_000, ge=1)
+    request_timeout_seconds: float = Field(30.0, gt=0, le=3600)
 
     @field_validator("commission_levels", "team_depth")
     @classmethod
@@ -111,7 +138,7 @@ class Settings(BaseSettings):
             raise ValueError("bind_window must be positive.")
         return value
 
-    @field_validator("spend_threshold", "withdraw_min")
+    @field_validator("spend_threshold", "withdraw_min", "withdraw_auto_approve_limit")
     @classmethod
     def money(cls, value: str, info: ValidationInfo) -> str:
         try:
@@ -142,6 +169,8 @@ class Settings(BaseSettings):
             unsafe.append("REFERRAL_IDENTIFIER_SECRET (the development default)")
         if self.cursor_secret == DEV_CURSOR_SECRET:
             unsafe.append("REFERRAL_CURSOR_SECRET (the development default)")
+        if self.neo4j_password == DEV_NEO4J_PASSWORD:
+            unsafe.append("NEO4J_PASSWORD (the development default)")
         if unsafe:
             raise ValueError(
                 "refusing to start in production with development secrets: "
@@ -171,6 +200,22 @@ class Settings(BaseSettings):
         )
 
     @property
+    def mutation_limits(self) -> MutationLimits:
+        given = {
+            Role.DISTRIBUTOR: self.mutation_rate_limit_distributor,
+            Role.ANALYST: self.mutation_rate_limit_analyst,
+            Role.SERVICE: self.mutation_rate_limit_service,
+            Role.ADMIN: self.mutation_rate_limit_admin,
+        }
+        per_role = {
+            role: next(
+                v for v in (own, self.mutation_rate_limit, DEFAULT_LIMITS[role]) if v is not None
+            )
+            for role, own in given.items()
+        }
+        return MutationLimits(per_role=per_role, window=self.mutation_rate_window_seconds)
+
+    @property
     def keyring(self) -> Keyring:
         return parse_keyring(self.pii_keys)
 
@@ -188,6 +233,8 @@ class Settings(BaseSettings):
             freeze_days=self.freeze_days,
             withdraw_min_fen=parse_money(self.withdraw_min),
             withdraw_fee_rate=self.withdraw_fee_rate,
+            withdraw_auto_approve_limit_fen=parse_money(self.withdraw_auto_approve_limit),
+            team_bonus_rate=self.team_bonus_rate,
             identifier_secret=self.identifier_secret.encode(),
             cursor_secret=self.cursor_secret.encode(),
             hot_identifier_limit=self.hot_identifier_limit,
@@ -203,8 +250,14 @@ class Settings(BaseSettings):
             user=self.neo4j_user,
             password=self.neo4j_password,
             retry_seconds=self.neo4j_retry_seconds,
+            connect_timeout=self.neo4j_connect_timeout_seconds,
         )
-        return Database(driver, name=self.neo4j_database, retry_seconds=self.neo4j_retry_seconds)
+        return Database(
+            driver,
+            name=self.neo4j_database,
+            retry_seconds=self.neo4j_retry_seconds,
+            breaker=Breaker(outage_after=self.neo4j_outage_seconds),
+        )
 
     @property
     def neo4j_unreachable(self) -> str:

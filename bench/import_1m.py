@@ -35,11 +35,18 @@ RETURN s.id AS sponsor, d.path AS path, d.down1 AS down1, d.down2 AS down2, d.do
 async def main(size: int, port: int, heap: str, pagecache: str) -> None:
     home = ROOT / "var" / "neo4j-import-bench"
     shutil.rmtree(home, ignore_errors=True)
-    config = neo4j_server.ServerConfig(home=home, port=port, heap=heap, pagecache=pagecache)
+    settings = Settings(neo4j_uri=f"bolt://127.0.0.1:{port}", env="test")
+    config = neo4j_server.ServerConfig(
+        home=home,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password,
+        port=port,
+        heap=heap,
+        pagecache=pagecache,
+    )
     began = time.monotonic()
     rows = generate(size=size, prefix="imp", seed=23)
     generated = time.monotonic() - began
-    settings = Settings(neo4j_uri=config.uri, env="test")
     db = settings.open_database()
     try:
         report = await import_network(config=config, database=db, rows=rows)

@@ -2,9 +2,15 @@
 
 The launcher (`neo4j-launcher/`, a pom and one Java class) runs Neo4j embedded with Bolt
 on a loopback address. `start` builds it with Maven when needed, starts it detached with
-a bounded heap and page cache, and polls Bolt until it answers (never a fixed sleep).
+a bounded heap and page cache, and polls until it is ready (never a fixed sleep).
 The process outlives the caller (its own session); `{home}/neo4j.pid` and `{home}/neo4j.log`
 let a later `stop`, `status` or `kill` find it. POSIX only (signals, process groups, flock).
+
+Authentication is on: the launcher gives `user` exactly `password` (passed in its
+environment, never on the command line) before it reports ready, on a new store and on one
+created while auth was off. Waiting for it never tries a password: Neo4j locks a user for
+a few seconds after three failed attempts, so probes use a bare Bolt handshake, and the
+credentials are tried once, after the launcher has said it is ready.
 """
 
 from __future__ import annotations
@@ -14,17 +20,24 @@ import fcntl
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 LAUNCHER_DIR = Path(__file__).resolve().parent.parent / "neo4j-launcher"
 MAIN_CLASS = "referral.Neo4jLauncher"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"  # `neo4j-admin`, from the same jars
+READY_LINE = b"neo4j-launcher: bolt listening"
+START_MARKER = b"--- neo4j_server.start"
+# Bolt's magic preamble and four version proposals (5.0-5.8, 4.4, none, none).
+BOLT_HANDSHAKE = bytes.fromhex("6060b017 00080805 00000404 00000000 00000000")
 # Neo4j 5.26's server JVM defaults (conf/neo4j.conf) less the profiling, pre-touch and TLS
 # ones, plus exit-on-OOM and a few more module opens.
 JVM_FLAGS = (
@@ -49,9 +62,14 @@ class Neo4jServerError(RuntimeError):
     """The launcher could not be built, started or stopped; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerConfig:
+    """Where and how to run the launcher; `user`/`password` are the Bolt credentials it
+    enforces (at least 8 characters, Neo4j's minimum)."""
+
     home: Path
+    password: str = field(repr=False)
+    user: str = "neo4j"
     host: str = "127.0.0.1"
     port: int = 7687
     heap: str = "1g"
@@ -125,24 +143,80 @@ def java_command(config: ServerConfig, main_class: str, *args: str) -> list[str]
     ]
 
 
+def run_admin_tool(config: ServerConfig, *args: str) -> str:
+    """Run `neo4j-admin ARGS` on the store under `config.home` (the server must be stopped:
+    the tool refuses a store in use). Its working directory is the home, so nothing it
+    writes lands elsewhere. Returns its output; raises with the output's tail on failure."""
+    if status(config=config).running:
+        raise Neo4jServerError("stop Neo4j first (`referral neo4j stop`): the store is in use.")
+    command = java_command(config, ADMIN_TOOL, *args)
+    home = config.home.resolve()  # paths in `args` must be absolute too
+    home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as conf:  # no neo4j.conf: the tool's defaults
+        env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": conf}
+        done = subprocess.run(
+            command, env=env, cwd=home, capture_output=True, text=True, check=False
+        )
+    output = "\n".join(
+        line for line in (done.stdout + done.stderr).splitlines() if not line.startswith("Files:")
+    )
+    if done.returncode != 0:
+        tail = "\n".join(output.splitlines()[-30:])
+        raise Neo4jServerError(
+            f"neo4j-admin {' '.join(args[:2])} failed (status {done.returncode}):\n{tail}"
+        )
+    return output
+
+
+def bolt_listening(*, config: ServerConfig, timeout_s: float = 2.0) -> bool:
+    """True when a Bolt server answers the handshake at host:port. No credentials are sent,
+    so nothing counts against Neo4j's limit on failed logins (any server, ours or not)."""
+    try:
+        with socket.create_connection((config.host, config.port), timeout=timeout_s) as sock:
+            sock.settimeout(timeout_s)
+            sock.sendall(BOLT_HANDSHAKE)
+            answer = b""
+            while len(answer) < 4:
+                chunk = sock.recv(4 - len(answer))
+                if not chunk:
+                    return False
+                answer += chunk
+    except OSError:
+        return False
+    return True
+
+
 def bolt_ready(*, config: ServerConfig, timeout_s: float = 2.0) -> bool:
-    """True when a Bolt server answers at host:port (refusing our credentials counts too)."""
-    # Both timeouts: a listener that never answers the handshake would otherwise hold us 60 s.
+    """True when Bolt accepts the configured credentials; raises `Neo4jServerError` when it
+    refuses them (one failed login: call it only once the launcher is ready)."""
     driver = GraphDatabase.driver(
         config.uri,
-        auth=("neo4j", "neo4j"),
+        auth=(config.user, config.password),
         connection_timeout=timeout_s,
         connection_acquisition_timeout=timeout_s,
     )
     try:
         driver.verify_connectivity()
-    except AuthError:
-        return True
-    except (ServiceUnavailable, SessionExpired, OSError):  # a slow handshake: not yet
+    except AuthError as exc:
+        raise Neo4jServerError(
+            f"Neo4j at {config.uri} refuses the configured user {config.user!r} and its "
+            f"password (NEO4J_USER / NEO4J_PASSWORD): {exc.message}"
+        ) from None
+    except (DriverError, Neo4jError, OSError):
         return False
     finally:
         driver.close()
     return True
+
+
+def launcher_ready(*, config: ServerConfig) -> bool:
+    """True when the log shows the launcher's ready line after its latest start marker:
+    the default database is online and the password is set."""
+    try:
+        log = config.log_file.read_bytes()
+    except OSError:
+        return False
+    return READY_LINE in log[log.rfind(START_MARKER) :]
 
 
 def _pid(config: ServerConfig) -> int | None:
@@ -164,7 +238,7 @@ def start(*, config: ServerConfig, timeout_s: float = 180) -> StartResult:
     config.home.mkdir(parents=True, exist_ok=True)
     with _start_lock(config):
         pid = _pid(config)
-        if pid is not None or bolt_ready(config=config):
+        if pid is not None or bolt_listening(config=config):
             if pid is not None:  # another caller's start may still be under way
                 _wait_ready(config, pid, deadline=began + timeout_s)
             return StartResult(already_running=True, pid=pid or 0, seconds=0.0)
@@ -173,9 +247,10 @@ def start(*, config: ServerConfig, timeout_s: float = 180) -> StartResult:
             MAIN_CLASS,
             *("--home", str(config.home), "--host", config.host),
             *("--port", str(config.port), "--pagecache", config.pagecache),
+            *("--user", config.user),
         )
         with config.log_file.open("ab") as log:
-            log.write(f"--- neo4j_server.start {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+            log.write(START_MARKER + f" {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
             log.flush()
             started = time.monotonic()
             process = subprocess.Popen(
@@ -183,6 +258,7 @@ def start(*, config: ServerConfig, timeout_s: float = 180) -> StartResult:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, "NEO4J_PASSWORD": config.password},
                 start_new_session=True,
             )
         config.pid_file.write_text(str(process.pid))
@@ -193,18 +269,27 @@ def start(*, config: ServerConfig, timeout_s: float = 180) -> StartResult:
 
 
 def _wait_ready(config: ServerConfig, pid: int, *, deadline: float) -> None:
-    """Poll Bolt every 0.25 s until it answers; raise if `pid` dies or the deadline passes."""
+    """Poll the launcher's log every 0.25 s until it says ready, then log in once with the
+    credentials; raise if `pid` dies, the login is refused or the deadline passes."""
     while time.monotonic() < deadline:
         if not _alive(pid):
             config.pid_file.unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j exited during start-up:\n{_log_tail(config)}")
-        if bolt_ready(config=config, timeout_s=1.0):
+        if launcher_ready(config=config) and bolt_ready(config=config, timeout_s=5.0):
             return
         time.sleep(0.25)
     _signal(pid, signal.SIGKILL)
     _wait_gone(pid, timeout_s=30)
     config.pid_file.unlink(missing_ok=True)
     raise Neo4jServerError(f"Neo4j did not answer on {config.uri} in time:\n{_log_tail(config)}")
+
+
+@contextlib.contextmanager
+def exclusive(config: ServerConfig) -> Iterator[None]:
+    """Hold the home's start lock: no `start` on it begins until this ends (a dump or a
+    load runs under it). Not re-entrant: do not call `start` inside."""
+    with _start_lock(config):
+        yield
 
 
 @contextlib.contextmanager
@@ -241,7 +326,7 @@ def kill(*, config: ServerConfig) -> None:
 def status(*, config: ServerConfig) -> ServerStatus:
     """Whether the launcher process lives (by pid file) and whether Bolt answers."""
     pid = _pid(config)
-    ready = bolt_ready(config=config)
+    ready = bolt_listening(config=config) and (pid is None or launcher_ready(config=config))
     return ServerStatus(running=pid is not None or ready, pid=pid, bolt_ready=ready, uri=config.uri)
 
 

@@ -13,8 +13,6 @@ paths and ancestor stamps computed by `rules.tree.layout`).
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -28,7 +26,6 @@ from domain.tree.paths import Placement
 from graph.db import Database
 from graph.migrations import migrate
 
-IMPORTER = "org.neo4j.cli.AdminTool"
 NODE_HEADER = (
     "id:ID", "name", "rank", "status", "joinedAt:datetime", "path", "depth:int",
     "down1:int", "down2:int", "down3:int", "teamSize:int", "qualifiedRecruits:int",
@@ -76,24 +73,23 @@ def write_csv(rows: Sequence[Placement], directory: Path) -> tuple[Path, Path]:
     return nodes, edges
 
 
+def report_file(config: ServerConfig) -> Path:
+    """Where the importer writes its report (bad rows, if any): the server's home, under
+    var/, never the directory the command runs in."""
+    return config.home.resolve() / "import.report"
+
+
 def run_importer(*, config: ServerConfig, nodes: Path, edges: Path) -> None:
     """Replace the default database with the contents of the two files (server stopped)."""
     if neo4j_server.status(config=config).running:
         raise Neo4jServerError("stop Neo4j before an offline import (`referral neo4j stop`).")
-    command = neo4j_server.java_command(
+    neo4j_server.run_admin_tool(
         config,
-        IMPORTER,
         *("database", "import", "full", "neo4j", "--overwrite-destination"),
+        f"--report-file={report_file(config)}",
         f"--nodes=Distributor={nodes}",
         f"--relationships=REFERRED={edges}",
     )
-    config.home.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as conf:  # no neo4j.conf: the importer's defaults
-        env = {**os.environ, "NEO4J_HOME": str(config.home), "NEO4J_CONF": conf}
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
-        raise Neo4jServerError(f"the offline import failed (status {done.returncode}):\n{tail}")
 
 
 async def import_network(

@@ -123,3 +123,35 @@ class Timeout(ReferralError):
             f"The query ran longer than {seconds:g} s and was stopped; "
             "narrow it (a label, an indexed property, a bounded pattern) or add a LIMIT."
         )
+
+
+class RequestTimeout(Timeout):
+    """A request ran past its time budget (issue #10): the edge stopped it, and Neo4j
+    stopped its transactions at the same deadline, so a write in progress was rolled
+    back and a mutation may be retried."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = "its time limit" if seconds is None else f"its time limit of {seconds:g} s"
+        ReferralError.__init__(
+            self,
+            f"The request ran past {limit} and was stopped; a write still in progress was "
+            "rolled back. Ask for less (smaller pages, fewer aliases) or retry later.",
+        )
+
+
+class QueryTooCostly(BadUserInput):
+    """A query whose estimated cost (docs/security.md) is above the configured limit."""
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"The query's estimated cost is {cost:,}, above the limit of {limit:,}: page "
+            "sizes multiply through nested lists (downline(first: 100) inside another "
+            "downline(first: 100) is 10,000 rows). Ask for smaller pages, fewer nested "
+            "lists or fewer aliases."
+        )
+        self.cost = cost
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"code": self.code, "cost": str(self.cost), "maxCost": str(self.limit)}

@@ -251,6 +251,8 @@ class Policy:
     burst_recruits: int
     burst_window: timedelta
     analyst_query_timeout: float  # seconds (SPEC §13)
+    withdraw_auto_approve_limit_fen: int = 0  # 0 = off (SPEC §10, faster payouts)
+    team_bonus_rate: Decimal = Decimal(0)  # 0 = off, at most 10 % (SPEC §10)
 
 
 @dataclass(frozen=True, slots=True)

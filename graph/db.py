@@ -3,58 +3,113 @@
 Every query of the application goes through `Database`, which translates an
 unreachable database into `Unavailable` and counts queries (tests use the count to
 prove that DataLoaders batch).
+
+Outages answer fast (issue #10, docs/decisions.md): connections time out after
+`connect_timeout`, and a circuit breaker (`graph.breaker`) turns a database that has
+refused every connection for a second into an immediate `Unavailable` until a probe
+gets through. Deadlocks and other transient errors are still retried for
+`retry_seconds`. Work done for a request is time-boxed: the HTTP edge sets a deadline
+(`request_deadline`) and every transaction carries the time left as its Neo4j
+transaction timeout, so the server stops the work when the request gives up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, LiteralString, TypeVar
 
-from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Record
+from neo4j import (
+    READ_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    Query,
+    Record,
+    unit_of_work,
+)
 from neo4j.exceptions import (
+    ClientError,
     ConnectionAcquisitionTimeoutError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
 )
 
-from domain.errors import Unavailable
+from domain.errors import RequestTimeout, Unavailable
+from graph.breaker import Breaker
 
 T = TypeVar("T")
-# Failures a client can retry: the database is down, or busy beyond the retry window.
-RETRYABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError, TransientError)
+# The database cannot be reached (down, restarting, a leader switch): counted by the breaker.
+UNREACHABLE = (ServiceUnavailable, SessionExpired)
+# Failures a client can retry: unreachable, no free connection, or busy (deadlocks).
+RETRYABLE = (*UNREACHABLE, ConnectionAcquisitionTimeoutError, TransientError)
 Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
+# When the current request gives up (time.monotonic()); None outside requests, e.g. for
+# the scheduler's settlement runs and scans, which are not time-boxed.
+request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
+TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
+HANDSHAKE_SECONDS = 4.0
+POOL_WAIT_SECONDS = 60.0  # the driver's own default wait for a pooled connection
 
 
 def create_driver(
-    *, uri: str, user: str, password: str, retry_seconds: float = 15.0
+    *,
+    uri: str,
+    user: str,
+    password: str,
+    retry_seconds: float = 15.0,
+    connect_timeout: float = 1.0,
 ) -> AsyncDriver:
     """The process's only driver; `neo4j://` URIs route reads to followers of a cluster.
 
-    Transient failures are retried for `retry_seconds`; past that the caller gets
-    `UNAVAILABLE` and may retry itself.
+    A new connection must be open within `connect_timeout` (TCP and TLS) and past the
+    Bolt handshake and authentication within `HANDSHAKE_SECONDS` more: the driver's
+    acquisition timeout bounds both, and the wait for a pooled connection (which
+    `Database` retries). A freshly started server took over 2 s to authenticate its
+    first connection here, hence the margin. `Database` retries
+    itself, so the driver's own retry of managed transactions is for the commands that
+    use the driver directly (migrations, loads).
     """
     return AsyncGraphDatabase.driver(
         uri,
         auth=(user, password),
-        connection_acquisition_timeout=60.0,
-        connection_timeout=min(5.0, retry_seconds + 0.5),
+        connection_acquisition_timeout=connect_timeout + HANDSHAKE_SECONDS,
+        connection_timeout=connect_timeout,
         max_transaction_retry_time=retry_seconds,
         notifications_min_severity="OFF",
     )
+
+
+def _time_left() -> float | None:
+    """Seconds left of the current request's budget; Timeout when none is left."""
+    deadline = request_deadline.get()
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0.001:
+        raise RequestTimeout()
+    return left
 
 
 class Database:
     """Reads and writes against one Neo4j database."""
 
     def __init__(
-        self, driver: AsyncDriver, *, name: str = "neo4j", retry_seconds: float = 15.0
+        self,
+        driver: AsyncDriver,
+        *,
+        name: str = "neo4j",
+        retry_seconds: float = 15.0,
+        breaker: Breaker | None = None,
     ) -> None:
         self.driver = driver
         self.name = name
         self.retry_seconds = retry_seconds
+        self.breaker = breaker or Breaker()
         self.queries = 0
 
     async def read(self, query: LiteralString, **params: Any) -> list[Record]:
@@ -65,42 +120,98 @@ class Database:
         time here (docs/benchmarks.md). Retried on the same failures for as long.
         """
         self.queries += 1
-        deadline = time.monotonic() + self.retry_seconds
-        pause = 0.25
+        retry_until = time.monotonic() + self.retry_seconds
+        pause = 0.1
         while True:
+            if not self.breaker.allow():
+                raise Unavailable()
+            started = time.monotonic()
+            left = _time_left()
             try:
                 async with self.driver.session(
                     database=self.name,
                     default_access_mode=READ_ACCESS,
                     bookmark_manager=self.driver.execute_query_bookmark_manager,
                 ) as session:
-                    result = await session.run(query, params)
-                    return [record async for record in result]
+                    statement = query if left is None else Query(query, timeout=left)
+                    result = await session.run(statement, params)
+                    records = [record async for record in result]
+                self.breaker.succeeded()
+                return records
+            except ClientError as exc:  # the database answered: it is reachable
+                self.breaker.succeeded()
+                _raise_timeout(exc)
+                raise
             except RETRYABLE as exc:
-                if time.monotonic() + pause > deadline:
-                    raise Unavailable() from exc
-            await asyncio.sleep(pause)
-            pause = min(2 * pause, 2.0)
+                pause = await self._wait_to_retry(exc, started, retry_until, pause)
 
     async def write(self, work: Work[T]) -> T:
-        """Run `work` in one managed write transaction (retried on transient errors)."""
+        """Run `work` in one managed write transaction, retried on transient errors
+        (deadlocks) for `retry_seconds` and on connection failures until the breaker
+        opens. `work` may run more than once: it must be idempotent."""
         self.queries += 1
-        try:
-            async with self.driver.session(
-                database=self.name,
-                bookmark_manager=self.driver.execute_query_bookmark_manager,
-            ) as session:
-                return await session.execute_write(work)
-        except RETRYABLE as exc:
-            raise Unavailable() from exc
+        retry_until = time.monotonic() + self.retry_seconds
+        pause = 0.1
+        while True:
+            if not self.breaker.allow():
+                raise Unavailable()
+            started = time.monotonic()
+            left = _time_left()
+            try:
+                # One attempt per call: the driver's own retry would wait out an outage.
+                async with self.driver.session(
+                    database=self.name,
+                    bookmark_manager=self.driver.execute_query_bookmark_manager,
+                    max_transaction_retry_time=0,
+                ) as session:
+                    result = await session.execute_write(unit_of_work(timeout=left)(work))
+                self.breaker.succeeded()
+                return result
+            except ClientError as exc:  # the database answered: it is reachable
+                self.breaker.succeeded()
+                _raise_timeout(exc)
+                raise
+            except RETRYABLE as exc:
+                pause = await self._wait_to_retry(exc, started, retry_until, pause)
 
-    async def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+    async def _wait_to_retry(
+        self, exc: Exception, started: float, retry_until: float, pause: float
+    ) -> float:
+        """After a failed attempt (begun at `started`), sleep and return the next pause;
+        `Unavailable` when the breaker has opened or the retry window is spent. Waiting
+        for a free pooled connection (a busy process, not a sick database) may go on for
+        `POOL_WAIT_SECONDS` from the first attempt (a request's own deadline comes
+        first: TIMEOUT)."""
+        if isinstance(exc, UNREACHABLE):
+            self.breaker.failed(since=started)
+        if isinstance(exc, ConnectionAcquisitionTimeoutError):
+            retry_until += POOL_WAIT_SECONDS - self.retry_seconds
+        if not self.breaker.allow() or time.monotonic() + pause > retry_until:
+            raise Unavailable() from exc
+        await asyncio.sleep(pause * random.uniform(0.8, 1.2))
+        return min(2 * pause, 0.5)
+
+    async def ping(self, *, timeout: float = 5.0) -> bool:
+        """True when the database answers a trivial query within `timeout` seconds;
+        the answer also closes or feeds the breaker."""
+        started = time.monotonic()
         try:
-            await self.driver.execute_query("RETURN 1", database_=self.name)
+            async with asyncio.timeout(timeout):
+                async with self.driver.session(
+                    database=self.name, default_access_mode=READ_ACCESS
+                ) as session:
+                    await (await session.run("RETURN 1")).consume()
         except Exception:
+            self.breaker.failed(since=started)
             return False
+        self.breaker.succeeded()
         return True
+
+
+def _raise_timeout(exc: ClientError) -> None:
+    """A transaction the server stopped at its timeout is the request's TIMEOUT."""
+    if (exc.code or "").startswith(TIMED_OUT):
+        raise RequestTimeout() from exc
 
 
 async def fetch(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> list[Record]:

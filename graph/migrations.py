@@ -174,6 +174,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (i:Investigation) REQUIRE i.name IS UNIQUE",
         ),
     ),
+    Migration(
+        "0011-rate-counters",
+        (
+            # Mutation counters shared by every app process (graph/rate_limits.py).
+            "CREATE CONSTRAINT rate_counter_id IF NOT EXISTS "
+            "FOR (c:RateCounter) REQUIRE c.id IS UNIQUE",
+            "CREATE INDEX rate_counter_expires_at IF NOT EXISTS "
+            "FOR (c:RateCounter) ON (c.expiresAt)",
+        ),
+    ),
+    Migration(
+        "0012-rewards",
+        (
+            # Auto-approval asks whether a distributor has an open alert; the bank's batch
+            # lists APPROVED withdrawals; the tax statement reads one month's.
+            "CREATE INDEX fraud_alert_distributor IF NOT EXISTS "
+            "FOR (a:FraudAlert) ON (a.distributorId)",
+            "CREATE INDEX withdrawal_status IF NOT EXISTS FOR (w:Withdrawal) ON (w.status)",
+            "CREATE INDEX withdrawal_month IF NOT EXISTS FOR (w:Withdrawal) ON (w.month)",
+            # Team bonuses and prizes: one (:Reward) per key, so nothing is paid twice.
+            "CREATE CONSTRAINT reward_key IF NOT EXISTS FOR (r:Reward) REQUIRE r.key IS UNIQUE",
+            "CREATE INDEX reward_beneficiary IF NOT EXISTS FOR (r:Reward) ON (r.beneficiaryId)",
+            "CREATE INDEX distributor_rank IF NOT EXISTS FOR (d:Distributor) ON (d.rank)",
+            "CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (c:Campaign) REQUIRE c.id IS UNIQUE",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

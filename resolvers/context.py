@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
-from access.rate_limit import RateLimiter
+from access.rate_limit import MutationLimits
 from domain.models import Actor, Distributor, Policy
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
@@ -47,7 +47,7 @@ class Context(BaseContext):
     # Why the request carries no actor (a bad token), said when a field needs one.
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
-    limiter: RateLimiter | None = None
+    limits: MutationLimits | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)

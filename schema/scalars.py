@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NewType
 
 import strawberry
@@ -12,6 +12,8 @@ from domain.errors import BadUserInput
 from domain.money.fen import format_fen, parse_money
 
 Money = NewType("Money", int)
+# Neo4j (and Java's ZoneOffset) hold offsets up to ±18:00; Python accepts up to ±23:59.
+MAX_OFFSET = timedelta(hours=18)
 
 
 def parse_datetime(value: object) -> datetime:
@@ -24,8 +26,19 @@ def parse_datetime(value: object) -> datetime:
             f"DateTime must be ISO-8601 with an offset, like 2026-01-31T08:00:00+08:00 "
             f"(got {value[:40]!r})."
         ) from None
-    if parsed.tzinfo is None:
+    offset = parsed.utcoffset()
+    if offset is None:
         raise BadUserInput(f"DateTime {value[:40]!r} needs an offset, like +08:00 or Z.")
+    if abs(offset) > MAX_OFFSET:
+        raise BadUserInput(
+            f"DateTime {value[:40]!r} has an offset beyond ±18:00, which no time zone uses."
+        )
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput(
+            f"DateTime {value[:40]!r} lies outside the years 0001-9999 once taken to UTC."
+        ) from None
     return parsed
 
 

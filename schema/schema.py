@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from domain.errors import ReferralError
+from schema.cost import query_cost_rule
 from schema.fraud.analyst_root import AnalystMutation, AnalystQuery
 from schema.fraud.root import FraudMutation, FraudQuery
 from schema.money.root import MoneyMutation, MoneyQuery
@@ -56,12 +57,18 @@ LIMIT_RULES = [
     *MaxAliasesLimiter(max_alias_count=30).validation_rules,
 ]
 CACHED_QUERY_TEXTS = 256
+DEFAULT_MAX_COST = 20_000
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(
+    *, production: bool = False, max_cost: int = DEFAULT_MAX_COST
+) -> strawberry.Schema:
+    """The schema with its limits; the cost rule is made once here, so the validation
+    cache (keyed by the rules) also caches each query text's cost verdict."""
+    rules = [*LIMIT_RULES, query_cost_rule(max_cost)]
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHED_QUERY_TEXTS),
         lambda: ValidationCache(maxsize=CACHED_QUERY_TEXTS),
     ]

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from neo4j.exceptions import SessionExpired
-
-from app.settings import ROOT, default_policy
+from app.settings import ROOT, Settings, default_policy
 from bench.scale.dataset import Dataset, read_links, read_orders, side_network
 from devtools import neo4j_server
 from domain.models import NewOrder, OrderItem
@@ -51,32 +49,35 @@ class Loads:
 
 
 def config(*, port: int, heap: str, pagecache: str, home: Path = HOME) -> neo4j_server.ServerConfig:
-    return neo4j_server.ServerConfig(home=home, port=port, heap=heap, pagecache=pagecache)
+    """The benchmark's own server, with the settings' credentials (NEO4J_USER/PASSWORD)."""
+    settings = Settings()
+    return neo4j_server.ServerConfig(
+        home=home,
+        user=settings.neo4j_user,
+        password=settings.neo4j_password,
+        port=port,
+        heap=heap,
+        pagecache=pagecache,
+    )
 
 
 def start_fresh(server: neo4j_server.ServerConfig) -> float:
     """Stop a server left on this home, wipe its store, start it; the start-up seconds."""
     neo4j_server.stop(config=server)
-    if neo4j_server.bolt_ready(config=server):
+    if neo4j_server.bolt_listening(config=server):
         # `start` would take a stranger's server on this port for ours and load into it.
         raise SystemExit(f"Another Neo4j answers on {server.uri}: choose --bolt-port.")
     for sub in ("data", "logs"):
         shutil.rmtree(server.home / sub, ignore_errors=True)
     started = time.monotonic()
-    for attempt in range(5):
-        try:
-            neo4j_server.start(config=server)
-            break
-        except SessionExpired:
-            # `neo4j_server.bolt_ready` lets a handshake that times out while the JVM is
-            # still starting escape as SessionExpired; `start` again waits on the same pid.
-            if attempt == 4:
-                raise
+    neo4j_server.start(config=server)  # waits for the launcher's ready line, never Bolt logins
     return time.monotonic() - started
 
 
 def open_db(server: neo4j_server.ServerConfig) -> Database:
-    driver = create_driver(uri=server.uri, user="neo4j", password="unused", retry_seconds=30)
+    driver = create_driver(
+        uri=server.uri, user=server.user, password=server.password, retry_seconds=30
+    )
     return Database(driver, name="neo4j")
 
 

@@ -65,6 +65,19 @@ ACKNOWLEDGE = (
 )
 
 
+OPEN_OF = """
+MATCH (a:FraudAlert {distributorId: $id})
+WHERE a.acknowledged = false
+RETURN count(a) > 0 AS open
+"""
+
+
+async def has_open_alert(tx: AsyncManagedTransaction, *, distributor_id: str) -> bool:
+    """Whether an alert about `distributor_id` is still unacknowledged (inside `tx`)."""
+    records = await fetch(tx, OPEN_OF, id=distributor_id)
+    return bool(records[0]["open"])
+
+
 async def check_registration(
     tx: AsyncManagedTransaction,
     *,

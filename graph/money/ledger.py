@@ -71,14 +71,18 @@ CALL (id) {
          sum(CASE c.status WHEN 'SETTLED' THEN c.amount ELSE 0 END) AS settledCommissions
 }
 CALL (id) {
+  OPTIONAL MATCH (r:Reward {beneficiaryId: id})
+  RETURN coalesce(sum(r.amount), 0) AS rewards
+}
+CALL (id) {
   OPTIONAL MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
   RETURN sum(CASE WHEN w.status IN ['REQUESTED','APPROVED'] THEN w.amount ELSE 0 END)
            AS inFlight,
          sum(CASE w.status WHEN 'PAID' THEN w.amount ELSE 0 END) AS paidOut
 }
 WITH id, pending, settledSide, held, paid, pendingCommissions, settledCommissions,
-     inFlight, paidOut
-WHERE pending <> pendingCommissions OR settledSide <> settledCommissions
+     rewards, inFlight, paidOut
+WHERE pending <> pendingCommissions OR settledSide <> settledCommissions + rewards
    OR held <> inFlight OR paid <> paidOut
 RETURN id
 """

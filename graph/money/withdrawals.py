@@ -16,20 +16,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
-from domain.errors import Conflict, Frozen, InsufficientBalance, NotFound
+from domain.errors import BadUserInput, Conflict, Frozen, InsufficientBalance, NotFound
 from domain.models import Actor, Policy, Status, Withdrawal, WithdrawalStatus
 from domain.money.fen import format_fen
 from domain.money.ledger import withdrawal_held, withdrawal_paid, withdrawal_released
 from domain.money.tax import fee_fen, reprice, tax_month, withholding_fen
-from domain.money.withdrawals import needs_transition
+from domain.money.withdrawals import auto_approves, needs_transition
 from domain.pagination import ListKey, Page, Window
 from graph import audit
 from graph.db import Database, fetch
+from graph.fraud.alerts import has_open_alert
 from graph.locks import lock_distributor
 from graph.money.ledger import available_in, write_entries
 from graph.pagination import SortKey, count, fetcher, instant_key, keyset_queries, paginate
@@ -99,6 +101,8 @@ SET w.tax = change.tax, w.net = w.amount - w.fee - change.tax
 
 SET_STATUS = "MATCH (w:Withdrawal {id: $id}) SET w.status = $status, w.decidedAt = $now"
 
+SYSTEM = Actor(subject="system:auto-approve", role="SYSTEM")
+
 OPERATION = {
     WithdrawalStatus.APPROVED: "approveWithdrawal",
     WithdrawalStatus.PAID: "markWithdrawalPaid",
@@ -127,8 +131,16 @@ async def request(
     idempotency_key: str,
     policy: Policy,
     now: datetime,
+    actor: Actor | None = None,
+    top_signal_score: int | None = None,
 ) -> Withdrawal:
-    """Hold `amount_fen` of the available balance for a new withdrawal (or replay one)."""
+    """Hold `amount_fen` of the available balance for a new withdrawal (or replay one).
+
+    With `policy.withdraw_auto_approve_limit_fen` set and `top_signal_score` given (the
+    highest score of the distributor's fraud signals, read just before), a withdrawal
+    within the limit by a distributor with no open alert (read here, under the lock) is
+    APPROVED in this same transaction, and audited as `autoApproveWithdrawal`.
+    """
     key = f"{distributor_id}|{idempotency_key}"
 
     async def work(tx: AsyncManagedTransaction) -> Withdrawal:
@@ -182,7 +194,23 @@ async def request(
             ),
             at=now,
         )
-        return withdrawal_from_node(created[0]["w"])
+        made = withdrawal_from_node(created[0]["w"])
+        if top_signal_score is not None and auto_approves(
+            amount_fen=amount_fen,
+            limit_fen=policy.withdraw_auto_approve_limit_fen,
+            open_alert=await has_open_alert(tx, distributor_id=distributor_id),
+            top_signal_score=top_signal_score,
+        ):
+            approved = WithdrawalStatus.APPROVED
+            await tx.run(SET_STATUS, id=withdrawal_id, status=approved.value, now=now)
+            await audit.record(
+                tx,
+                actor=actor or SYSTEM,
+                operation="autoApproveWithdrawal",
+                arguments={"id": withdrawal_id, "status": approved.value},
+            )
+            made = replace(made, status=approved)
+        return made
 
     try:
         return await db.write(work)
@@ -213,30 +241,44 @@ async def decide(
             return w
         if status is not WithdrawalStatus.REJECTED and locked[0]["status"] != Status.ACTIVE.value:
             raise Frozen(f"Distributor {w.distributor_id!r} is frozen; reject or wait.")
-        await tx.run(SET_STATUS, id=withdrawal_id, status=status.value, now=now)
-        if status is WithdrawalStatus.REJECTED:
-            entries = withdrawal_released(
-                withdrawal_id=w.id, distributor_id=w.distributor_id, amount_fen=w.amount_fen
-            )
-            await _reprice_month(tx, distributor_id=w.distributor_id, requested_at=w.requested_at)
-        elif status is WithdrawalStatus.PAID:
-            entries = withdrawal_paid(
-                withdrawal_id=w.id,
-                distributor_id=w.distributor_id,
-                amount_fen=w.amount_fen,
-                fee_fen=w.fee_fen,
-                tax_fen=w.tax_fen,
-            )
-        else:
-            entries = []
-        await write_entries(tx, entries=entries, at=now)
-        arguments: dict[str, object] = {"id": withdrawal_id, "status": status.value}
-        if reason is not None:
-            arguments["reason"] = reason
-        await audit.record(tx, actor=actor, operation=OPERATION[status], arguments=arguments)
+        await _transition(tx, w=w, status=status, reason=reason, actor=actor, now=now)
         return replace(w, status=status)
 
     return await db.write(work)
+
+
+async def _transition(
+    tx: AsyncManagedTransaction,
+    *,
+    w: Withdrawal,
+    status: WithdrawalStatus,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Move the locked withdrawal `w` to `status`: its ledger entries and audit event."""
+    withdrawal_id = w.id
+    await tx.run(SET_STATUS, id=withdrawal_id, status=status.value, now=now)
+    if status is WithdrawalStatus.REJECTED:
+        entries = withdrawal_released(
+            withdrawal_id=w.id, distributor_id=w.distributor_id, amount_fen=w.amount_fen
+        )
+        await _reprice_month(tx, distributor_id=w.distributor_id, requested_at=w.requested_at)
+    elif status is WithdrawalStatus.PAID:
+        entries = withdrawal_paid(
+            withdrawal_id=w.id,
+            distributor_id=w.distributor_id,
+            amount_fen=w.amount_fen,
+            fee_fen=w.fee_fen,
+            tax_fen=w.tax_fen,
+        )
+    else:
+        entries = []
+    await write_entries(tx, entries=entries, at=now)
+    arguments: dict[str, object] = {"id": withdrawal_id, "status": status.value}
+    if reason is not None:
+        arguments["reason"] = reason
+    await audit.record(tx, actor=actor, operation=OPERATION[status], arguments=arguments)
 
 
 async def _reprice_month(
@@ -267,3 +309,40 @@ async def of_distributor(db: Database, *, distributor_id: str, window: Window) -
         fetch=fetcher(db, PAGES, withdrawal_from_node, id=distributor_id),
         total=count(db, COUNT, id=distributor_id),
     )
+
+
+KNOWN = "MATCH (w:Withdrawal) WHERE w.id IN $ids RETURN w.id AS id"
+
+
+async def pay_approved(
+    db: Database, *, withdrawal_ids: list[str], actor: Actor, now: datetime
+) -> int:
+    """`markWithdrawalsPaid`: every APPROVED one of `withdrawal_ids` becomes PAID through
+    the one paid transition, each in a transaction of its own that locks its distributor
+    and then the withdrawal (so one distributor's payments run one after another). The
+    count is of the ones paid now: already PAID, REQUESTED, REJECTED ones and those of a
+    frozen distributor count 0 and are left as they are. An unknown id is BAD_USER_INPUT
+    and nothing is paid (docs/decisions.md)."""
+    ids = sorted(set(withdrawal_ids))
+    known = {r["id"] for r in await db.read(KNOWN, ids=ids)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        raise BadUserInput(f"No withdrawal has the id(s) {shown}; nothing was paid.")
+
+    async def pay_one(tx: AsyncManagedTransaction, withdrawal_id: str) -> int:
+        owner = await fetch(tx, OWNER, id=withdrawal_id)
+        locked = await lock_distributor(tx, distributor_id=owner[0]["distributorId"])
+        assert locked is not None, "a withdrawal's distributor is never deleted"
+        w = withdrawal_from_node((await fetch(tx, BY_ID, id=withdrawal_id))[0]["w"])
+        if w.status is not WithdrawalStatus.APPROVED:
+            return 0
+        if locked[0]["status"] != Status.ACTIVE.value:
+            return 0
+        await _transition(tx, w=w, status=WithdrawalStatus.PAID, reason=None, actor=actor, now=now)
+        return 1
+
+    paid = 0
+    for withdrawal_id in ids:
+        paid += await db.write(partial(pay_one, withdrawal_id=withdrawal_id))
+    return paid

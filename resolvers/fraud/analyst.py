@@ -63,7 +63,7 @@ async def _run_audited(
 
 
 async def query(ctx: Context, *, cypher: str, params: object, limit: int) -> AnalystResult:
-    access.check_rate(ctx)
+    await access.check_rate(ctx)
     return await _run_audited(
         ctx, operation="analystQuery", cypher=cypher, params=params, limit=limit
     )
@@ -73,7 +73,7 @@ async def run_saved(
     ctx: Context, *, investigation_id: str, params: object, limit: int
 ) -> AnalystResult:
     """A saved investigation with its saved parameters, overridden by `params`."""
-    access.check_rate(ctx)
+    await access.check_rate(ctx)
     saved = await investigations.get(ctx.db, investigation_id=inputs.check_id(investigation_id))
     if saved is None:
         raise NotFound("Investigation", investigation_id)

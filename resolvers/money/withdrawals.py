@@ -6,6 +6,7 @@ from datetime import datetime
 
 from access import scope as access
 from domain import inputs
+from domain.errors import BadUserInput
 from domain.models import (
     Balance,
     Distributor,
@@ -16,7 +17,9 @@ from domain.models import (
     WithdrawalStatus,
 )
 from domain.money.inputs import check_withdrawal
+from domain.money.withdrawals import PAY_BATCH_MAX
 from domain.pagination import Connection, PageArgs
+from graph.fraud import signals
 from graph.money import leaderboard, ledger, withdrawals
 from resolvers.context import Context
 
@@ -33,12 +36,34 @@ async def request(
         minimum_fen=ctx.policy.withdraw_min_fen,
         idempotency_key=idempotency_key,
     )
+    checked = inputs.check_id(distributor_id, field="distributorId")
+    limit = ctx.policy.withdraw_auto_approve_limit_fen
+    top_score: int | None = None
+    if 0 < amount_fen <= limit:  # only then are the signals worth computing
+        fired = await signals.signals(
+            ctx.db, distributor_id=checked, policy=ctx.policy, now=ctx.now()
+        )
+        top_score = max((s.score for s in fired), default=0)
     return await withdrawals.request(
         ctx.db,
-        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        distributor_id=checked,
         amount_fen=amount_fen,
         idempotency_key=idempotency_key,
         policy=ctx.policy,
+        now=ctx.now(),
+        actor=ctx.actor,
+        top_signal_score=top_score,
+    )
+
+
+async def mark_paid(ctx: Context, *, withdrawal_ids: list[str]) -> int:
+    """`markWithdrawalsPaid`: 1-500 ids; the number paid now (graph.money.withdrawals)."""
+    if not 1 <= len(withdrawal_ids) <= PAY_BATCH_MAX:
+        raise BadUserInput(f"markWithdrawalsPaid takes 1 to {PAY_BATCH_MAX} ids.")
+    return await withdrawals.pay_approved(
+        ctx.db,
+        withdrawal_ids=[inputs.check_id(i) for i in withdrawal_ids],
+        actor=ctx.actor,
         now=ctx.now(),
     )
 

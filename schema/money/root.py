@@ -14,8 +14,10 @@ from domain.models import LeaderboardMetric as Metric
 from domain.models import OrderItem as OrderItemModel
 from domain.models import WithdrawalStatus as Status
 from resolvers.context import Info
+from resolvers.money import campaigns, rewards
 from resolvers.money import orders as resolve
 from resolvers.money import withdrawals as money
+from schema.money.campaigns import Campaign, CreateCampaignInput
 from schema.money.ledger import Withdrawal
 from schema.money.orders import LeaderboardEntry, LeaderboardMetric, Order, RuleSet
 from schema.scalars import Money
@@ -156,6 +158,11 @@ class MoneyQuery:
         )
         return None if entry is None else LeaderboardEntry.from_model(entry, m)
 
+    @strawberry.field(permission_classes=[AnyRole], description="A campaign, with its standings.")
+    async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:
+        found = await campaigns.find(info.context, campaign_id=id)
+        return None if found is None else Campaign.from_model(found)
+
     @strawberry.field(permission_classes=[Staff], description="Every rule set, newest first.")
     async def rule_sets(self, info: Info) -> list[RuleSet]:
         return [RuleSet.from_model(r) for r in await resolve.rule_sets(info.context)]
@@ -227,6 +234,35 @@ class MoneyMutation:
     async def mark_withdrawal_paid(self, info: Info, id: strawberry.ID) -> Withdrawal:
         decided = await money.decide(info.context, withdrawal_id=id, status=Status.PAID)
         return Withdrawal.from_model(decided)
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: close a bank batch: each APPROVED one of `ids` (1-500) becomes "
+        "PAID; the number paid now (already PAID, REQUESTED or REJECTED ones count 0). An "
+        "unknown id is BAD_USER_INPUT and nothing is paid.",
+    )
+    async def mark_withdrawals_paid(self, info: Info, ids: list[strawberry.ID]) -> int:
+        return await money.mark_paid(info.context, withdrawal_ids=[str(i) for i in ids])
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description='Admin: pay each TEAM_LEADER its team bonus of an ended month ("2026-11"), '
+        "once; the number of leaders paid now.",
+    )
+    async def settle_team_bonus(self, info: Info, month: str) -> int:
+        return await rewards.settle_team_bonus(info.context, month=month)
+
+    @strawberry.mutation(extensions=guarded(AdminOnly), description="Admin: a new campaign.")
+    async def create_campaign(self, info: Info, input: CreateCampaignInput) -> Campaign:
+        created = await campaigns.create(info.context, campaign=input.to_model())
+        return Campaign.from_model(created)
+
+    @strawberry.mutation(
+        extensions=guarded(AdminOnly),
+        description="Admin: after endsAt, pay each prize once (PRIZE ledger entries).",
+    )
+    async def close_campaign(self, info: Info, id: strawberry.ID) -> Campaign:
+        return Campaign.from_model(await campaigns.close(info.context, campaign_id=id))
 
     @strawberry.mutation(
         extensions=guarded(AdminOnly), description="Admin: reject before payment; the funds return."

@@ -1,4 +1,4 @@
-"""Team scope, masks, PII sealing with key rotation, the rate limiter, and redaction."""
+"""Team scope, masks, PII sealing with key rotation, and redaction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from access.pii import SealError, is_sealed, mask_name, mask_phone, parse_keyring
-from access.rate_limit import RateLimiter
 from access.redaction import REDACTED, redact
 from access.roles import View, display_name, team_view_allowed, upline_allowed, view_of
 from domain.models import Distributor, Rank, Status
@@ -109,15 +108,6 @@ def test_rotation_seals_with_the_new_key_and_opens_with_the_old() -> None:
 
 def test_values_stored_before_sealing_read_as_they_are() -> None:
     assert "13800000000" == parse_keyring(K1).open("13800000000", owner="x/phone")
-
-
-def test_rate_limiter_allows_the_limit_per_window_and_per_key() -> None:
-    limiter = RateLimiter(limit=2, window=10.0)
-    assert limiter.try_acquire("a", now=0.0) is None
-    assert limiter.try_acquire("a", now=1.0) is None
-    assert 9.0 == limiter.try_acquire("a", now=1.0)
-    assert limiter.try_acquire("b", now=1.0) is None
-    assert limiter.try_acquire("a", now=10.5) is None  # the first call left the window
 
 
 @dataclasses.dataclass

@@ -25,10 +25,10 @@ from app.settings import ROOT, Settings
 from devtools import neo4j_server
 from graph.db import Database
 from graph.migrations import migrate
-from tests.conftest import bearer, error_codes, gql
+from tests.conftest import bearer, error_codes, gql, server_config
 from tests.helpers import assert_ledger_consistent, chain, register
 
-CONFIG = neo4j_server.ServerConfig(
+CONFIG = server_config(
     home=ROOT / "var" / "neo4j-crash",
     port=int(os.environ.get("REFERRAL_TEST_CRASH_BOLT_PORT", "7689")),
     heap="512m",
@@ -58,7 +58,7 @@ async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
         env="test",
         settle_interval_seconds=0,
         neo4j_retry_seconds=1,
-        mutation_rate_limit=1_000_000,
+        mutation_rate_limit=0,
     )
     db = settings.open_database()
     await migrate(db)

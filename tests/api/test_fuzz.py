@@ -79,17 +79,22 @@ IDS = (
     | st.sampled_from(["x" * 65, "a b", "", "张三"])
     | TEXT
 )
-# Offsets of real places (±14:00): those past ±18:00 and years shifted out of 1..9999 are
-# issue 10 item 6's (dates Python or Neo4j cannot hold), tested with that fix; widen then.
-OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+# Every offset Python holds (±23:59, Neo4j only ±18:00) and every year 1..9999, so also
+# instants that leave 1..9999 once taken to UTC (issue 10 item 6: BAD_USER_INPUT).
+OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
     lambda m: timezone(timedelta(minutes=m))
 )
 DATETIMES = (
-    st.datetimes(
+    st.datetimes(timezones=OFFSETS).map(datetime.isoformat)
+    | st.datetimes(
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=OFFSETS
     ).map(datetime.isoformat)
     | st.sampled_from(
         [
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "2026-01-01T00:00:00+18:01",
+            "2026-01-01T00:00:00-23:59",
             "2026-11-01T00:00:00",
             "2026-02-30T00:00:00Z",
             "yesterday",

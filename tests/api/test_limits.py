@@ -21,6 +21,7 @@ PRODUCTION_SECRETS = {
     "pii_keys": "prod:" + base64.b64encode(b"p" * 32).decode(),
     "identifier_secret": "q" * 32,
     "cursor_secret": "r" * 32,
+    "neo4j_password": "n" * 16,  # the app uses the `db` fixture's driver, not this
 }
 
 

@@ -1,7 +1,13 @@
-"""With Neo4j unreachable the API answers UNAVAILABLE and /readyz says so."""
+"""With Neo4j unreachable the API answers UNAVAILABLE fast and /readyz says so within
+about a second (issue #10 item 12): a closed port (a stopped database: the first
+answer within 2 s), and a server that accepts connections but never speaks Bolt (a
+hung database: the first answer once the handshake times out, 5 s); after the first,
+the circuit breaker answers at once."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -9,17 +15,19 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from graph.db import Database, create_driver
 from tests.conftest import bearer, error_codes, gql
 
+QUERY = '{ distributor(id: "x") { id } }'
+MUTATION = 'mutation { registerDistributor(input: {id: "x", name: "n"}) { id } }'
 
-@pytest.fixture
-async def dead_client() -> AsyncIterator[httpx.AsyncClient]:
-    db = Database(
-        create_driver(uri="bolt://127.0.0.1:9", user="neo4j", password="x", retry_seconds=0.5),
-        retry_seconds=0.5,
+
+async def _client(uri: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with the default outage settings on a Neo4j that is not there."""
+    settings = Settings(
+        neo4j_uri=uri, env="test", settle_interval_seconds=0, fraud_scan_interval_seconds=0
     )
-    app = create_app(Settings(env="test"), database=db)
+    db = settings.open_database()
+    app = create_app(settings, database=db)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver",
@@ -29,15 +37,54 @@ async def dead_client() -> AsyncIterator[httpx.AsyncClient]:
     await db.driver.close()
 
 
-async def test_queries_answer_unavailable(dead_client: httpx.AsyncClient) -> None:
-    body = await gql(dead_client, '{ distributor(id: "x") { id } }')
-    assert error_codes(body) == ["UNAVAILABLE"]
-    body = await gql(
-        dead_client, 'mutation { registerDistributor(input: {id: "x", name: "n"}) { id } }'
-    )
-    assert error_codes(body) == ["UNAVAILABLE"]
+async def _hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        await reader.read()
+    finally:
+        writer.close()
 
 
-async def test_readyz_fails_while_healthz_stays_up(dead_client: httpx.AsyncClient) -> None:
-    assert (await dead_client.get("/readyz")).status_code == 503
-    assert (await dead_client.get("/healthz")).status_code == 200
+@pytest.fixture(params=["refused", "hung"])
+async def unreachable(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """`refused`: nothing listens on port 9. `hung`: a server that accepts connections
+    and never answers the Bolt handshake."""
+    if request.param == "refused":
+        async for c in _client("bolt://127.0.0.1:9"):
+            yield c
+        return
+    server = await asyncio.start_server(_hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async for c in _client(f"bolt://127.0.0.1:{port}"):
+        yield c
+    server.close()
+
+
+async def timed(request: object) -> tuple[float, object]:
+    started = time.monotonic()
+    result = await request  # type: ignore[misc]
+    return time.monotonic() - started, result
+
+
+async def test_queries_answer_unavailable_fast(
+    unreachable: httpx.AsyncClient, request: pytest.FixtureRequest
+) -> None:
+    client = unreachable
+    first, body = await timed(gql(client, QUERY))
+    assert ["UNAVAILABLE"] == error_codes(body)  # type: ignore[arg-type]
+    assert first < (2.0 if "refused" in request.node.name else 6.0), first
+    # The outage is known now: the next answers come at once, mutations too.
+    for query in (MUTATION, QUERY):
+        seconds, body = await timed(gql(client, query))
+        assert ["UNAVAILABLE"] == error_codes(body)  # type: ignore[arg-type]
+        assert seconds < 0.5, seconds
+
+
+async def test_readyz_fails_within_a_second_while_healthz_stays_up(
+    unreachable: httpx.AsyncClient,
+) -> None:
+    client = unreachable
+    seconds, response = await timed(client.get("/readyz"))
+    assert isinstance(response, httpx.Response)
+    assert 503 == response.status_code and seconds < 1.5, seconds
+    assert ["UNAVAILABLE"] == error_codes(response.json())
+    assert 200 == (await client.get("/healthz")).status_code

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +21,11 @@ from devtools.offline_import import import_network
 from graph.db import Database
 from graph.tree import team
 from graph.tree.distributors import require
-from tests.conftest import TEST_BOLT_PORT
+from tests.conftest import TEST_BOLT_PORT, server_config
 from tests.helpers import assert_tree_consistent, register
 
 PORT = int(os.environ.get("REFERRAL_TEST_IMPORT_PORT", str(TEST_BOLT_PORT + 10)))
+HOME = ROOT / "var" / "neo4j-import-test"
 pytestmark = [
     pytest.mark.neo4j,
     pytest.mark.skipif(
@@ -35,9 +37,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 async def imported() -> AsyncIterator[tuple[Database, list[str]]]:
-    home = ROOT / "var" / "neo4j-import-test"
-    shutil.rmtree(home, ignore_errors=True)
-    config = neo4j_server.ServerConfig(home=home, port=PORT, heap="512m", pagecache="64m")
+    shutil.rmtree(HOME, ignore_errors=True)
+    config = server_config(home=HOME, port=PORT, heap="512m", pagecache="64m")
     rows = generate(size=300, prefix="imp", seed=3)
     db = Settings(neo4j_uri=config.uri, env="test").open_database()
     try:
@@ -76,3 +77,13 @@ async def test_imported_network_serves_uplines_and_takes_new_recruits(
     assert [ids[0]] == [e.distributor.id for e in above]
     counted = await db.read("MATCH (d:Distributor {id: $id}) RETURN count(d) AS n", id=ids[5])
     assert 1 == counted[0]["n"]
+
+
+async def test_the_importers_report_lands_in_the_servers_home_not_the_working_directory(
+    imported: tuple[Database, list[str]],
+) -> None:
+    """neo4j-admin writes `import.report` where it runs unless told otherwise; one was once
+    committed from the repository root."""
+    assert (HOME / "import.report").is_file()
+    assert not (Path.cwd() / "import.report").exists()
+    assert not (ROOT / "import.report").exists()

@@ -18,6 +18,8 @@ from graph.pagination import KeysetQueries
 from graph.tree.team import level_orders_query, new_members_query
 
 SMALL_LABELS = ("Migration", "RuleSet")
+# Queries whose purpose is to read every node: `referral digest` hashes the whole store.
+WHOLE_STORE = frozenset({"digest.NODES"})
 STATEMENT_STARTS = ("MATCH", "UNWIND", "OPTIONAL", "CALL", "CREATE", "WITH", "MERGE")
 
 
@@ -57,6 +59,8 @@ async def test_no_named_query_scans_a_large_label(db: Database) -> None:
     assert len(queries) > 40
     offenders = {}
     for name, query in queries.items():
+        if name in WHOLE_STORE:
+            continue
         result = await db.driver.execute_query("EXPLAIN " + query, database_=db.name)
         scans = [s for s in _scans(result.summary.plan) if not s.endswith(SMALL_LABELS)]
         if scans:

@@ -69,6 +69,13 @@ CALLS: dict[str, str] = {
     ' amount: "1.00", idempotencyKey: "mx"}) { id } }',
     "approveWithdrawal": "mutation($missing: ID!) { approveWithdrawal(id: $missing) { id } }",
     "markWithdrawalPaid": "mutation($missing: ID!) { markWithdrawalPaid(id: $missing) { id } }",
+    "markWithdrawalsPaid": "mutation($missing: ID!) { markWithdrawalsPaid(ids: [$missing]) }",
+    "settleTeamBonus": 'mutation { settleTeamBonus(month: "2000-01") }',
+    "campaign": "query($missing: ID!) { campaign(id: $missing) { id } }",
+    "createCampaign": "mutation($missing: ID!) { createCampaign(input: {id: $missing,"
+    ' name: "c", metric: SALES, startsAt: "2020-01-02T00:00:00Z",'
+    ' endsAt: "2020-01-01T00:00:00Z", prizes: []}) { id } }',
+    "closeCampaign": "mutation($missing: ID!) { closeCampaign(id: $missing) { id } }",
     "rejectWithdrawal": "mutation($missing: ID!) {"
     ' rejectWithdrawal(id: $missing, reason: "r") { id } }',
     "createRuleSet": 'mutation { createRuleSet(input: {levelRates: ["x"]}) { version } }',
