@@ -6,7 +6,7 @@ keyring, old ones still open with the key they name. The associated data binds a
 to its owner and field (`"<distributor id>/phone"`), so a ciphertext copied onto another
 node or field does not open.
 
-Lookups never decrypt: they use the keyed hash of `graph.rules.identifiers`.
+Lookups never decrypt: they use the keyed hash of `domain.fraud.identifiers`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Access checks for resolvers (SPEC §3.9): roles, team scope, masks, the rate limit.
 
-The rules themselves are pure (`graph.rules.access`, `graph.rules.pii`); this module
+The rules themselves are pure (`access.roles`, `access.pii`); this module
 applies them to the caller of one request and raises the coded errors.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -191,8 +192,9 @@ def cmd_reconcile(settings: Settings, batch_size: int, show: int) -> None:
     summary = _with_db(settings, work)
     print(
         f"Reconciled {summary.distributors:,} distributors: {summary.commissions:,} "
-        f"commissions, {summary.withdrawals:,} withdrawals, {summary.entries:,} ledger sums "
-        f"(by record and account), in {time.monotonic() - began:.1f} s."
+        f"commissions, {summary.rewards:,} rewards, {summary.withdrawals:,} withdrawals, "
+        f"{summary.entries:,} ledger sums (by record and account), in "
+        f"{time.monotonic() - began:.1f} s."
     )
     if summary.ok:
         print("OK: every balance is the sum of its entries and every record equals them.")
@@ -214,15 +216,35 @@ def cmd_digest(settings: Settings) -> None:
     print(_with_db(settings, digest).describe())
 
 
-def cmd_serve(settings: Settings, host: str | None, port: int | None) -> None:
+def default_workers() -> int:
+    """`referral serve`'s worker processes unless told: one per core this process may
+    use (at most 8)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def cmd_serve(settings: Settings, host: str | None, port: int | None, *, workers: int = 1) -> None:
     import uvicorn
 
     from app.main import create_app
 
-    # One driver, migrations once: both in the app's lifespan, which refuses to start
-    # (strict) while Neo4j is unreachable.
-    app = create_app(settings, strict=True)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port)
+    host, port = host or settings.host, port or settings.port
+    if workers <= 1:
+        # One driver, migrations once: both in the app's lifespan, which refuses to
+        # start (strict) while Neo4j is unreachable.
+        uvicorn.run(create_app(settings, strict=True), host=host, port=port)
+        return
+    # Several worker processes (uvicorn's supervisor restarts one that dies): the
+    # migrations run here once, first, so the workers' lifespans find them applied
+    # instead of racing to create the same indexes; each worker then opens its own
+    # driver and reads its settings from the same environment (app.main.served_app).
+    applied = _with_db(settings, migrate)
+    if applied:
+        print(f"Applied migrations: {', '.join(applied)}.")
+    uvicorn.run("app.main:served_app", factory=True, host=host, port=port, workers=workers)
 
 
 def cmd_schema() -> None:
@@ -262,6 +284,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the GraphQL API (uvicorn)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default REFERRAL_WORKERS, else one per core, at most 8)",
+    )
     sub.add_parser("migrate", help="create constraints and indexes (each migration once)")
     neo4j = sub.add_parser("neo4j", help="run a local Neo4j 5.26 from Maven Central's jars")
     neo4j.add_argument("action", choices=["start", "stop", "status"])
@@ -326,7 +354,10 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 cmd_demo_data(settings, args.size, args.batch_size, prefix)
         elif args.command == "serve":
-            cmd_serve(settings, args.host, args.port)
+            workers = args.workers or settings.workers or default_workers()
+            if not 1 <= workers <= 64:
+                sys.exit("--workers must be between 1 and 64.")
+            cmd_serve(settings, args.host, args.port, workers=workers)
         elif args.command == "token":
             cmd_token(settings, check_id(args.subject, field="--subject"), args.role, args.ttl)
         elif args.command == "backup":

@@ -57,6 +57,7 @@ from domain.errors import (
 )
 from domain.models import Actor, Policy
 from graph.db import Database, request_deadline
+from graph.money.group_commit import OrderGroups
 from graph.persisted_queries import QueryStore
 from resolvers.context import Context
 from schema.schema import DEFAULT_MAX_COST, build_schema, is_expected
@@ -116,7 +117,7 @@ def out_of_range(error: GraphQLError) -> BadUserInput | None:
     if isinstance(error.original_error, OUT_OF_RANGE):
         return BadUserInput(
             "A value in the request is out of range (integers are at most 64 bits, "
-            "dates lie in the years 0001-9999): {error.original_error}."
+            "dates lie in the years 0001-9999)."
         )
     return None
 
@@ -320,6 +321,7 @@ def request_context(
     tokens: TokenConfig,
     keyring: Keyring,
     limits: MutationLimits | None,
+    order_groups: OrderGroups | None = None,
 ) -> Context:
     """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
     ctx = Context(
@@ -329,6 +331,7 @@ def request_context(
         request_id=request.state.request_id,
         keyring=keyring,
         limits=limits,
+        order_groups=order_groups,
     )
     try:
         token = bearer_token(request.headers.get("authorization"))
@@ -351,10 +354,21 @@ def graphql_router(
     limits: MutationLimits | None = None,
     max_cost: int = DEFAULT_MAX_COST,
     timeout: float = 30.0,
+    order_group_commit_ms: float = 0.0,
 ) -> ReferralRouter:
+    groups = None
+    if order_group_commit_ms > 0:
+        groups = OrderGroups(db, linger=order_group_commit_ms / 1000)
+
     async def context(request: Request) -> Context:
         return request_context(
-            request, db=db, policy=policy, tokens=tokens, keyring=keyring, limits=limits
+            request,
+            db=db,
+            policy=policy,
+            tokens=tokens,
+            keyring=keyring,
+            limits=limits,
+            order_groups=groups,
         )
 
     schema = build_schema(production=production, max_cost=max_cost)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.analyst_http import analyst_router
 from app.graphql import graphql_router
@@ -24,7 +25,7 @@ from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
 from app.metrics import exposition, observe_neo4j, trace_from
 from app.reports import reports_router
-from app.scheduler import scan_periodically, settle_periodically
+from app.scheduler import process_holder, scan_periodically, settle_periodically
 from app.settings import Settings
 from app.web import mount_explorer
 from domain.errors import Unavailable
@@ -34,6 +35,47 @@ from resolvers.context import utc_now
 
 log = logging.getLogger("referral.api")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+
+
+class RequestId:
+    """ASGI middleware: the request id, the caller's `X-Request-Id` if well-formed, else
+    the W3C trace id (`traceparent` continued, or a new trace), in
+    `request.state.request_id` (the trace in `request.state.trace`); the response
+    carries both, with this request's own span id in `traceparent`.
+
+    Plain ASGI rather than `@app.middleware("http")`, whose wrapper runs every request
+    through extra tasks and streams (docs/benchmarks.md, "Wave 2")."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given, traceparent = "", None
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id" and not given:
+                given = value.decode("latin-1")
+            elif name == b"traceparent" and traceparent is None:
+                traceparent = value.decode("latin-1")
+        trace = trace_from(traceparent)
+        request_id = given if REQUEST_ID.fullmatch(given) else trace.trace_id
+        state = scope.setdefault("state", {})
+        state["trace"], state["request_id"] = trace, request_id
+        added = [
+            (b"x-request-id", request_id.encode()),
+            (b"traceparent", trace.traceparent.encode()),
+        ]
+        replaced = {b"x-request-id", b"traceparent"}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [h for h in message.get("headers", ()) if h[0].lower() not in replaced]
+                message = {**message, "headers": [*kept, *added]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 class NotReady(RuntimeError):
@@ -68,11 +110,16 @@ def create_app(
                 "Neo4j at %s is not ready (%s); /readyz will say so", settings.neo4j_uri, exc
             )
         stop = asyncio.Event()
+        holder = process_holder()  # the jobs' leases: one process runs each at a time
         jobs = []
         if settings.settle_interval_seconds > 0:
             jobs.append(
                 settle_periodically(
-                    db, interval=settings.settle_interval_seconds, clock=utc_now, stop=stop
+                    db,
+                    interval=settings.settle_interval_seconds,
+                    clock=utc_now,
+                    stop=stop,
+                    holder=holder,
                 )
             )
         if settings.fraud_scan_interval_seconds > 0:
@@ -83,6 +130,7 @@ def create_app(
                     hot_limit=settings.hot_identifier_limit,
                     clock=utc_now,
                     stop=stop,
+                    holder=holder,
                 )
             )
         tasks = [asyncio.create_task(job) for job in jobs]
@@ -95,21 +143,7 @@ def create_app(
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """The request id: the caller's `X-Request-Id` if well-formed, else the W3C trace id
-        (`traceparent` continued, or a new trace); the response carries both, with this
-        request's own span id in `traceparent`."""
-        trace = trace_from(request.headers.get("traceparent"))
-        given = request.headers.get("x-request-id", "")
-        request.state.trace = trace
-        request.state.request_id = given if REQUEST_ID.fullmatch(given) else trace.trace_id
-        response = await call_next(request)
-        response.headers["x-request-id"] = request.state.request_id
-        response.headers["traceparent"] = trace.traceparent
-        return response
+    app.add_middleware(RequestId)  # innermost of the middleware, as before
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -137,6 +171,7 @@ def create_app(
         limits=settings.mutation_limits,
         max_cost=settings.max_query_cost,
         timeout=settings.request_timeout_seconds,
+        order_group_commit_ms=settings.order_group_commit_ms,
     )
 
     sdl = router.schema.as_str() + "\n"
@@ -174,3 +209,10 @@ def create_app(
             max_age=600,
         )
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one `referral serve --workers N` worker process: settings from the
+    environment (as the command read them), strict start-up. Each worker has its own
+    driver; the scheduler's leases make each job run in one of them at a time."""
+    return create_app(Settings(), strict=True)

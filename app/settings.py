@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # `referral serve` worker processes; unset, one per core (app/cli.py, at most 8).
+    workers: int | None = Field(None, ge=1, le=64)
+    # Group commit (graph/money/group_commit.py): concurrent single recordOrder calls of
+    # a process wait this long to share one transaction; 0 = each alone (the default
+    # until the crash-recovery test has passed with it on: docs/decisions.md).
+    order_group_commit_ms: float = Field(0.0, ge=0, le=50)
 
     neo4j_uri: str = Field(
         "bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "REFERRAL_NEO4J_URI")

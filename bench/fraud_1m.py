@@ -1,8 +1,8 @@
 """Benchmark: the full fraud-ring scan and the registration ring check (SPEC §7: scan
 ≤ 60 s, check ≤ 50 ms) at 1,000,000 distributors and 2,000,000 identifier links.
 
-Loads a power-law network (`app.demo.generate`) through the product's bulk path under a
-private id prefix, then --links identifier links (`graph.bulk.load_identifiers`), keyed
+Loads a power-law network (`devtools.demo.generate`) through the product's bulk path under a
+private id prefix, then --links identifier links (`graph.tree.bulk.load_identifiers`), keyed
 as registration keys them (`rules.identifiers.identify`, the default policy's secret).
 Deterministic for a seed; identifier values carry a per-run token, so they meet nobody
 else's. About two links per distributor:
@@ -16,15 +16,15 @@ else's. About two links per distributor:
     kind);
   - the rest unique: one phone, device, payment account, IP or address per person.
 Then:
-  - times `graph.fraud_scan.scan` (hot limit 50) three times, with its phases, and
+  - times `graph.fraud.scan.scan` (hot limit 50) three times, with its phases, and
     checks that every planted ring is found with exactly its members and its shared
     identifiers, that nothing else of this network is a ring, and that no ring of the
     scan is linked through a hot identifier or an IP;
-  - registers --runs new distributors through `graph.registration.register` with
+  - registers --runs new distributors through `graph.tree.registration.register` with
     identifiers (10 % share a device with a planted ring member, 10 % an identifier with
     their sponsor, 5 % a hot identifier, 5 % a ring member's IP, the rest clean; sponsors
     are random existing distributors): p50/p95/p99 of the whole call, of its write
-    transaction and of `graph.alerts.check_registration` alone, and checks that exactly
+    transaction and of `graph.fraud.alerts.check_registration` alone, and checks that exactly
     the expected ones were flagged, with the expected reasons.
 The scan covers the whole database (other people's data included) and marks rings not
 found again as not current. Everything this script wrote is deleted at the end unless

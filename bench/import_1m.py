@@ -1,8 +1,8 @@
 """Benchmark: the initial bulk load of SPEC §7 (≥ 50,000 distributors/s) through the
-offline importer (`app.offline_import`), against the online path's figure.
+offline importer (`devtools.offline_import`), against the online path's figure.
 
 Starts its own Neo4j (a scratch home under var/, its own port), generates a power-law
-network (`app.demo.generate`), imports it offline (CSV files, Neo4j's importer, start,
+network (`devtools.demo.generate`), imports it offline (CSV files, Neo4j's importer, start,
 migrations with every index populated), checks the graph (counts, a sample of uplines
 and counters against the generator's), then stops that Neo4j. Nothing else is touched.
 

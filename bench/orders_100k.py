@@ -1,14 +1,14 @@
 """Benchmark: recording paid orders with their commission splits on 100,000 distributors.
 
-Loads a power-law network (preferential attachment, `app.demo.generate`) through the
-product's bulk path under a private id prefix, then, against `graph.orders.record`:
+Loads a power-law network (preferential attachment, `devtools.demo.generate`) through the
+product's bulk path under a private id prefix, then, against `graph.money.orders.record`:
   - throughput: --orders random orders in batches of 500 (commission_levels 2, the
     default, and 3), then batches of 100 / 500 / 1000 (half as many orders each);
   - latency: --runs single orders (a batch of one) one after another, warm: p50/p95/p99
     of the whole call, and of its write transaction alone (the rest is the read-back);
   - checks: the Commission nodes written equal the split computed here from the same
     network and rule set, the ledger's pending entries add up to them, and
-    `graph.ledger.reconcile` finds no mismatch for a sample of beneficiaries.
+    `graph.money.ledger.reconcile` finds no mismatch for a sample of beneficiaries.
 Buyers are random distributors (about 2 % of them unbound: no commission), amounts
 1.00-999.99 in whole fen, one commissionable line each, paidAt within the last 30 days.
 Settlement is global (it settles every commission due, whoever's it is), so the bench

@@ -1,6 +1,6 @@
 """Initial load of a whole network into an empty database, offline (SPEC §7's bulk load).
 
-The online path (`graph.bulk.load_network`) writes every distributor through Cypher with
+The online path (`graph.tree.bulk.load_network`) writes every distributor through Cypher with
 its ten index entries: about 7,000 distributors/s on this machine. For an initial load
 (a platform moving its network onto this service, a benchmark) Neo4j's own importer,
 `neo4j-admin database import full` from the jars the launcher already has, writes the

@@ -55,7 +55,7 @@ class LeaderboardMetric(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Distributor:
-    """`phone`, `real_name` and `payment_account` are sealed (`graph.rules.pii`)."""
+    """`phone`, `real_name` and `payment_account` are sealed (`access.pii`)."""
 
     id: str
     name: str
@@ -156,7 +156,7 @@ class NewOrder:
     amount_fen: int
     paid_at: datetime
     items: tuple[OrderItem, ...]
-    identifiers: tuple[str, ...] = ()  # identifier keys (graph.rules.identifiers)
+    identifiers: tuple[str, ...] = ()  # identifier keys (domain.fraud.identifiers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""Everything that touches Neo4j: Cypher, transactions, and the records they return.
+"""Everything that touches Neo4j: Cypher, transactions, and parsing what they return.
 
-`graph` imports nothing from `app`, `schema` or `resolvers`. Business rules that need
-no database live in `graph.rules` as plain functions; the modules here apply them inside
-one transaction per business operation.
+One package per domain (`tree`, `money`, `fraud`); shared pieces here (the driver in
+`db`, `migrations`, `locks`, `audit`, `pagination`, Neo4j's time `values`). `graph`
+imports only `domain` (records, errors, pure rules) and applies those rules inside one
+transaction per business operation.
 """

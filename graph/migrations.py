@@ -226,7 +226,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        "0016-team-days",
+        "0016-job-leases",
+        (
+            # One lease per scheduler job, taken by one app process at a time
+            # (graph/leases.py): the constraint makes concurrent MERGEs meet on one node.
+            "CREATE CONSTRAINT job_lease_name IF NOT EXISTS "
+            "FOR (l:JobLease) REQUIRE l.name IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0017-team-days",
         (
             # Daily team roll-ups per ancestor and level (graph/tree/team_days.py): a
             # window of team metrics reads one per day and level, not every order in it.

@@ -13,10 +13,11 @@ from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
 from access.rate_limit import MutationLimits
-from domain.models import Actor, Distributor, Policy, RefundRate
+from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
 from graph.fraud import refund_rate
+from graph.money.group_commit import OrderGroups
 from graph.tree import distributors, invites
 
 
@@ -62,10 +63,17 @@ class Context(BaseContext):
     auth_problem: str | None = None
     token_key: str | None = None  # names the token, for the mutation rate limit
     limits: MutationLimits | None = None
+    # The process's group commit of single orders (None: each order alone).
+    order_groups: OrderGroups | None = None
     clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
     caller_loaded: bool = field(init=False, default=False)
+    # Uplines read with their distributor in one query (`graph.tree.prefetch`), by
+    # (distributor id, depth): taken once by the upline field, after its access checks.
+    prefetched_uplines: dict[tuple[str, int], list[UplineEntry]] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         super().__init__()

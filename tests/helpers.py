@@ -171,8 +171,8 @@ async def record_order(
 
 async def assert_ledger_consistent(db: Database, ids: Sequence[str]) -> None:
     """Every balance equals its entries, the entries equal the commissions and
-    withdrawals they come from (`graph.ledger.reconcile`), and every withdrawal record
-    equals its own entries (`graph.ledger.withdrawal_mismatches`)."""
+    withdrawals they come from (`graph.money.ledger.reconcile`), and every withdrawal record
+    equals its own entries (`graph.money.ledger.withdrawal_mismatches`)."""
     assert [] == await ledger.reconcile(db, distributor_ids=ids)
     mismatches = await ledger.withdrawal_mismatches(db, distributor_ids=ids)
     assert [] == [m.describe() for m in mismatches]

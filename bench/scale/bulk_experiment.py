@@ -1,4 +1,4 @@
-"""Why `graph.bulk.load_network` is far below 50,000 distributors/s: an experiment.
+"""Why `graph.tree.bulk.load_network` is far below 50,000 distributors/s: an experiment.
 
 On a throw-away Neo4j store (var/neo4j-exp, Bolt 127.0.0.1:7694, started and stopped
 here), loads the same --rows-person network three times under fresh prefixes with the

@@ -1,11 +1,11 @@
 """Neo4j for the benchmark: its own server (home, port, heap, page cache) and the loads.
 
-The server is `app.neo4j_server`'s launcher on a fresh store under
+The server is `devtools.neo4j_server`'s launcher on a fresh store under
 var/neo4j-bench (Bolt on 127.0.0.1:7697 unless told otherwise). Everything is loaded
-through the product's own paths: `graph.bulk.load_network` (distributors, batched
-UNWIND; a batch-size sweep on a side network first), `graph.orders.record` (orders with
+through the product's own paths: `graph.tree.bulk.load_network` (distributors, batched
+UNWIND; a batch-size sweep on a side network first), `graph.money.orders.record` (orders with
 their commission splits and ledger entries, batches of 500) and
-`graph.bulk.load_identifiers`.
+`graph.tree.bulk.load_identifiers`.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ class Neo4jOps:
 
 
 class BareOps:
-    """The same Cypher as `graph.team`, sent with `driver.execute_query` and not parsed."""
+    """The same Cypher as `graph.tree.team`, sent with `driver.execute_query` and not parsed."""
 
     name = "neo4j bare driver"
 

@@ -1,7 +1,7 @@
 """Where one order's commission split spends its time, one call at a time.
 
 Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI, records --calls
-single orders through `graph.orders.record` (warm), and splits each call into: the
+single orders through `graph.money.orders.record` (warm), and splits each call into: the
 statements inside the managed transaction (PREPARE read, split in Python, WRITE), the
 commit (the rest of `Database.write`), and what `record` does outside the transaction.
 Then PROFILEs the WRITE statement of one more order in a transaction that is rolled back.

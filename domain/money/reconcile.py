@@ -10,6 +10,8 @@ For one distributor, given its ledger entries and its commission and withdrawal 
   nothing anywhere (and its amount is 0);
 - a **withdrawal** has exactly the entries its status implies, and `net = amount − fee −
   tax` (`domain.money.ledger.withdrawal_mismatch`, the check of the withdrawal transitions);
+- a **reward** (a team bonus `team-bonus:month:leader`, a campaign prize
+  `prize:campaign:rank`) is its amount in `available`, settled at once, nothing elsewhere;
 - an **entry** whose ref names no record of this distributor (a deleted record, an entry
   written for someone else, or a kind of money this check does not know) is a
   difference too.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from domain.money.fen import format_fen
 from domain.money.ledger import ACCOUNTS, AVAILABLE, PENDING, withdrawal_mismatch
+from domain.money.team_bonus import ledger_ref as team_bonus_ref
 
 COMMISSION_PREFIX = "commission:"
 REFUND_PREFIX = "refund:"
@@ -69,6 +72,29 @@ class WithdrawalRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RewardRecord:
+    """A `(:Reward)`: a TEAM_BONUS (`month`) or a PRIZE (`campaign_id`, `rank`)."""
+
+    key: str
+    kind: str
+    beneficiary_id: str
+    amount_fen: int
+    month: str | None = None
+    campaign_id: str | None = None
+    rank: int | None = None
+
+    @property
+    def ref(self) -> str | None:
+        """The ref of its ledger entry (as `graph.money.team_bonus` and
+        `graph.money.campaigns` write it); None for a kind this check does not know."""
+        if self.kind == "TEAM_BONUS" and self.month is not None:
+            return team_bonus_ref(self.month, self.beneficiary_id)
+        if self.kind == "PRIZE" and self.campaign_id is not None and self.rank is not None:
+            return f"prize:{self.campaign_id}:{self.rank}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Difference:
     """One record (or entry ref) that disagrees; `text` says how."""
 
@@ -89,6 +115,34 @@ def commission_expected(record: CommissionRecord) -> dict[str, int]:
     return {}
 
 
+def _by_account(
+    distributor_id: str, name: str, expected: dict[str, int], found: dict[str, int], label: str
+) -> list[Difference]:
+    differences = []
+    for account in (*ACCOUNTS, *sorted(set(found) - set(ACCOUNTS))):
+        want, got = expected.get(account, 0), found.get(account, 0)
+        if want != got:
+            text = f"{label}: {account} expected {format_fen(want)}, found {format_fen(got)}"
+            differences.append(Difference(distributor_id, name, text))
+    return differences
+
+
+def _reward(
+    distributor_id: str, r: RewardRecord, by_ref: dict[str, list[EntrySum]]
+) -> list[Difference]:
+    name = f"reward {r.key}"
+    ref = r.ref
+    if ref is None:
+        return [
+            Difference(distributor_id, name, f"{name}: a kind of reward ({r.kind}) unknown here")
+        ]
+    found: dict[str, int] = {}
+    for e in by_ref.pop(ref, []):
+        found[e.account] = found.get(e.account, 0) + e.amount_fen
+    expected = {AVAILABLE: r.amount_fen} if r.amount_fen else {}
+    return _by_account(distributor_id, name, expected, found, name)
+
+
 def _commission(
     distributor_id: str, c: CommissionRecord, by_ref: dict[str, list[EntrySum]]
 ) -> list[Difference]:
@@ -104,13 +158,8 @@ def _commission(
     if c.status == "CANCELLED" and c.amount_fen != 0:
         text = f"{name}: CANCELLED with an amount of {format_fen(c.amount_fen)} left"
         differences.append(Difference(distributor_id, name, text))
-    expected = commission_expected(c)
-    for account in (*ACCOUNTS, *sorted(set(found) - set(ACCOUNTS))):
-        want, got = expected.get(account, 0), found.get(account, 0)
-        if want != got:
-            text = f"{name} ({c.status}): {account} expected {format_fen(want)}, found "
-            differences.append(Difference(distributor_id, name, text + format_fen(got)))
-    return differences
+    label = f"{name} ({c.status})"
+    return differences + _by_account(distributor_id, name, commission_expected(c), found, label)
 
 
 def check(
@@ -119,6 +168,7 @@ def check(
     entries: Iterable[EntrySum],
     commissions: Sequence[CommissionRecord],
     withdrawals: Sequence[WithdrawalRecord],
+    rewards: Sequence[RewardRecord] = (),
 ) -> list[Difference]:
     """Every difference between one distributor's records and its ledger entries."""
     by_ref: dict[str, list[EntrySum]] = {}
@@ -127,6 +177,8 @@ def check(
     differences: list[Difference] = []
     for c in commissions:
         differences += _commission(distributor_id, c, by_ref)
+    for r in rewards:
+        differences += _reward(distributor_id, r, by_ref)
     for w in withdrawals:
         mismatch = withdrawal_mismatch(
             withdrawal_id=w.id,

@@ -3,7 +3,7 @@
 The one place where a query text that is not ours reaches Neo4j. Each run is one READ
 transaction with the configured timeout (the server stops it and rolls it back); inside
 it the query is first compiled with `EXPLAIN` (nothing executed) and its plan judged by
-`graph.rules.analyst.refusal`, then run, and at most `limit` rows are read (one more
+`domain.fraud.analyst.refusal`, then run, and at most `limit` rows are read (one more
 tells whether there were others). The transaction is always rolled back: a read has
 nothing to commit, and Neo4j itself refuses any write in READ mode.
 """

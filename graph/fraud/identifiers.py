@@ -26,7 +26,7 @@ MERGE (d)-[u:USES]->(i)
   ON CREATE SET u.at = $now
 """
 
-# Orders: a unit subquery of the order batch's write (see graph.orders.WRITE).
+# Orders: a unit subquery of the order batch's write (see graph.money.orders.WRITE).
 LINK_ORDERS = """
 UNWIND $orders AS row
 WITH row WHERE size(row.identifiers) > 0

@@ -2,7 +2,7 @@
 
 `reconcile_all` pages through every distributor by id (a keyset over the uniqueness
 index, never SKIP), reads each batch's entry sums, commissions (with their orders'
-refunds) and withdrawals in three queries, and checks them with the pure
+refunds), rewards and withdrawals in four queries, and checks them with the pure
 `domain.money.reconcile.check`. Then it pages through the distinct owners of entries,
 commissions and withdrawals (in index order too) for money whose distributor does not
 exist at all. Every query is an index seek over one batch: nothing scans a label, and no
@@ -26,6 +26,7 @@ from domain.money.reconcile import (
     CommissionRecord,
     Difference,
     EntrySum,
+    RewardRecord,
     WithdrawalRecord,
     check,
 )
@@ -54,6 +55,13 @@ RETURN c.orderId AS orderId, c.level AS level, c.beneficiaryId AS beneficiaryId,
        c.amount AS amount, c.status AS status, refunds
 """
 
+REWARDS = """
+UNWIND $ids AS id
+MATCH (r:Reward {beneficiaryId: id})
+RETURN r.key AS key, r.kind AS kind, r.beneficiaryId AS beneficiaryId, r.amount AS amount,
+       r.month AS month, r.campaignId AS campaignId, r.rank AS rank
+"""
+
 WITHDRAWALS = """
 UNWIND $ids AS id
 MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
@@ -76,6 +84,12 @@ WITH DISTINCT c.beneficiaryId AS id ORDER BY id LIMIT $limit
 RETURN id, EXISTS { MATCH (:Distributor {id: id}) } AS known
 """
 
+REWARD_OWNERS = """
+MATCH (r:Reward) WHERE r.beneficiaryId > $after
+WITH DISTINCT r.beneficiaryId AS id ORDER BY id LIMIT $limit
+RETURN id, EXISTS { MATCH (:Distributor {id: id}) } AS known
+"""
+
 WITHDRAWAL_OWNERS = """
 MATCH (w:Withdrawal) WHERE w.distributorId > $after AND w.month IS NOT NULL
 WITH DISTINCT w.distributorId AS id ORDER BY id LIMIT $limit
@@ -93,6 +107,9 @@ CALL (id) {
   UNION ALL
   MATCH (w:Withdrawal {distributorId: id}) WHERE w.month IS NOT NULL
   RETURN 'withdrawal ' + w.id AS record, w.amount AS amount
+  UNION ALL
+  MATCH (r:Reward {beneficiaryId: id})
+  RETURN 'reward ' + r.key AS record, r.amount AS amount
 }
 RETURN id, record, amount
 ORDER BY id, record
@@ -108,6 +125,7 @@ class Summary:
     entries: int = 0
     commissions: int = 0
     withdrawals: int = 0
+    rewards: int = 0
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -152,8 +170,22 @@ async def check_batch(
                 status=r["status"],
             )
         )
+    rewards: dict[str, list[RewardRecord]] = {i: [] for i in ids}
+    for r in await db.read(REWARDS, ids=ids):
+        rewards[r["beneficiaryId"]].append(
+            RewardRecord(
+                key=r["key"],
+                kind=r["kind"],
+                beneficiary_id=r["beneficiaryId"],
+                amount_fen=r["amount"] or 0,
+                month=r["month"],
+                campaign_id=r["campaignId"],
+                rank=r["rank"],
+            )
+        )
     if summary is not None:
         summary.distributors += len(ids)
+        summary.rewards += sum(len(v) for v in rewards.values())
         summary.entries += sum(len(v) for v in entries.values())
         summary.commissions += sum(len(v) for v in commissions.values())
         summary.withdrawals += sum(len(v) for v in withdrawals.values())
@@ -164,6 +196,7 @@ async def check_batch(
             entries=entries[i],
             commissions=commissions[i],
             withdrawals=withdrawals[i],
+            rewards=rewards[i],
         )
     return found
 
@@ -171,7 +204,7 @@ async def check_batch(
 async def strays(db: Database, *, batch_size: int = 500, limit: int = 1000) -> list[Difference]:
     """Entries and records that name a distributor who does not exist (at most `limit`)."""
     unknown: set[str] = set()
-    for query in (ENTRY_OWNERS, COMMISSION_OWNERS, WITHDRAWAL_OWNERS):
+    for query in (ENTRY_OWNERS, COMMISSION_OWNERS, WITHDRAWAL_OWNERS, REWARD_OWNERS):
         after = ""
         while len(unknown) < limit:
             page = await db.read(query, after=after, limit=batch_size)

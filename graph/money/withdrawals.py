@@ -6,7 +6,7 @@ distributor (its node's write lock), before it reads anything it will act on. So
 distributor's transitions run one after another: each sees the holds, taxes and
 statuses of those before it, the balance is never overdrawn, a withdrawal is paid with
 the tax it holds at that moment, and its record always equals its ledger entries
-(`graph.ledger.withdrawal_mismatches` checks that). The fee and the tax are set at
+(`graph.money.ledger.withdrawal_mismatches` checks that). The fee and the tax are set at
 request time from the month's cumulative gross (`rules.tax`); a rejection returns the
 funds and re-prices the month's withdrawals not yet paid, in request order (`seq`).
 """

@@ -98,7 +98,7 @@ async def register(
     that shares an identifier with its sponsor or a known ring raises a fraud alert in
     the same transaction. One that may recruit at once gets its own invite code.
 
-    `phone`, `real_name` and `payment_account` arrive sealed (`graph.rules.pii`), and
+    `phone`, `real_name` and `payment_account` arrive sealed (`access.pii`), and
     `phone_hash` is the phone's keyed hash, for lookups: no plain PII reaches Neo4j.
     `invite_code` arrives in canonical form (`domain.tree.invites.normalise_code`)."""
     if sponsor_id == distributor_id:

@@ -4,7 +4,7 @@ level, day, sales, joined, buyers})`, one per ancestor, level (1..3) and UTC day
 They are kept in the write transaction of every change they summarise: an order
 (`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
 (`graph.tree.registration`, `graph.tree.bulk`), and the move of a subtree
-(`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0016
+(`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0017
 builds them for a store that predates them. 86400000 is `DAY_MS` (checked below).
 """
 
@@ -205,7 +205,7 @@ RETURN teamSales, newMembers, activeMembers
 """
 LEVEL_WINDOWS: dict[int, LiteralString] = {k: _level(_level_window, k) for k in (1, 2, 3)}
 
-# Migration 0016: every roll-up from the members and orders themselves, one ancestor at a
+# Migration 0017: every roll-up from the members and orders themselves, one ancestor at a
 # time (a team's members and orders are index seeks on its stamps). Idempotent: it
 # starts from none.
 DROP_ALL: LiteralString = """

@@ -51,6 +51,8 @@ async def record(ctx: Context, *, requests: Sequence[OrderRequest]) -> list[Orde
         )
         for r in requests
     ]
+    if len(checked) == 1 and ctx.order_groups is not None:
+        return [await ctx.order_groups.record(checked[0], policy=ctx.policy, now=now)]
     return await orders.record(ctx.db, orders=checked, policy=ctx.policy, now=now)
 
 

@@ -7,18 +7,35 @@ from datetime import datetime
 from access import scope as access
 from access.roles import View
 from domain import inputs
+from domain.errors import ReferralError
 from domain.fraud.identifiers import IdentifierKind, identify
 from domain.models import ChannelCount, Distributor, DownlineMember, TeamMetrics, UplineEntry
 from domain.pagination import Connection, PageArgs
-from graph.tree import distributors, team
+from graph.tree import distributors, prefetch, team
 from resolvers.context import Context
 
 DOWNLINE_PAGE = 50  # rows when neither first nor last is given
 
 
-async def distributor(ctx: Context, *, distributor_id: str) -> Distributor | None:
-    """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope."""
-    found = await ctx.loaders.distributor.load(inputs.check_id(distributor_id))
+async def distributor(
+    ctx: Context, *, distributor_id: str, upline_depth: int | None = None
+) -> Distributor | None:
+    """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope.
+
+    `upline_depth`: the selection also asks for the upline to that depth (already
+    checked), so both are read in one query; the upline waits in the context for the
+    `upline` field, which applies its own access checks before using it."""
+    checked = inputs.check_id(distributor_id)
+    if upline_depth is None:
+        found = await ctx.loaders.distributor.load(checked)
+    else:
+        both = await prefetch.distributor_with_upline(
+            ctx.db, distributor_id=checked, depth=upline_depth
+        )
+        found = None if both is None else both.distributor
+        ctx.loaders.distributor.prime(checked, found)
+        if both is not None:
+            ctx.prefetched_uplines[(checked, upline_depth)] = both.upline
     own = distributor_id == ctx.actor.subject
     return access.require_found(ctx, found, what=access.DISTRIBUTOR, own=own)
 
@@ -44,7 +61,22 @@ async def upline(
 ) -> list[UplineEntry]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     await access.require_upline_view(ctx, view, of, depth=checked)
+    read_with_it = ctx.prefetched_uplines.pop((of.id, checked), None)
+    if read_with_it is not None:
+        return read_with_it
     return await team.upline(ctx.db, distributor_id=of.id, depth=checked)
+
+
+def upline_depth_asked(ctx: Context, depth: object) -> int | None:
+    """The depth of an `upline` selected under a root `distributor` (None, or an int
+    argument): the depth to read with it, or None when it is not valid (the field
+    itself then refuses it, as before)."""
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
+        return None
+    try:
+        return inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
+    except ReferralError:
+        return None
 
 
 async def downline(

@@ -25,7 +25,7 @@ def _check_phone(phone: str | None) -> str | None:
 
 
 def _seal(ctx: Context, distributor_id: str, field: str, value: str | None) -> str | None:
-    """PII leaves the API process only sealed (graph.rules.pii)."""
+    """PII leaves the API process only sealed (access.pii)."""
     if not value:
         return None
     return ctx.keyring.seal(value, owner=owner_of(distributor_id, field))

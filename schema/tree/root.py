@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from access import audit
 from access.permissions import (
@@ -78,11 +79,28 @@ class AuditEventConnection(Connection[Edge[AuditEvent]]):
     pass
 
 
+def upline_asked(info: Info) -> int | None:
+    """The depth of the one `upline` a root `distributor` selects directly, so both are
+    read in one query; None (no look-ahead) for anything else: no upline, several, a
+    fragment, or a depth the field will refuse."""
+    if len(info.selected_fields) != 1:
+        return None
+    selections = info.selected_fields[0].selections
+    if not all(isinstance(s, SelectedField) for s in selections):
+        return None
+    uplines = [s for s in selections if isinstance(s, SelectedField) and s.name == "upline"]
+    if len(uplines) != 1 or uplines[0].directives:
+        return None
+    return read.upline_depth_asked(info.context, uplines[0].arguments.get("depth"))
+
+
 @strawberry.type
 class Query:
     @strawberry.field(permission_classes=[AnyRole])
     async def distributor(self, info: Info, id: strawberry.ID) -> Distributor | None:
-        found = await read.distributor(info.context, distributor_id=id)
+        found = await read.distributor(
+            info.context, distributor_id=id, upline_depth=upline_asked(info)
+        )
         return None if found is None else await present(info, found)
 
     @strawberry.field(

@@ -1,4 +1,4 @@
-"""The GraphQL object types of SPEC §4, each wrapping a `graph.models` record."""
+"""The GraphQL object types of SPEC §4, each wrapping a `domain.models` record."""
 
 from __future__ import annotations
 

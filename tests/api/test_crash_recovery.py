@@ -53,24 +53,28 @@ async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
     if neo4j_server.start(config=CONFIG).already_running:
         # Never kill or write into a server this test did not start.
         pytest.fail(f"another Neo4j answers on {CONFIG.uri}: set REFERRAL_TEST_CRASH_BOLT_PORT")
-    settings = Settings(
-        neo4j_uri=CONFIG.uri,
-        env="test",
-        settle_interval_seconds=0,
-        neo4j_retry_seconds=1,
-        mutation_rate_limit=0,
-    )
-    db = settings.open_database()
-    await migrate(db)
-    app = create_app(settings, database=db)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers=bearer("test-admin", "ADMIN")
-    ) as client:
-        yield db, client
-    await db.driver.close()
-    neo4j_server.stop(config=CONFIG)
-    shutil.rmtree(CONFIG.home, ignore_errors=True)
+    # Stopped whatever happens, also when the set-up fails half-way (a leftover server
+    # would make the next run refuse its port).
+    try:
+        settings = Settings(
+            neo4j_uri=CONFIG.uri,
+            env="test",
+            settle_interval_seconds=0,
+            neo4j_retry_seconds=1,
+            mutation_rate_limit=0,
+        )
+        db = settings.open_database()
+        await migrate(db)
+        app = create_app(settings, database=db)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=bearer("test-admin", "ADMIN")
+        ) as client:
+            yield db, client
+        await db.driver.close()
+    finally:
+        neo4j_server.stop(config=CONFIG)
+        shutil.rmtree(CONFIG.home, ignore_errors=True)
 
 
 async def test_orders_survive_a_killed_database_whole_or_not_at_all(
@@ -113,7 +117,10 @@ async def test_orders_survive_a_killed_database_whole_or_not_at_all(
     done.set()
     await streaming
 
-    assert {"OK", "UNAVAILABLE"} >= set(outcomes), set(outcomes)
+    # TIMEOUT too: a request caught on a connection to the dying or restarting server (on a
+    # loaded machine) may reach its deadline before the breaker opens; either way it is a
+    # coded answer, and what it wrote is whole or absent (checked below).
+    assert {"OK", "UNAVAILABLE", "TIMEOUT"} >= set(outcomes), set(outcomes)
     parts = await db.read(ORDER_PARTS, prefix=f"{uid}-o")
     # whole: 2 commissions (15 % and 5 %) and their 2 pending entries; else absent
     assert all((r["commissions"], r["entries"]) == (2, 2) for r in parts), parts

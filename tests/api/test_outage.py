@@ -50,7 +50,8 @@ RETURN o.id AS id, COUNT { (o)-[:PAYS]->() } AS commissions,
        COUNT { MATCH (e:LedgerEntry) WHERE e.ref STARTS WITH 'commission:' + o.id + '#' }
          AS entries
 """
-FAST = 2.0  # seconds: the longest an answer may take once the database is down
+FAST = 3.0  # seconds: the longest an answer may take once the database is down (about
+# 1.2 s for the first ones on a quiet machine, then at once; the margin is for a busy one)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ async def test_a_stopped_database_answers_fast_and_recovers_without_a_restart(
     await asyncio.to_thread(neo4j_server.stop, config=CONFIG)  # requests keep coming
     down = time.monotonic()
     seconds, ready = await _timed_get(client, "/readyz")
-    assert 503 == ready.status_code and seconds < 1.5, seconds
+    assert 503 == ready.status_code and seconds < 2.0, seconds
     while sum(a.started > down for a in answers) < 40:
         await asyncio.sleep(0.05)
     while_down = [a for a in answers if a.started > down]
@@ -139,7 +140,11 @@ async def test_a_stopped_database_answers_fast_and_recovers_without_a_restart(
     while not any(a.started > up and a.outcome == "OK" for a in answers):
         assert time.monotonic() - up < 120, "no order was recorded after the restart"
         await asyncio.sleep(0.1)
-    assert 200 == (await client.get("/readyz")).status_code
+    # Ready again; its probe has a 1 s budget, which one cold query on a loaded machine may
+    # exceed, so the probe is asked again until it says so (it answered 503 once at load 11).
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() - up < 120, "/readyz never answered 200 after the restart"
+        await asyncio.sleep(0.2)
     done.set()
     await asyncio.gather(*streams)
 

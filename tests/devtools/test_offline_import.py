@@ -1,4 +1,4 @@
-"""The offline initial import (`app.offline_import`) on a Neo4j of its own.
+"""The offline initial import (`devtools.offline_import`) on a Neo4j of its own.
 
 It replaces a whole database, so it never runs against the shared test server: it starts
 the local launcher on a scratch home and port, imports a small network, and checks the

@@ -29,11 +29,12 @@ from neo4j.exceptions import AuthError
 from app.settings import ROOT, Settings, default_policy
 from devtools import neo4j_server
 from devtools.neo4j_server import ServerConfig
-from domain.models import Actor, WithdrawalStatus
+from domain.models import Actor, LeaderboardEntry, LeaderboardMetric, WithdrawalStatus
+from domain.money.campaigns import Campaign, Prize
 from graph.db import Database
 from graph.digest import StoreDigest, digest
 from graph.migrations import migrate
-from graph.money import refunds, settlement, withdrawals
+from graph.money import campaigns, refunds, settlement, withdrawals
 from tests.conftest import TEST_BOLT_PORT, server_config
 from tests.helpers import NOW, chain, record_order, register
 
@@ -97,7 +98,7 @@ def referral(*args: str) -> subprocess.CompletedProcess[str]:
 
 async def populate(db: Database, prefix: str) -> list[str]:
     """A small economy through the product's own paths: orders, a refund, settlement, a
-    paid withdrawal and a rejected one. Returns the distributors' ids."""
+    paid withdrawal and a rejected one, a campaign prize. Returns the distributors' ids."""
     ids = await chain(db, prefix, 3)
     buyers = [f"{prefix}-b{i}" for i in range(3)]
     for buyer in buyers:
@@ -123,6 +124,22 @@ async def populate(db: Database, prefix: str) -> list[str]:
             await withdrawals.decide(
                 db, withdrawal_id=w.id, status=step, reason="test", actor=ADMIN, now=later
             )
+    campaign = Campaign(
+        id=f"{prefix}-c",
+        name="race",
+        metric=LeaderboardMetric.SALES,
+        starts_at=NOW - timedelta(days=30),
+        ends_at=NOW,
+        prizes=(Prize(rank=1, amount_fen=8_800),),
+    )
+    await campaigns.create(db, campaign=campaign, actor=ADMIN, now=NOW)
+    await campaigns.close(
+        db,
+        campaign_id=campaign.id,
+        standings=[LeaderboardEntry(rank=1, distributor_id=ids[0], value=1)],
+        actor=ADMIN,
+        now=later,
+    )
     return [*ids, *buyers]
 
 
@@ -309,3 +326,18 @@ async def test_reconcile_fails_on_money_of_a_distributor_who_does_not_exist(
         ref=f"commission:{nobody}-o#1",
     )
     assert f"{nobody}: entry {entry} (7.00) names a distributor that does not exist" in printed
+
+
+async def test_reconcile_fails_on_a_prize_record_changed_in_neo4j(db: Database) -> None:
+    """Rewards (prizes, team bonuses) are records too: their entry must equal them."""
+    prefix = "cp" + uuid.uuid4().hex[:6]
+    ids = await populate(db, prefix)
+    printed = await _corrupted(
+        db,
+        "MATCH (r:Reward {key: $key}) SET r.amount = r.amount + 100",
+        "MATCH (r:Reward {key: $key}) SET r.amount = r.amount - 100",
+        key=f"PRIZE|{prefix}-c|1",
+    )
+    assert (
+        f"{ids[0]}: reward PRIZE|{prefix}-c|1: available expected 89.00, found 88.00"
+    ) in printed

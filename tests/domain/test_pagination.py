@@ -1,4 +1,4 @@
-"""Cursors and windows (`graph.rules.pagination`) and page assembly (`graph.pagination`).
+"""Cursors and windows (`domain.pagination`) and page assembly (`graph.pagination`).
 
 A cursor is signed for one list: any change to it, any other list, root, filter or
 secret, and any payload the server would never issue is BAD_USER_INPUT, with a message

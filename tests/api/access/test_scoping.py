@@ -5,7 +5,7 @@ itself, sp (masked, nothing onward), d1..d3 (masked); top, sib and d4 are FORBID
 whether asked for directly or reached through sponsor, upline, downline or an order's
 buyer, with a message that names no one; an order's commissions and forfeits list only
 the levels of people in scope. Leaderboards show outsiders by rank, value and masked
-name, with no distributor. `tests/api/test_scope_walk.py` walks the whole schema.
+name, with no distributor. `tests/api/access/test_scope_walk.py` walks the whole schema.
 """
 
 from __future__ import annotations

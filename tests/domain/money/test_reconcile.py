@@ -20,7 +20,13 @@ from domain.money.ledger import (
     withdrawal_paid,
     withdrawal_released,
 )
-from domain.money.reconcile import CommissionRecord, EntrySum, WithdrawalRecord, check
+from domain.money.reconcile import (
+    CommissionRecord,
+    EntrySum,
+    RewardRecord,
+    WithdrawalRecord,
+    check,
+)
 
 WHO = "d-1"
 
@@ -189,3 +195,58 @@ def test_a_cancelled_commission_with_an_amount_left_differs() -> None:
     assert "d-1: commission o-1#1: CANCELLED with an amount of 0.05 left" in [
         d.describe() for d in found
     ]
+
+
+PRIZE = RewardRecord("PRIZE|c-1|1", "PRIZE", WHO, 88_800, campaign_id="c-1", rank=1)
+BONUS = RewardRecord("TEAM_BONUS|2026-11|d-1", "TEAM_BONUS", WHO, 1_234, month="2026-11")
+
+
+def _settled(ref: str, kind: str, fen: int) -> EntrySum:
+    return EntrySum(WHO, ref, kind, "available", fen)
+
+
+def test_rewards_reconcile_with_their_settled_entries() -> None:
+    """As graph.money.campaigns and graph.money.team_bonus write them; a team bonus of
+    0.00 writes a Reward and no entry."""
+    entries = [
+        _settled("prize:c-1:1", "PRIZE", 88_800),
+        _settled("team-bonus:2026-11:d-1", "TEAM_BONUS", 1_234),
+    ]
+    nothing = replace(BONUS, key="TEAM_BONUS|2026-10|d-1", month="2026-10", amount_fen=0)
+    found = check(
+        distributor_id=WHO,
+        entries=entries,
+        commissions=[],
+        withdrawals=[],
+        rewards=[PRIZE, BONUS, nothing],
+    )
+    assert [] == found
+
+
+def test_a_reward_whose_entry_differs_or_is_missing_differs() -> None:
+    found = check(
+        distributor_id=WHO,
+        entries=[_settled("prize:c-1:1", "PRIZE", 88_801)],
+        commissions=[],
+        withdrawals=[],
+        rewards=[PRIZE, BONUS],
+    )
+    assert [
+        "d-1: reward PRIZE|c-1|1: available expected 888.00, found 888.01",
+        "d-1: reward TEAM_BONUS|2026-11|d-1: available expected 12.34, found 0.00",
+    ] == [d.describe() for d in found]
+
+
+def test_a_prize_entry_without_its_reward_and_an_unknown_reward_differ() -> None:
+    odd = RewardRecord("GIFT|x", "GIFT", WHO, 100)
+    found = check(
+        distributor_id=WHO,
+        entries=[_settled("prize:c-1:1", "PRIZE", 88_800)],
+        commissions=[],
+        withdrawals=[],
+        rewards=[odd],
+    )
+    assert [
+        "d-1: reward GIFT|x: a kind of reward (GIFT) unknown here",
+        "d-1: entry prize:c-1:1: PRIZE available 888.00 without its record",
+    ] == [d.describe() for d in found]

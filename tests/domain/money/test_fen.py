@@ -1,4 +1,4 @@
-"""Money strings (cursors: tests/rules/test_pagination.py)."""
+"""Money as integer fen and its decimal string ("12.34"): round trips and refusals."""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""One round trip for a distributor and the field asked of it (issue 12, the HTTP path).
+
+`distributor(id) { upline(depth) { … } }` used to cost two queries: the distributor's
+load, then its upline. When the root field's selection asks for the upline, the API
+reads both here in one statement, with the same projections and order as
+`graph.tree.distributors.GET_MANY` and `graph.tree.team.UPLINE` (ancestors by path
+prefix, one seek each; 12 is `PATH_STEP`); the resolvers still
+apply every access rule to what comes back, as if it had been read in two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.models import Distributor, UplineEntry
+from graph.db import Database
+from graph.tree.records import distributor_from_node, fields
+
+DISTRIBUTOR_WITH_UPLINE = (
+    """
+MATCH (d:Distributor {id: $id})
+OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
+CALL (d) {
+  UNWIND range(1, CASE WHEN d.depth < $depth THEN d.depth ELSE $depth END) AS level
+  MATCH (a:Distributor {path: left(d.path, size(d.path) - 12 * level)})
+  WITH level, a ORDER BY level
+  RETURN collect({level: level, a: """
+    + fields("a")
+    + """, sponsorId: a.a1}) AS upline
+}
+RETURN """
+    + fields("d")
+    + """ AS d, s.id AS sponsorId, upline
+"""
+)
+
+
+@dataclass(frozen=True)
+class WithUpline:
+    distributor: Distributor
+    upline: list[UplineEntry]  # level 1 (the sponsor) first, up to the depth asked
+
+
+async def distributor_with_upline(
+    db: Database, *, distributor_id: str, depth: int
+) -> WithUpline | None:
+    """The distributor and its upline to `depth` (≤ 3) in one query; None if unknown."""
+    records = await db.read(DISTRIBUTOR_WITH_UPLINE, id=distributor_id, depth=depth)
+    if not records:
+        return None
+    record = records[0]
+    return WithUpline(
+        distributor=distributor_from_node(record["d"], sponsor_id=record["sponsorId"]),
+        upline=[
+            UplineEntry(
+                level=entry["level"],
+                distributor=distributor_from_node(entry["a"], sponsor_id=entry["sponsorId"]),
+            )
+            for entry in record["upline"]
+        ],
+    )
