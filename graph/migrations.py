@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import LiteralString
 
 from graph.db import Database
+from graph.tree import team_days
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             # (graph/leases.py): the constraint makes concurrent MERGEs meet on one node.
             "CREATE CONSTRAINT job_lease_name IF NOT EXISTS "
             "FOR (l:JobLease) REQUIRE l.name IS UNIQUE",
+        ),
+    ),
+    Migration(
+        "0017-team-days",
+        (
+            # Daily team roll-ups per ancestor and level (graph/tree/team_days.py): a
+            # window of team metrics reads one per day and level, not every order in it.
+            "CREATE CONSTRAINT team_day_key IF NOT EXISTS FOR (t:TeamDay) REQUIRE t.key IS UNIQUE",
+            "CREATE INDEX team_day_window IF NOT EXISTS "
+            "FOR (t:TeamDay) ON (t.ancestorId, t.level, t.day)",
+            "CALL db.awaitIndexes(300)",
+            *team_days.BUILD,
         ),
     ),
 )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from app.settings import default_policy
 from domain.fraud.identifiers import Identifier, IdentifierKind, identify
 from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
+from domain.tree.team_days import day_of
 from graph.db import Database
 from graph.money import ledger, orders
 from graph.tree import registration
@@ -44,6 +45,50 @@ WHERE [coalesce(m.a1, ''), coalesce(m.a2, ''), coalesce(m.a3, '')] <> walked
                WHERE [coalesce(o.a1, ''), coalesce(o.a2, ''), coalesce(o.a3, '')] <> walked }
 RETURN m.id AS id
 """
+
+
+# The team roll-ups (graph/tree/team_days.py) recomputed by walking REFERRED edges.
+TEAM_DAYS_WALKED = """
+UNWIND $ids AS id
+MATCH p = (x:Distributor {id: id})-[:REFERRED*1..3]->(m:Distributor)
+CALL (m) {
+  OPTIONAL MATCH (m)-[:PLACED]->(o:Order)
+  RETURN collect(CASE WHEN o IS NOT NULL THEN [o.net, o.paidAt.epochMillis] END) AS orders
+}
+RETURN id, length(p) AS level, m.id AS member, m.joinedAt.epochMillis AS joinedMs, orders
+"""
+TEAM_DAYS_STORED = """
+MATCH (t:TeamDay) WHERE t.ancestorId IN $ids
+RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day, t.sales AS sales,
+       t.joined AS joined, t.buyers AS buyers
+"""
+
+
+async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
+    """Each stored daily roll-up of these ancestors equals a walk of the tree and the
+    orders (roll-ups left with nothing in them may stay)."""
+    walked: dict[str, tuple[int, int, set[str]]] = {}
+
+    def add(key: str, sales: int, joined: int, buyer: str | None) -> None:
+        old_sales, old_joined, buyers = walked.get(key, (0, 0, set()))
+        walked[key] = (old_sales + sales, old_joined + joined, buyers | ({buyer} - {None}))
+
+    for r in await db.read(TEAM_DAYS_WALKED, ids=list(ids)):
+        prefix = f"{r['id']}|{r['level']}|"
+        add(f"{prefix}{day_of(r['joinedMs'])}", 0, 1, None)
+        for net, paid_ms in r["orders"]:
+            add(f"{prefix}{day_of(paid_ms)}", net, 0, r["member"] if net > 0 else None)
+    stored = {
+        r["key"]: (r["sales"], r["joined"], set(r["buyers"]))
+        for r in await db.read(TEAM_DAYS_STORED, ids=list(ids))
+    }
+    for r in await db.read(TEAM_DAYS_STORED, ids=list(ids)):
+        assert len(r["buyers"]) == len(set(r["buyers"])), f"{r['key']}: a buyer twice"
+        assert r["key"] == f"{r['id']}|{r['level']}|{r['day']}"
+    empty = (0, 0, set[str]())
+    assert {k: v for k, v in stored.items() if v != empty} == {
+        k: v for k, v in walked.items() if v != empty
+    }
 
 
 async def register(
@@ -85,8 +130,8 @@ async def chain(db: Database, prefix: str, length: int) -> list[str]:
 
 
 async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
-    """Stored level counters and ancestor stamps equal a walk of the REFERRED edges, and
-    depths agree."""
+    """Stored level counters, ancestor stamps and team roll-ups equal a walk of the
+    REFERRED edges, and depths agree."""
     for record in await db.read(COUNTER_TRUTH, ids=ids):
         assert record["walked"] == record["stored"], record["id"]
         assert sum(record["stored"]) == record["teamSize"], record["id"]
@@ -95,6 +140,7 @@ async def assert_tree_consistent(db: Database, ids: list[str]) -> None:
     assert broken[0]["n"] == 0, "a recruit's path or depth does not follow its sponsor's"
     stamps = [r["id"] for r in await db.read(BROKEN_STAMPS, ids=ids)]
     assert [] == stamps, "ancestor stamps (a1..a3) disagree with the REFERRED edges"
+    await assert_team_days_consistent(db, ids)
 
 
 async def record_order(

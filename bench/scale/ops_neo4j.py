@@ -8,6 +8,7 @@ app in process with httpx's ASGI transport: the whole GraphQL stack, without a s
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from domain.models import DistributionMode, Distributor, NewOrder, OrderItem
 from domain.pagination import CursorCodec, ListCursors, Window
 from domain.tree.paths import descendant_range
 from graph.db import Database
+from graph.fraud import investigation
 from graph.fraud import scan as fraud_scan
 from graph.money import orders
 from graph.tree import registration, team
@@ -37,6 +39,7 @@ query($id: ID!, $after: String) {
   distributor(id: $id) { downline(first: 50, after: $after) { edges { level node { id } } } }
 }
 """
+DEEP = investigation.INVESTIGATION_CAP  # the deep investigation's levels (SPEC §3.2)
 CURRENT_RINGS = "MATCH (r:FraudRing {current: true}) RETURN r.members AS members"
 HOT_LIMIT = 50
 
@@ -71,6 +74,16 @@ class Neo4jOps:
     async def upline(self, distributor_id: str) -> Row:
         entries = await team.upline(self.db, distributor_id=distributor_id, depth=3)
         return tuple((e.level, e.distributor.id) for e in entries)
+
+    async def investigate(self, distributor_id: str) -> Row:
+        """The analyst's deep look: everyone above and the subtree's size per level, 20
+        deep (`investigateUpline`, `investigateLevels`)."""
+        subject = await require(self.db, distributor_id=distributor_id)
+        above, sizes = await asyncio.gather(
+            investigation.chain_above(self.db, distributor_id=distributor_id, depth=DEEP),
+            investigation.level_sizes(self.db, root=subject, depth=DEEP),
+        )
+        return (tuple((e.level, e.distributor.id) for e in above), tuple(sizes))
 
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
         root = await self.root(root_id)

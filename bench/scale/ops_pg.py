@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 import psycopg
 
 from bench.scale.neo4j_side import POLICY
-from bench.scale.ops_neo4j import HOT_LIMIT, Row
+from bench.scale.ops_neo4j import DEEP, HOT_LIMIT, Row
 from bench.scale.pg_load import commission_row
 from domain.fraud.identifiers import RING_KINDS
 from domain.fraud.rings import connected_groups, ring_score
@@ -50,6 +50,17 @@ SELECT c.depth, d.id, d.name, d.rank, d.status, d.joined_at, d.sponsor_id
 FROM clo.closure c JOIN clo.distributor d ON d.id = c.ancestor
 WHERE c.descendant = %(id)s AND c.depth <= %(depth)s ORDER BY c.depth""",
 }
+# The deep investigation (20 levels, SPEC §3.2) on the adjacency list: the chain above
+# and the subtree's size per level, each one recursive CTE (the closure table stops at 3).
+DEEP_UPLINE: LiteralString = UPLINE["adj"]
+DEEP_LEVELS: LiteralString = """
+WITH RECURSIVE down(id, level) AS (
+  SELECT id, 1 FROM adj.distributor WHERE sponsor_id = %(id)s
+  UNION ALL
+  SELECT d.id, down.level + 1 FROM down JOIN adj.distributor d ON d.sponsor_id = down.id
+  WHERE down.level < %(depth)s
+)
+SELECT level, count(*) FROM down GROUP BY level"""
 DOWNLINE: dict[str, LiteralString] = {
     "adj": ADJ_TEAM
     + """
@@ -146,6 +157,15 @@ class PgOps:
     async def upline(self, distributor_id: str) -> Row:
         rows = await self._rows(UPLINE[self.design], {"id": distributor_id, "depth": 3})
         return tuple((r[0], r[1]) for r in rows)
+
+    async def investigate(self, distributor_id: str) -> Row:
+        params = {"id": distributor_id, "depth": DEEP}
+        above = await self._rows(DEEP_UPLINE, params)
+        sizes = dict(await self._rows(DEEP_LEVELS, params))
+        return (
+            tuple((r[0], r[1]) for r in above),
+            tuple(int(sizes.get(k, 0)) for k in range(1, DEEP + 1)),
+        )
 
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
         level, path = after or (0, "")

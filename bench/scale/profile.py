@@ -17,10 +17,12 @@ from bench.scale.workload import Plan
 from domain.fraud.identifiers import RING_KINDS
 from domain.inputs import window_bounds
 from domain.tree.paths import descendant_range
+from domain.tree.team_days import at_ms, split_window
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
 from graph.money import orders
-from graph.tree import team
+from graph.tree import team, team_days
+from graph.values import epoch_ms
 
 
 def _operators(plan: Any, depth: int = 0) -> list[str]:
@@ -68,6 +70,13 @@ def pg_profile(dsn: str, name: str, query: str, params: dict[str, Any]) -> list[
 async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: str) -> str:
     """profile.md's text: the product's statements on Neo4j, then PostgreSQL's."""
     window = window_bounds(plan.since, plan.until)
+    split = split_window(epoch_ms(window["since"]), epoch_ms(window["until"]))
+    days = {
+        "firstDay": split.first_day,
+        "endDay": split.end_day,
+        "headUntil": at_ms(split.head_until_ms),
+        "tailSince": at_ms(split.tail_since_ms),
+    }
     lo, hi = descendant_range(root.path)
     level3 = next(c for c in plan.cursors if c is not None and c[0] == 3)
     upline_id = plan.upline_ids[0]
@@ -100,13 +109,12 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
         ),
         *(
             (
-                f"team.level_orders_query({k}) (30-day window)",
-                team.level_orders_query(k),
-                {"id": root.id, **window},
+                f"team_days.LEVEL_WINDOWS[{k}] (30-day window)",
+                team_days.LEVEL_WINDOWS[k],
+                {"id": root.id, **window, **days},
             )
             for k in (1, 2, 3)
         ),
-        ("team.new_members_query(3)", team.new_members_query(3), {"id": root.id, **window}),
         ("team.OWN_SALES", team.OWN_SALES, {"id": root.id, **window}),
         ("team.COMMISSIONS_BY_STATUS", team.COMMISSIONS_BY_STATUS, {"id": root.id, **window}),
         ("orders.PREPARE (one order)", orders.PREPARE, {"ids": ["none"], "buyerIds": [buyer]}),

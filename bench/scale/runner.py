@@ -76,6 +76,11 @@ async def run_all(
     await op("upline(3)", readers, [_upline(i) for i in plan.upline_ids])
     await op("downline page of 50", readers, [_downline(plan.root, a) for a in plan.cursors])
     await op(
+        "deep investigation (20 levels)",
+        [(neo.name, [neo] * c), (pg["adj"][0].name, pg["adj"])],
+        [_investigate(i) for i in plan.deep_ids],
+    )
+    await op(
         "team metrics, largest team, 30 days",
         product,
         [_metrics(plan)] * metrics_calls,
@@ -113,6 +118,10 @@ async def run_all(
 
 def _upline(distributor_id: str) -> Call:
     return lambda w: w.upline(distributor_id)
+
+
+def _investigate(distributor_id: str) -> Call:
+    return lambda w: w.investigate(distributor_id)
 
 
 def _downline(root: str, after: tuple[int, str] | None) -> Call:

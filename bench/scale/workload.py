@@ -1,7 +1,8 @@
 """One workload on every system, timed at a fixed concurrency, answers cross-checked.
 
 Operations (all drawn from the seed, so every system gets the same calls in the same
-order): upline(3) of random distributors; a downline page of 50 of the largest team at a
+order): upline(3) of random distributors; the deep investigation (upline and level
+sizes 20 deep) of random recruiters; a downline page of 50 of the largest team at a
 random keyset position (one in ten the first page); team metrics of the largest team
 over the 30 days before the dataset's END; one order's commission split (recording a new
 order of a random bound buyer); the full shared-identifier ring scan; inserting a
@@ -67,6 +68,7 @@ class Plan:
     until: datetime
     orders: list[tuple[str, str, int]]  # (suffix, buyer, amount)
     referrals: list[tuple[str, str]]  # (new id, sponsor)
+    deep_ids: list[str] = field(default_factory=list)  # subjects of the deep investigation
     warm_orders: list[tuple[str, str, int]] = field(default_factory=list)
     warm_referrals: list[tuple[str, str]] = field(default_factory=list)
 
@@ -99,8 +101,14 @@ def make_plan(
     def referrals(n: int, kind: str) -> list[tuple[str, str]]:
         return [(f"{tag}-{kind}{k:05d}", rng.choice(network).id) for k in range(n)]
 
+    # Its own generator, so the other operations draw what they drew before it existed.
+    # Subjects are recruiters (an analyst looks at who recruits, not at leaves).
+    recruiters = sorted({p.sponsor_id for p in bound if p.sponsor_id is not None})
+    deep_rng = random.Random(seed + 3)
+    deep_ids = [deep_rng.choice(recruiters) for _ in range(reads)]
     return Plan(
         root=root_id,
+        deep_ids=deep_ids,
         upline_ids=[rng.choice(network).id for _ in range(reads)],
         cursors=cursors,
         since=END - WINDOW,

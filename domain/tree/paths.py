@@ -23,6 +23,10 @@ from domain.tree.ranks import rank_after_recruits
 
 SEPARATOR = "/"
 AFTER_SEPARATOR = "0"
+KEY_WIDTH = 11  # base64url of 8 bytes, unpadded
+# How much longer a path gets per level: the ancestor k levels up of a distributor whose
+# path is P has the path P[: len(P) - k * PATH_STEP] (one unique-index seek, no edges).
+PATH_STEP = KEY_WIDTH + len(SEPARATOR)
 
 
 def node_key(distributor_id: str) -> str:

@@ -11,14 +11,15 @@ from graph.tree.records import distributor_from_node, fields
 
 INVESTIGATION_CAP = 20
 
+# The same seeks as `graph.tree.team.UPLINE` (ancestors by path prefix), 20 deep.
 CHAIN_ABOVE = (
     """
-MATCH p = (a:Distributor)-[:REFERRED*1..20]->(:Distributor {id: $id})
-WHERE length(p) <= $depth
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(a)
-RETURN length(p) AS level, """
+MATCH (d:Distributor {id: $id})
+UNWIND range(1, CASE WHEN d.depth < $depth THEN d.depth ELSE $depth END) AS level
+MATCH (a:Distributor {path: left(d.path, size(d.path) - 12 * level)})
+RETURN level, """
     + fields("a")
-    + """ AS a, s.id AS sponsorId
+    + """ AS a, a.a1 AS sponsorId
 ORDER BY level
 """
 )

@@ -44,9 +44,11 @@ from graph.money.order_rows import (
     order_row,
 )
 from graph.tree.structure import set_tally
+from graph.tree.team_days import ORDER_DAYS
 
 # One round trip before any write: which ids are replays, the active rule set, and
-# each buyer with its upline (nearest first).
+# each buyer with its upline (nearest first), found by path prefix as in
+# `graph.tree.team.UPLINE` (12 is `PATH_STEP`): unique-index seeks, no edge expanded.
 PREPARE = """
 CALL () {
   OPTIONAL MATCH (o:Order) WHERE o.id IN $ids
@@ -59,11 +61,12 @@ CALL () {
 CALL () {
   OPTIONAL MATCH (b:Distributor) WHERE b.id IN $buyerIds
   CALL (b) {
-    OPTIONAL MATCH p = (a:Distributor)-[:REFERRED*1..3]->(b)
-    WITH a, length(p) AS level ORDER BY level
+    UNWIND range(1, CASE WHEN b.depth < 3 THEN b.depth ELSE 3 END) AS level
+    MATCH (a:Distributor {path: left(b.path, size(b.path) - 12 * level)})
+    WITH a, level ORDER BY level
     RETURN collect(a {.id, .rank, .status}) AS upline
   }
-  RETURN collect(b {.id, .rank, .status, upline: upline}) AS buyers
+  RETURN collect(b {.id, .rank, .status, .path, upline: upline}) AS buyers
 }
 RETURN existing, version, rules, buyers
 """
@@ -113,7 +116,43 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
-WRITE: LiteralString = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
+WRITE: LiteralString = (
+    "CALL () { "
+    + CREATE_ORDERS
+    + " } CALL () { "
+    + WRITE_ENTRIES
+    + " } CALL () { "
+    + ORDER_DAYS
+    + " }"
+)
+
+# The common case in one auto-commit statement (one round trip, commit included), after
+# an auto-commit PREPARE: it writes only if what the split was computed from still
+# holds (no order id recorded since, the same active rule set, each buyer still at the
+# same path, so with the same ancestors, and every person's rank and status unchanged),
+# and answers no row otherwise, so the caller falls back to the full transaction.
+GUARDED_WRITE: LiteralString = (
+    """
+CALL () {
+  OPTIONAL MATCH (o:Order) WHERE o.id IN $ids
+  RETURN count(o) AS replays
+}
+CALL () {
+  OPTIONAL MATCH (r:RuleSet {active: true})
+  RETURN collect(r.version) AS versions
+}
+CALL () {
+  UNWIND $expect AS e
+  OPTIONAL MATCH (d:Distributor {id: e.id})
+  RETURN sum(CASE WHEN d.rank = e.rank AND d.status = e.status
+                   AND (e.path IS NULL OR d.path = e.path) THEN 1 ELSE 0 END) AS unchanged
+}
+WITH replays, versions, unchanged
+WHERE replays = 0 AND versions = $versions AND unchanged = size($expect)
+"""
+    + WRITE
+    + " RETURN true AS written"
+)
 # Only for batches whose orders carry identifiers: linking them reads what the batch just
 # created, which makes the planner add an Eager barrier to the whole statement.
 WRITE_AND_LINK: LiteralString = WRITE + " CALL () { " + LINK_ORDERS + " }"
@@ -176,6 +215,9 @@ async def record(
         )
         return {o.id: o for o in recorded}
 
+    created = await _record_at_once(db, wanted=wanted, prints=prints, policy=policy, now=now)
+    if created is not None:
+        return [created[o.id] for o in orders]
     try:
         created = await db.write(work)
     except ConstraintError:
@@ -185,6 +227,67 @@ async def record(
         replays = await get_many(db, ids=[i for i in wanted if i not in created])
         created |= {o.id: o for o in replays}
     return [created[o.id] for o in orders]
+
+
+async def _record_at_once(
+    db: Database,
+    *,
+    wanted: dict[str, NewOrder],
+    prints: dict[str, str],
+    policy: Policy,
+    now: datetime,
+) -> dict[str, Order] | None:
+    """The common case in two round trips: PREPARE as an auto-commit read, the split,
+    then `GUARDED_WRITE`. None (nothing written) when the full transaction must decide:
+    a replay, an unknown buyer, identifiers, a rank or a tier that reads own sales, or a
+    change since the read (which the guard sees, so no split is written from stale
+    facts)."""
+    if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD or any(
+        o.identifiers for o in wanted.values()
+    ):
+        return None
+    buyer_ids = sorted({o.buyer_id for o in wanted.values()})
+    prepared = (await db.read(PREPARE, ids=list(wanted), buyerIds=buyer_ids))[0]
+    if prepared["existing"]:
+        return None
+    rules = DEFAULT_RULES
+    if prepared["version"] is not None:
+        rules = from_json(prepared["version"], prepared["rules"])
+    if rules.tiers:
+        return None
+    buyers = {b["id"]: b for b in prepared["buyers"]}
+    if any(o.buyer_id not in buyers for o in wanted.values()):
+        return None
+    new = list(wanted.values())
+    chains = _chains(new, buyers, policy)
+    people = _people(buyers)
+    rows, entries, recorded = _splits(new, chains, people, {}, rules, prints)
+    expect = {
+        who: {"id": who, "rank": people[who]["rank"], "status": people[who]["status"]}
+        for chain in chains.values()
+        for who in chain
+    }
+    expect |= {
+        b["id"]: {"id": b["id"], "rank": b["rank"], "status": b["status"], "path": b["path"]}
+        for b in buyers.values()
+    }
+    try:
+        written = await db.write_at_once(
+            GUARDED_WRITE,
+            ids=list(wanted),
+            versions=[] if prepared["version"] is None else [prepared["version"]],
+            expect=list(expect.values()),
+            orders=rows,
+            entries=[e.as_row() for e in entries],
+            now=now,
+            at=now,
+            freezeDays=policy.freeze_days,
+        )
+    except ConstraintError:  # a concurrent replay of the same id won
+        return None
+    if not written:
+        return None
+    return {o.id: o for o in recorded}
 
 
 async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:
@@ -207,7 +310,35 @@ async def _record_new(
     now: datetime,
 ) -> list[Order]:
     """Write new orders with their splits; return them as recorded (no read-back)."""
-    chains = {
+    chains = _chains(orders, buyers, policy)
+    people = _people(buyers)
+    spend_mode = policy.distribution_mode is DistributionMode.SPEND_THRESHOLD
+    if spend_mode or rules.tiers:
+        first_levels = {chain[0] for chain in chains.values() if chain}
+        ids = sorted({o.buyer_id for o in orders} | first_levels)
+        for row in await fetch(tx, LOCK_PEOPLE, ids=ids):
+            people[row["id"]] = people[row["id"]] | dict(row)
+    monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
+    rows, entries, recorded = _splits(orders, chains, people, monthly, rules, prints)
+    await tx.run(
+        WRITE_AND_LINK if any(row["identifiers"] for row in rows) else WRITE,
+        orders=rows,
+        entries=[e.as_row() for e in entries],
+        now=now,
+        at=now,
+        freezeDays=policy.freeze_days,
+    )
+    if spend_mode:
+        members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
+        await _promote_spenders(tx, members=members, policy=policy)
+    return recorded
+
+
+def _chains(
+    orders: Sequence[NewOrder], buyers: dict[str, Any], policy: Policy
+) -> dict[str, list[str]]:
+    """Each order's beneficiaries, level 1 first."""
+    return {
         o.id: beneficiary_ids(
             buyer_id=o.buyer_id,
             upline_ids=[a["id"] for a in buyers[o.buyer_id]["upline"]],
@@ -216,15 +347,24 @@ async def _record_new(
         )
         for o in orders
     }
+
+
+def _people(buyers: dict[str, Any]) -> dict[str, Any]:
+    """Every buyer and upline member read by PREPARE, by id."""
     people = {b["id"]: b for b in buyers.values()}
     people |= {a["id"]: a for b in buyers.values() for a in b["upline"]}
-    spend_mode = policy.distribution_mode is DistributionMode.SPEND_THRESHOLD
-    if spend_mode or rules.tiers:
-        first_levels = {chain[0] for chain in chains.values() if chain}
-        ids = sorted({o.buyer_id for o in orders} | first_levels)
-        for row in await fetch(tx, LOCK_PEOPLE, ids=ids):
-            people[row["id"]] = people[row["id"]] | dict(row)
-    monthly = await _level1_monthly_sales(tx, orders=orders, chains=chains, rules=rules)
+    return people
+
+
+def _splits(
+    orders: Sequence[NewOrder],
+    chains: dict[str, list[str]],
+    people: dict[str, Any],
+    monthly: dict[str, int],
+    rules: RuleSet,
+    prints: dict[str, str],
+) -> tuple[list[OrderRow], list[Entry], list[Order]]:
+    """The split of each order: its write parameters, ledger entries and recorded form."""
     rows: list[OrderRow] = []
     entries: list[Entry] = []
     recorded: list[Order] = []
@@ -249,18 +389,7 @@ async def _record_new(
                     beneficiary_id=share.distributor_id,
                     amount_fen=share.amount_fen,
                 )
-    await tx.run(
-        WRITE_AND_LINK if any(row["identifiers"] for row in rows) else WRITE,
-        orders=rows,
-        entries=[e.as_row() for e in entries],
-        now=now,
-        at=now,
-        freezeDays=policy.freeze_days,
-    )
-    if spend_mode:
-        members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
-        await _promote_spenders(tx, members=members, policy=policy)
-    return recorded
+    return rows, entries, recorded
 
 
 class MonthAsk(TypedDict):

@@ -3,7 +3,8 @@
 One transaction locks the order, records `(:Refund)`, lowers every live commission to
 `floor(original × remaining / paid)` and writes the matching ledger entries: taken from
 `pending` while the commission is frozen (a full refund cancels it), or as a `CLAWBACK`
-from `available` once it is settled (the balance may go below zero).
+from `available` once it is settled (the balance may go below zero). The order's team
+roll-ups (`graph.tree.team_days`) follow in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from domain.money.ledger import Entry, commission_reduced
 from graph.db import Database, fetch
 from graph.money.ledger import write_entries
 from graph.money.orders import get_many
+from graph.tree.team_days import refund_days
 
 LOCK_ORDER = """
 MATCH (o:Order {id: $id})
@@ -100,6 +102,7 @@ async def refund(
             now=now,
             commissions=changes,
         )
+        await refund_days(tx, order_id=order_id, amount_fen=amount_fen)
         await write_entries(tx, entries=entries, at=now)
 
     try:

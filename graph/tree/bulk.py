@@ -1,7 +1,8 @@
 """Bulk loading of a whole network in UNWIND batches (demo data, benchmarks).
 
 The caller computes each row's path, depth and counters (`rules.tree.layout`), so the
-load is two plain CREATE passes: nodes, then REFERRED edges. Every sponsor must be in
+load is two plain CREATE passes: nodes (with their ancestors' team roll-ups), then
+REFERRED edges. Every sponsor must be in
 the same load (or already in the graph with counters that include these rows).
 """
 
@@ -14,7 +15,9 @@ from typing import LiteralString, TypedDict
 from neo4j import AsyncManagedTransaction
 
 from domain.tree.paths import Placement
+from domain.tree.team_days import joined_days
 from graph.db import Database
+from graph.tree.team_days import add_joined
 
 CREATE_NODES = """
 UNWIND $rows AS row
@@ -163,13 +166,26 @@ async def load_identifiers(
 
 
 async def _run_batch(db: Database, statement: LiteralString, rows: list[PlacementRow]) -> None:
+    """One batch in one transaction; a batch of new nodes also counts them in their
+    ancestors' team roll-ups."""
+    days = (
+        joined_days((tuple(r["ancestors"]), r["joinedAtMs"]) for r in rows)
+        if statement is CREATE_NODES
+        else []
+    )
+
     async def work(tx: AsyncManagedTransaction) -> None:
         await (await tx.run(statement, rows=rows)).consume()
+        await add_joined(tx, days=days)
 
     await db.write(work)
 
 
 DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
+    """
+    MATCH (t:TeamDay) WHERE t.ancestorId STARTS WITH $prefix
+    CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
+    """,
     """
     MATCH (o:Order) WHERE o.buyerId STARTS WITH $prefix
     CALL (o) {

@@ -3,7 +3,8 @@
 `distributor(id) { upline(depth) { … } }` used to cost two queries: the distributor's
 load, then its upline. When the root field's selection asks for the upline, the API
 reads both here in one statement, with the same projections and order as
-`graph.tree.distributors.GET_MANY` and `graph.tree.team.UPLINE`; the resolvers still
+`graph.tree.distributors.GET_MANY` and `graph.tree.team.UPLINE` (ancestors by path
+prefix, one seek each; 12 is `PATH_STEP`); the resolvers still
 apply every access rule to what comes back, as if it had been read in two.
 """
 
@@ -19,15 +20,13 @@ DISTRIBUTOR_WITH_UPLINE = (
     """
 MATCH (d:Distributor {id: $id})
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
-CALL {
-  WITH d
-  MATCH p = (a:Distributor)-[:REFERRED*1..3]->(d)
-  WHERE length(p) <= $depth
-  OPTIONAL MATCH (up:Distributor)-[:REFERRED]->(a)
-  WITH length(p) AS level, a, up ORDER BY level
+CALL (d) {
+  UNWIND range(1, CASE WHEN d.depth < $depth THEN d.depth ELSE $depth END) AS level
+  MATCH (a:Distributor {path: left(d.path, size(d.path) - 12 * level)})
+  WITH level, a ORDER BY level
   RETURN collect({level: level, a: """
     + fields("a")
-    + """, sponsorId: up.id}) AS upline
+    + """, sponsorId: a.a1}) AS upline
 }
 RETURN """
     + fields("d")

@@ -38,6 +38,7 @@ from domain.tree.binding import check_bind_allowed
 from domain.tree.invites import may_recruit, new_code
 from domain.tree.paths import child_path, is_in_subtree
 from domain.tree.ranks import rank_at_registration
+from domain.tree.team_days import joined_days
 from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import check_registration
@@ -45,9 +46,13 @@ from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
 from graph.tree.structure import ancestors_below, attach, detach, move_under
-from graph.values import to_datetime
+from graph.tree.team_days import JOIN_DAYS, joined_rows
+from graph.values import epoch_ms, to_datetime
 
-CREATE_DISTRIBUTOR = """
+# The new member is also counted in its ancestors' team roll-ups of the day (`$days`,
+# `graph.tree.team_days.JOIN_DAYS`) in the same statement: no round trip of its own.
+CREATE_DISTRIBUTOR = (
+    """
 CREATE (d:Distributor {
   id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
   paymentAccount: $paymentAccount, inviteCode: $inviteCode, rank: $rank, status: 'ACTIVE',
@@ -55,8 +60,13 @@ CREATE (d:Distributor {
   path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
   a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
 })
+WITH d
+CALL () { """
+    + JOIN_DAYS
+    + """ }
 RETURN d {.*} AS d
 """
+)
 
 FIND = """
 MATCH (d:Distributor {id: $id})
@@ -133,6 +143,7 @@ async def register(
             ),
             depth=sponsor["depth"] + 1 if sponsor else 0,
             ancestors=ancestors_below(sponsor),
+            days=joined_rows(joined_days([(tuple(ancestors_below(sponsor)), epoch_ms(now))])),
         )
         if sponsor is not None:
             await attach(

@@ -2,6 +2,8 @@
 
 Used by registration (attach a new leaf), `bindSponsor` and `reassignSponsor` (move a
 distributor with its whole downline). Callers hold the locks described in `graph.locks`.
+A move also moves the team roll-ups of the members whose ancestors change
+(`graph.tree.team_days.MOVE_DAYS`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from domain.models import Rank
 from domain.tree.paths import ancestor_deltas, child_path, descendant_range
 from domain.tree.ranks import counts_for_promotion, rank_after_recruits
 from graph.locks import lock_descendants
+from graph.tree.team_days import move_days
 
 # `channel` and `inviteCode` say how the recruit came (SPEC §10); null ones are not stored.
 ADD_EDGE = """
@@ -127,6 +130,7 @@ async def move_under(
     new_depth = sponsor["depth"] + 1
     lo, hi = descendant_range(old_path)
     await lock_descendants(tx, lo=lo, hi=hi)
+    await move_days(tx, path=old_path, lo=lo, hi=hi, depth=recruit["depth"], sign=-1)
     await tx.run(
         REWRITE_DESCENDANT_PATHS,
         lo=lo,
@@ -147,6 +151,7 @@ async def move_under(
     )
     new_lo, new_hi = descendant_range(new_path)
     await tx.run(RESTAMP, path=new_path, lo=new_lo, hi=new_hi, depth=new_depth)
+    await move_days(tx, path=new_path, lo=new_lo, hi=new_hi, depth=new_depth, sign=1)
 
 
 async def _shift_counters(

@@ -30,22 +30,31 @@ from domain.pagination import (
     Row,
     Window,
 )
-from domain.tree.paths import SEPARATOR, descendant_range
+from domain.tree.paths import PATH_STEP, SEPARATOR, descendant_range
+from domain.tree.team_days import at_ms, split_window
 from graph.db import Database
 from graph.pagination import paginate
 from graph.tree.records import distributor_from_node, fields
+from graph.tree.team_days import LEVEL_WINDOWS
+from graph.values import epoch_ms
 
+# One seek of the distributor, then one unique-index seek per ancestor: an ancestor's
+# path is a prefix of the distributor's (`domain.tree.paths`: fixed-width keys), so no
+# edge is expanded. Each ancestor's sponsor is its own `a1` stamp (kept by every move).
+# 12 is `PATH_STEP` (checked below: the query text must stay a literal).
 UPLINE = (
     """
-MATCH p = (a:Distributor)-[:REFERRED*1..3]->(:Distributor {id: $id})
-WHERE length(p) <= $depth
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(a)
-RETURN length(p) AS level, """
+MATCH (d:Distributor {id: $id})
+UNWIND range(1, CASE WHEN d.depth < $depth THEN d.depth ELSE $depth END) AS level
+MATCH (a:Distributor {path: left(d.path, size(d.path) - 12 * level)})
+RETURN level, """
     + fields("a")
-    + """ AS a, s.id AS sponsorId
+    + """ AS a, a.a1 AS sponsorId
 ORDER BY level
 """
 )
+
+assert PATH_STEP == 12, "UPLINE's Cypher spells out the path step"
 
 # The downline's order: by level, then by branch (path). A position is (level, the
 # member's path below the root), so it stays valid when the root's subtree is moved.
@@ -78,44 +87,6 @@ RETURN """
 
 DOWNLINE_LEVEL_PAGE = _level_page("ASC")
 DOWNLINE_LEVEL_PAGE_BACKWARDS = _level_page("DESC")
-
-# One seek per level of the ancestor stamps a1..a3 (see migration 0005). Each reads only
-# index entries: a level's new members, or its orders with their net amount and buyer.
-NEW_MEMBERS_AT: dict[int, LiteralString] = {
-    1: "MATCH (m:Distributor) WHERE m.a1 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
-    "RETURN count(m) AS n",
-    2: "MATCH (m:Distributor) WHERE m.a2 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
-    "RETURN count(m) AS n",
-    3: "MATCH (m:Distributor) WHERE m.a3 = $id AND m.joinedAt >= $since AND m.joinedAt < $until "
-    "RETURN count(m) AS n",
-}
-
-ORDERS_AT: dict[int, LiteralString] = {
-    1: "MATCH (o:Order) WHERE o.a1 = $id AND o.paidAt >= $since AND o.paidAt < $until "
-    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
-    2: "MATCH (o:Order) WHERE o.a2 = $id AND o.paidAt >= $since AND o.paidAt < $until "
-    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
-    3: "MATCH (o:Order) WHERE o.a3 = $id AND o.paidAt >= $since AND o.paidAt < $until "
-    "AND o.net IS NOT NULL AND o.buyerId IS NOT NULL RETURN o.buyerId AS buyer, o.net AS net",
-}
-
-
-def new_members_query(depth: int) -> LiteralString:
-    """Members of levels 1..depth who joined in the window."""
-    joined: LiteralString = " UNION ALL ".join(NEW_MEMBERS_AT[k] for k in range(1, depth + 1))
-    return "CALL () { " + joined + " } RETURN sum(n) AS newMembers"
-
-
-def level_orders_query(level: int) -> LiteralString:
-    """Active members and net sales of one level. Levels hold different people, so the
-    distinct buyers of each level add up to the team's active members."""
-    return (
-        "CALL () { "
-        + ORDERS_AT[level]
-        + " } RETURN count(DISTINCT CASE WHEN net > 0 THEN buyer END) AS activeMembers, "
-        "coalesce(sum(net), 0) AS teamSales"
-    )
-
 
 OWN_SALES = """
 MATCH (o:Order)
@@ -219,25 +190,32 @@ async def metrics(
 ) -> TeamMetrics:
     """SPEC §3.4 for `root` over `depth` levels and the window [since, until).
 
-    Level counts come from the maintained counters; everything windowed seeks the
-    ancestor-stamp indexes, so the cost follows what happened in the window (members
-    who joined, orders paid), not the size of the team.
+    Level counts come from the maintained counters; new members, active members and
+    team sales from the daily roll-ups (`graph.tree.team_days`) for the window's whole
+    days and from the ancestor-stamp indexes for the partial days at its ends, so the
+    cost follows the number of days (and the distinct buyers), not the team's orders.
     """
     level_counts = list(root.level_counts[:depth])
     window = window_bounds(since, until)
     windowed = since is not None or until is not None
+    split = split_window(epoch_ms(window["since"]), epoch_ms(window["until"]))
+    days = {
+        "firstDay": split.first_day,
+        "endDay": split.end_day,
+        "headUntil": at_ms(split.head_until_ms),
+        "tailSince": at_ms(split.tail_since_ms),
+    }
     # Independent reads, sent at once: the slowest one sets the time.
-    new_members, own, commissions, *levels = await asyncio.gather(
-        db.read(new_members_query(depth), id=root.id, **window) if windowed else _none(),
+    own, commissions, *levels = await asyncio.gather(
         db.read(OWN_SALES, id=root.id, **window),
         db.read(COMMISSIONS_BY_STATUS, id=root.id, **window),
-        *(db.read(level_orders_query(k), id=root.id, **window) for k in range(1, depth + 1)),
+        *(db.read(LEVEL_WINDOWS[k], id=root.id, **window, **days) for k in range(1, depth + 1)),
     )
     by_status = {r["status"]: r["amount"] for r in commissions}
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
-        new_members=new_members[0]["newMembers"] if windowed else sum(level_counts),
+        new_members=sum(lv[0]["newMembers"] for lv in levels) if windowed else sum(level_counts),
         active_members=sum(level[0]["activeMembers"] for level in levels),
         team_sales_fen=sum(level[0]["teamSales"] for level in levels),
         own_sales_fen=own[0]["ownSales"],
@@ -255,7 +233,3 @@ async def by_channel(
     (recruits bound without a channel count under None, listed after equal counts)."""
     records = await db.read(BY_CHANNEL, id=root.id, **window_bounds(since, until))
     return [ChannelCount(channel=r["channel"], count=r["n"]) for r in records]
-
-
-async def _none() -> list[Record]:
-    return []

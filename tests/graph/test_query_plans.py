@@ -15,7 +15,7 @@ import graph
 from graph.db import Database
 from graph.money.leaderboard import AHEAD, BOARDS, MINE, TOP
 from graph.pagination import KeysetQueries
-from graph.tree.team import level_orders_query, new_members_query
+from graph.tree.team_days import LEVEL_WINDOWS
 
 SMALL_LABELS = ("Migration", "RuleSet")
 # Queries whose purpose is to read every node: `referral digest` hashes the whole store.
@@ -41,9 +41,8 @@ def named_queries() -> dict[str, str]:
         found[f"leaderboard {metric.value} top"] = board.everyone + TOP
         found[f"leaderboard {metric.value} mine"] = board.one + MINE
         found[f"leaderboard {metric.value} ahead"] = board.everyone + AHEAD
-    for depth in (1, 2, 3):
-        found[f"team new members {depth}"] = new_members_query(depth)
-        found[f"team orders level {depth}"] = level_orders_query(depth)
+    for level, query in LEVEL_WINDOWS.items():
+        found[f"team_days.LEVEL_WINDOWS[{level}]"] = query
     return found
 
 

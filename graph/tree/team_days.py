@@ -1,0 +1,274 @@
+"""Daily team roll-ups in Neo4j (`domain.tree.team_days`): `(:TeamDay {key, ancestorId,
+level, day, sales, joined, buyers})`, one per ancestor, level (1..3) and UTC day.
+
+They are kept in the write transaction of every change they summarise: an order
+(`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
+(`graph.tree.registration`, `graph.tree.bulk`), and the move of a subtree
+(`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0017
+builds them for a store that predates them. 86400000 is `DAY_MS` (checked below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from domain.tree.team_days import DAY_MS, JoinedDay
+
+assert DAY_MS == 86_400_000, "the roll-ups' Cypher spells out the day's length"
+
+STAMPS: tuple[LiteralString, LiteralString, LiteralString] = ("a1", "a2", "a3")
+
+# `up` is [level, ancestorId], `day` the UTC day, `key` their roll-up's key.
+_key: LiteralString = "up[1] + '|' + toString(up[0]) + '|' + toString(day)"
+_merge_day: LiteralString = """
+MERGE (t:TeamDay {key: key})
+  ON CREATE SET t.ancestorId = up[1], t.level = up[0], t.day = day, t.sales = 0,
+    t.joined = 0, t.buyers = []
+"""
+
+
+def _ups(variable: LiteralString) -> LiteralString:
+    """[level, ancestor] for the stamps a1..a3 of `variable` that are set."""
+    return "[x IN [[1, {0}.a1], [2, {0}.a2], [3, {0}.a3]] WHERE x[1] IS NOT NULL]".replace(
+        "{0}", variable
+    )
+
+
+# Inside `graph.money.orders.WRITE`, after the orders exist: each order's amount (its net
+# when new) and its buyer go to the roll-ups of the payment day of the buyer's ancestors.
+ORDER_DAYS: LiteralString = (
+    """
+UNWIND $orders AS row
+MATCH (b:Distributor {id: row.buyerId})
+UNWIND """
+    + _ups("b")
+    + """ AS up
+WITH row, up, row.paidAtMs / 86400000 AS day
+WITH row, up, day, """
+    + _key
+    + """ AS key ORDER BY key
+"""
+    + _merge_day
+    + """
+SET t.sales = t.sales + row.amount,
+    t.buyers = CASE WHEN row.amount > 0 AND NOT row.buyerId IN t.buyers
+                    THEN t.buyers + row.buyerId ELSE t.buyers END
+"""
+)
+
+# New members: `$days` are `JoinedDay` rows (registration, bulk loads).
+JOIN_DAYS: LiteralString = (
+    """
+UNWIND $days AS d
+WITH d, [d.level, d.ancestorId] AS up, d.day AS day, d.key AS key
+ORDER BY key
+"""
+    + _merge_day
+    + """
+SET t.joined = t.joined + d.joined
+"""
+)
+
+# A refund, after its order's `net` is lowered: first lock the order's roll-ups, so that
+# the read of the buyer's other orders of that day sees every refund committed before.
+REFUND_LOCK: LiteralString = (
+    """
+MATCH (o:Order {id: $orderId})
+UNWIND """
+    + _ups("o")
+    + """ AS up
+WITH up, o.paidAt.epochMillis / 86400000 AS day
+WITH up, day, """
+    + _key
+    + """ AS key ORDER BY key
+MATCH (t:TeamDay {key: key})
+SET t._lock = true
+REMOVE t._lock
+"""
+)
+
+# Then take the refunded amount off the day's sales; the buyer leaves the day's buyers
+# when none of their orders of that day is left with anything paid.
+REFUND_DAYS: LiteralString = (
+    """
+MATCH (o:Order {id: $orderId})
+WITH o, o.paidAt.epochMillis / 86400000 AS day
+CALL (o, day) {
+  OPTIONAL MATCH (x:Order)
+  WHERE x.buyerId = o.buyerId AND x.paidAt >= datetime({epochMillis: day * 86400000})
+    AND x.paidAt < datetime({epochMillis: (day + 1) * 86400000}) AND x.net > 0
+  RETURN count(x) > 0 AS live
+}
+UNWIND """
+    + _ups("o")
+    + """ AS up
+WITH o, live, up, day, """
+    + _key
+    + """ AS key ORDER BY key
+MATCH (t:TeamDay {key: key})
+SET t.sales = t.sales - $amount,
+    t.buyers = CASE WHEN live THEN t.buyers ELSE [b IN t.buyers WHERE b <> o.buyerId] END
+"""
+)
+
+# Moving a subtree (`$path`, its range `$lo`..`$hi`, its root at `$depth`): the root and
+# the two levels below it are the members whose ancestors a1..a3 change. Run with
+# `$sign` -1 before their stamps change (their contributions leave the old ancestors'
+# roll-ups) and +1 after (they join the new ancestors'). Stamps that point inside the
+# subtree (level ≤ the member's distance from its root) stay, and so do their roll-ups.
+MOVE_DAYS: LiteralString = (
+    """
+MATCH (m:Distributor)
+WHERE (m.path = $path OR (m.path > $lo AND m.path < $hi)) AND m.depth <= $depth + 2
+CALL (m) {
+  OPTIONAL MATCH (m)-[:PLACED]->(o:Order)
+  WITH o.paidAt.epochMillis / 86400000 AS day, sum(o.net) AS net,
+       count(CASE WHEN o.net > 0 THEN 1 END) > 0 AS live
+  RETURN collect(CASE WHEN day IS NOT NULL THEN {day: day, net: net, live: live, joined: 0}
+                 END) AS days
+}
+WITH m, m.depth - $depth AS r,
+     [{day: m.joinedAt.epochMillis / 86400000, net: 0, live: false, joined: 1}] + days AS changes
+UNWIND [x IN """
+    + _ups("m")
+    + """ WHERE x[0] > r] AS up
+UNWIND changes AS c
+WITH m, up, c, c.day AS day
+WITH m, up, c, day, """
+    + _key
+    + """ AS key ORDER BY key
+"""
+    + _merge_day
+    + """
+SET t.sales = t.sales + $sign * c.net,
+    t.joined = t.joined + $sign * c.joined,
+    t.buyers = CASE
+      WHEN NOT c.live THEN t.buyers
+      WHEN $sign < 0 THEN [b IN t.buyers WHERE b <> m.id]
+      WHEN m.id IN t.buyers THEN t.buyers
+      ELSE t.buyers + m.id END
+"""
+)
+
+
+def _level(template: LiteralString, level: int) -> LiteralString:
+    """`template` for one level: `{a}` the stamp's property, `{k}` the level."""
+    stamp = STAMPS[level - 1]
+    number: LiteralString = ("1", "2", "3")[level - 1]
+    return template.replace("{a}", stamp).replace("{k}", number)
+
+
+# Team metrics of one level: whole days from the roll-ups, the partial days at the two
+# ends of the window from the ancestor-stamp indexes; distinct buyers across all of it.
+_level_window: LiteralString = """
+CALL () {
+  OPTIONAL MATCH (t:TeamDay)
+  WHERE t.ancestorId = $id AND t.level = {k} AND t.day >= $firstDay AND t.day < $endDay
+  RETURN coalesce(sum(t.sales), 0) AS daySales, coalesce(sum(t.joined), 0) AS dayJoined,
+         collect(t.buyers) AS lists
+}
+CALL () {
+  CALL () {
+    MATCH (o:Order) WHERE o.{a} = $id AND o.paidAt >= $since AND o.paidAt < $headUntil
+      AND o.net IS NOT NULL AND o.buyerId IS NOT NULL
+    RETURN o.net AS net, o.buyerId AS buyer
+    UNION ALL
+    MATCH (o:Order) WHERE o.{a} = $id AND o.paidAt >= $tailSince AND o.paidAt < $until
+      AND o.net IS NOT NULL AND o.buyerId IS NOT NULL
+    RETURN o.net AS net, o.buyerId AS buyer
+  }
+  RETURN coalesce(sum(net), 0) AS edgeSales, collect(CASE WHEN net > 0 THEN buyer END) AS edge
+}
+CALL () {
+  CALL () {
+    MATCH (m:Distributor)
+    WHERE m.{a} = $id AND m.joinedAt >= $since AND m.joinedAt < $headUntil
+    RETURN m
+    UNION ALL
+    MATCH (m:Distributor)
+    WHERE m.{a} = $id AND m.joinedAt >= $tailSince AND m.joinedAt < $until
+    RETURN m
+  }
+  RETURN count(m) AS edgeJoined
+}
+WITH daySales + edgeSales AS teamSales, dayJoined + edgeJoined AS newMembers,
+     lists + [edge] AS lists
+CALL (lists) {
+  UNWIND lists AS buyers
+  UNWIND buyers AS buyer
+  RETURN count(DISTINCT buyer) AS activeMembers
+}
+RETURN teamSales, newMembers, activeMembers
+"""
+LEVEL_WINDOWS: dict[int, LiteralString] = {k: _level(_level_window, k) for k in (1, 2, 3)}
+
+# Migration 0017: every roll-up from the members and orders themselves, one ancestor at a
+# time (a team's members and orders are index seeks on its stamps). Idempotent: it
+# starts from none.
+DROP_ALL: LiteralString = """
+MATCH (t:TeamDay)
+CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
+"""
+BUILD_JOINED: LiteralString = """
+MATCH (a:Distributor) WHERE a.teamSize > 0
+CALL (a) {
+  MATCH (m:Distributor) WHERE m.{a} = a.id AND m.joinedAt IS NOT NULL
+  WITH a, m.joinedAt.epochMillis / 86400000 AS day, count(*) AS n
+  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day)})
+    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.sales = 0, t.buyers = []
+  SET t.joined = n
+} IN TRANSACTIONS OF 1000 ROWS
+"""
+BUILD_SALES: LiteralString = """
+MATCH (a:Distributor) WHERE a.teamSize > 0
+CALL (a) {
+  MATCH (o:Order)
+  WHERE o.{a} = a.id AND o.paidAt IS NOT NULL AND o.net IS NOT NULL AND o.buyerId IS NOT NULL
+  WITH a, o.paidAt.epochMillis / 86400000 AS day, sum(o.net) AS sales,
+       collect(DISTINCT CASE WHEN o.net > 0 THEN o.buyerId END) AS buyers
+  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day)})
+    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.joined = 0
+  SET t.sales = sales, t.buyers = buyers
+} IN TRANSACTIONS OF 1000 ROWS
+"""
+BUILD: tuple[LiteralString, ...] = (
+    DROP_ALL,
+    *(_level(BUILD_JOINED, k) for k in (1, 2, 3)),
+    *(_level(BUILD_SALES, k) for k in (1, 2, 3)),
+)
+
+
+def joined_rows(days: Sequence[JoinedDay]) -> list[dict[str, object]]:
+    """`JOIN_DAYS`'s `$days`, from `domain.tree.team_days.joined_days`."""
+    return [
+        {
+            "key": d.key,
+            "ancestorId": d.ancestor_id,
+            "level": d.level,
+            "day": d.day,
+            "joined": d.joined,
+        }
+        for d in days
+    ]
+
+
+async def add_joined(tx: AsyncManagedTransaction, *, days: Sequence[JoinedDay]) -> None:
+    """Count new members in their ancestors' roll-ups (`domain.tree.team_days.joined_days`)."""
+    if days:
+        await (await tx.run(JOIN_DAYS, days=joined_rows(days))).consume()
+
+
+async def refund_days(tx: AsyncManagedTransaction, *, order_id: str, amount_fen: int) -> None:
+    """After `order_id`'s net was lowered by `amount_fen`: its roll-ups follow."""
+    await (await tx.run(REFUND_LOCK, orderId=order_id)).consume()
+    await (await tx.run(REFUND_DAYS, orderId=order_id, amount=amount_fen)).consume()
+
+
+async def move_days(
+    tx: AsyncManagedTransaction, *, path: str, lo: str, hi: str, depth: int, sign: int
+) -> None:
+    """A moved subtree's contributions leave (`sign` -1) or join (+1) its ancestors'."""
+    await (await tx.run(MOVE_DAYS, path=path, lo=lo, hi=hi, depth=depth, sign=sign)).consume()

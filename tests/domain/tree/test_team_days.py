@@ -1,0 +1,47 @@
+"""How a window splits into whole days and partial ends; roll-up increments."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.tree.team_days import DAY_MS, day_key, joined_days, split_window
+
+MS = st.integers(min_value=0, max_value=400 * DAY_MS)
+
+
+@given(since=MS, until=MS, probe=MS)
+def test_every_instant_of_the_window_is_in_exactly_one_part(
+    since: int, until: int, probe: int
+) -> None:
+    s = split_window(since, until)
+    parts = [
+        since <= probe < s.head_until_ms,
+        s.first_day * DAY_MS <= probe < s.end_day * DAY_MS,
+        s.tail_since_ms <= probe < until,
+    ]
+    assert sum(parts) == (1 if since <= probe < until else 0)
+    assert s.first_day <= s.end_day
+
+
+def test_a_day_aligned_window_is_whole_days_only() -> None:
+    s = split_window(10 * DAY_MS, 40 * DAY_MS)
+    assert (s.first_day, s.end_day) == (10, 40)
+    assert s.head_until_ms == 10 * DAY_MS and s.tail_since_ms == 40 * DAY_MS
+
+
+def test_joined_days_count_each_ancestor_level_and_day_once_in_key_order() -> None:
+    rows = joined_days(
+        [
+            (("s", "g", None), 5 * DAY_MS + 1),
+            (("s", "g", "x"), 5 * DAY_MS + 9),
+            (("t", None, None), 6 * DAY_MS),
+            ((None, None, None), 0),
+        ]
+    )
+    assert [(r.key, r.joined) for r in rows] == [
+        (day_key("g", 2, 5), 2),
+        (day_key("s", 1, 5), 2),
+        (day_key("t", 1, 6), 1),
+        (day_key("x", 3, 5), 1),
+    ]

@@ -1,0 +1,226 @@
+"""Daily team roll-ups (graph/tree/team_days.py) and the upline read by path prefix,
+against the real Neo4j: team metrics equal a walk of the tree and its orders after
+orders, refunds, registrations, binds and reassignments; upline and the commission
+split never answer from before a reassignment, a freeze or a rank change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.settings import default_policy
+from domain.models import Actor, BindMode, Distributor, NewOrder, OrderItem, Rank, Status
+from domain.tree.paths import descendant_range
+from graph.db import Database
+from graph.money import orders, refunds
+from graph.money.order_rows import fingerprint, order_row
+from graph.tree import admin, registration, team
+from graph.tree.distributors import require
+from tests.helpers import (
+    NOW,
+    assert_team_days_consistent,
+    assert_tree_consistent,
+    chain,
+    record_order,
+    register,
+)
+
+ADMIN = Actor(subject="admin-1", role="ADMIN")
+
+# A team's figures recomputed from the tree and the orders themselves (no stamps, no
+# roll-ups): members by path range and depth, their orders by the PLACED edge.
+WALKED_METRICS = """
+MATCH (m:Distributor)
+WHERE m.path > $lo AND m.path < $hi AND m.depth > $depth AND m.depth <= $depth + 3
+OPTIONAL MATCH (m)-[:PLACED]->(o:Order) WHERE o.paidAt >= $since AND o.paidAt < $until
+WITH m, collect(o) AS placed
+RETURN sum(CASE WHEN m.joinedAt >= $since AND m.joinedAt < $until THEN 1 ELSE 0 END)
+         AS newMembers,
+       sum(CASE WHEN any(o IN placed WHERE o.net > 0) THEN 1 ELSE 0 END) AS activeMembers,
+       sum(reduce(s = 0, o IN placed | s + o.net)) AS teamSales
+"""
+
+
+async def _assert_metrics_walk(
+    db: Database, root_id: str, windows: list[tuple[datetime, datetime]]
+) -> None:
+    root = await require(db, distributor_id=root_id)
+    lo, hi = descendant_range(root.path)
+    for since, until in windows:
+        found = await team.metrics(db, root=root, depth=3, since=since, until=until)
+        walked = (
+            await db.read(WALKED_METRICS, lo=lo, hi=hi, depth=root.depth, since=since, until=until)
+        )[0]
+        assert (found.new_members, found.active_members, found.team_sales_fen) == (
+            walked["newMembers"],
+            walked["activeMembers"],
+            walked["teamSales"],
+        ), (root_id, since, until)
+
+
+def _windows() -> list[tuple[datetime, datetime]]:
+    """Whole days, partial days at both ends, a window inside one day, an empty one."""
+    day = NOW.replace(hour=0)
+    return [
+        (day - timedelta(days=1), day + timedelta(days=40)),
+        (NOW, NOW + timedelta(days=10, hours=3)),
+        (NOW + timedelta(hours=1), NOW + timedelta(hours=5)),
+        (NOW + timedelta(days=2, minutes=7), NOW + timedelta(days=2, minutes=8)),
+        (day + timedelta(days=3), day + timedelta(days=3)),
+    ]
+
+
+async def test_team_metrics_equal_a_walk_after_orders_refunds_and_moves(
+    db: Database, uid: str
+) -> None:
+    a = await chain(db, f"{uid}-a", 5)  # a0 -> a1 -> a2 -> a3 -> a4
+    b = await chain(db, f"{uid}-b", 2)
+    for i in range(3):
+        await register(db, f"{uid}-c{i}", a[2], now=NOW + timedelta(days=i, hours=5))
+    loner = await register(db, f"{uid}-u", None, now=NOW + timedelta(hours=2))
+    await register(db, f"{uid}-u1", loner.id, now=NOW + timedelta(days=1))
+    placed = [
+        (a[3], 10_000, NOW + timedelta(hours=3)),
+        (a[3], 4_000, NOW + timedelta(hours=4)),  # same buyer, same day
+        (a[4], 7_000, NOW + timedelta(days=2, minutes=7, seconds=30)),
+        (f"{uid}-c0", 3_000, NOW + timedelta(days=1)),
+        (f"{uid}-c1", 0, NOW + timedelta(days=2)),  # nothing paid: not active
+        (f"{uid}-u1", 5_000, NOW + timedelta(days=3)),
+        (b[1], 8_000, NOW + timedelta(days=4)),
+    ]
+    for n, (buyer, amount, paid_at) in enumerate(placed):
+        await record_order(db, f"{uid}-o{n}", buyer, amount, paid_at=paid_at)
+    everyone = [*a, *b, f"{uid}-c0", f"{uid}-c1", f"{uid}-c2", loner.id, f"{uid}-u1"]
+    roots = [a[0], a[1], a[2], b[0], loner.id]
+    await assert_tree_consistent(db, everyone)
+    for root in roots:
+        await _assert_metrics_walk(db, root, _windows())
+
+    # a full refund of one of two orders of a day keeps the buyer active; of both, not
+    await refunds.refund(
+        db, order_id=f"{uid}-o0", refund_id=f"{uid}-r0", amount_fen=10_000, now=NOW
+    )
+    await _assert_metrics_walk(db, a[0], _windows())
+    await refunds.refund(db, order_id=f"{uid}-o1", refund_id=f"{uid}-r1", amount_fen=1_000, now=NOW)
+    await refunds.refund(db, order_id=f"{uid}-o1", refund_id=f"{uid}-r2", amount_fen=3_000, now=NOW)
+    await refunds.refund(db, order_id=f"{uid}-o2", refund_id=f"{uid}-r3", amount_fen=2_500, now=NOW)
+    await assert_team_days_consistent(db, everyone)
+    for root in roots:
+        await _assert_metrics_walk(db, root, _windows())
+
+    # move a2 (with c0..c2, a3, a4 and their orders) under b1; bind the loner under a0
+    await registration.reassign(
+        db,
+        distributor_id=a[2],
+        sponsor_id=b[1],
+        reason="test",
+        actor=ADMIN,
+        now=NOW,
+        team_leader_recruits=10,
+    )
+    await registration.bind(
+        db,
+        distributor_id=loner.id,
+        sponsor_id=a[0],
+        now=NOW + timedelta(hours=3),
+        bind_mode=BindMode.WHILE_UNBOUND,
+        bind_window=timedelta(hours=24),
+        team_leader_recruits=10,
+    )
+    await assert_tree_consistent(db, everyone)
+    for root in roots:
+        await _assert_metrics_walk(db, root, _windows())
+    # and back again
+    await registration.reassign(
+        db,
+        distributor_id=a[2],
+        sponsor_id=a[1],
+        reason="test",
+        actor=ADMIN,
+        now=NOW,
+        team_leader_recruits=10,
+    )
+    await record_order(db, f"{uid}-o9", a[4], 900, paid_at=NOW + timedelta(days=2))
+    await assert_tree_consistent(db, everyone)
+    for root in roots:
+        await _assert_metrics_walk(db, root, _windows())
+
+
+async def test_upline_and_split_follow_a_reassignment(db: Database, uid: str) -> None:
+    a = await chain(db, f"{uid}-a", 4)
+    b = await chain(db, f"{uid}-b", 3)
+    policy = default_policy(commission_levels=3)
+    first = await record_order(db, f"{uid}-o1", a[3], 10_000, policy=policy)
+    assert [(1, a[2]), (2, a[1]), (3, a[0])] == [
+        (c.level, c.beneficiary_id) for c in first.commissions
+    ]
+    assert [a[2], a[1], a[0]] == [
+        e.distributor.id for e in await team.upline(db, distributor_id=a[3], depth=3)
+    ]
+    await registration.reassign(
+        db,
+        distributor_id=a[2],
+        sponsor_id=b[2],
+        reason="test",
+        actor=ADMIN,
+        now=NOW,
+        team_leader_recruits=10,
+    )
+    upline = await team.upline(db, distributor_id=a[3], depth=3)
+    assert [(1, a[2], b[2]), (2, b[2], b[1]), (3, b[1], b[0])] == [
+        (e.level, e.distributor.id, e.distributor.sponsor_id) for e in upline
+    ]
+    second = await record_order(db, f"{uid}-o2", a[3], 10_000, policy=policy)
+    assert [(1, a[2]), (2, b[2]), (3, b[1])] == [
+        (c.level, c.beneficiary_id) for c in second.commissions
+    ]
+
+
+async def test_split_and_upline_see_a_freeze_and_a_rank_change(db: Database, uid: str) -> None:
+    ids = await chain(db, uid, 3)
+    policy = default_policy(commission_levels=2)
+    await record_order(db, f"{uid}-o0", ids[2], 10_000, policy=policy)
+    await admin.set_status(
+        db, distributor_id=ids[1], status=Status.FROZEN, reason="test", actor=ADMIN
+    )
+    upline = await team.upline(db, distributor_id=ids[2], depth=2)
+    assert Status.FROZEN == upline[0].distributor.status
+    frozen = await record_order(db, f"{uid}-o1", ids[2], 10_000, policy=policy)
+    assert [(2, ids[0])] == [(c.level, c.beneficiary_id) for c in frozen.commissions]
+    assert [(1, ids[1])] == [(f.level, f.distributor_id) for f in frozen.forfeits]
+    await admin.set_status(
+        db, distributor_id=ids[1], status=Status.ACTIVE, reason="test", actor=ADMIN
+    )
+    again = await record_order(db, f"{uid}-o2", ids[2], 10_000, policy=policy)
+    assert [1, 2] == [c.level for c in again.commissions]
+
+
+async def test_the_guarded_write_writes_nothing_when_a_fact_changed(db: Database, uid: str) -> None:
+    """The split's one-statement write refuses when what it was computed from changed
+    since the read (here: the sponsor's rank as the caller last saw it)."""
+    ids = await chain(db, uid, 2)
+    buyer: Distributor = await require(db, distributor_id=ids[1])
+    order = NewOrder(f"{uid}-o", ids[1], 1_000, NOW, (OrderItem(amount_fen=1_000),))
+    row = order_row(order, [], orders.DEFAULT_RULES, fingerprint(order))
+    stale = [
+        {"id": ids[0], "rank": Rank.MEMBER.value, "status": Status.ACTIVE.value},
+        {"id": ids[1], "rank": buyer.rank.value, "status": "ACTIVE", "path": buyer.path},
+    ]
+    params = {
+        "ids": [order.id],
+        "versions": [],
+        "orders": [row],
+        "entries": [],
+        "now": NOW,
+        "at": NOW,
+        "freezeDays": 7,
+    }
+    assert [] == await db.write_at_once(orders.GUARDED_WRITE, expect=stale, **params)
+    assert [] == await orders.get_many(db, ids=[order.id])
+    moved = [*stale[:1], {**stale[1], "path": buyer.path + "/elsewhere"}]
+    moved[0] = {**moved[0], "rank": Rank.DISTRIBUTOR.value}
+    assert [] == await db.write_at_once(orders.GUARDED_WRITE, expect=moved, **params)
+    fresh = [{**stale[0], "rank": Rank.DISTRIBUTOR.value}, stale[1]]
+    assert 1 == len(await db.write_at_once(orders.GUARDED_WRITE, expect=fresh, **params))
+    assert [order.id] == [o.id for o in await orders.get_many(db, ids=[order.id])]
+    # a replay of the same statement writes nothing more
+    assert [] == await db.write_at_once(orders.GUARDED_WRITE, expect=fresh, **params)
