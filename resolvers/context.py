@@ -16,6 +16,7 @@ from access.rate_limit import MutationLimits
 from domain.models import Actor, Distributor, Policy, RefundRate
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
+from graph.event_hub import EventHub
 from graph.fraud import refund_rate
 from graph.tree import distributors, invites
 
@@ -63,6 +64,7 @@ class Context(BaseContext):
     token_key: str | None = None  # names the token, for the mutation rate limit
     limits: MutationLimits | None = None
     clock: Callable[[], datetime] = utc_now
+    events: EventHub | None = None  # the process's event poller (subscriptions)
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
     caller_loaded: bool = field(init=False, default=False)
@@ -70,6 +72,12 @@ class Context(BaseContext):
     def __post_init__(self) -> None:
         super().__init__()
         self.loaders = Loaders(self.db, self.now)
+
+    def refresh(self) -> None:
+        """Forget what the loaders hold: a subscription lives longer than a request, and
+        each event it delivers reads the distributors as they are now."""
+        self.loaders = Loaders(self.db, self.now)
+        self.caller, self.caller_loaded = None, False
 
     def now(self) -> datetime:
         return self.clock()

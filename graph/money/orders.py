@@ -19,6 +19,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from domain.errors import Conflict, NotFound
+from domain.events import NewEvent, TeamEventKind
 from domain.models import (
     DistributionMode,
     NewOrder,
@@ -31,6 +32,7 @@ from domain.money.commission import DEFAULT_RULES, Candidate, RuleSet, beneficia
 from domain.money.ledger import Entry, commission_earned, commission_ref
 from domain.money.rulesets import from_json
 from domain.money.tax import month_start
+from graph import events
 from graph.db import Database, fetch
 from graph.fraud.identifiers import LINK_ORDERS
 from graph.locks import lock_distributor
@@ -260,7 +262,31 @@ async def _record_new(
     if spend_mode:
         members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
         await _promote_spenders(tx, members=members, policy=policy)
+    await events.append(tx, events=_order_events(orders, recorded))
     return recorded
+
+
+def _order_events(orders: list[NewOrder], recorded: list[Order]) -> list[NewEvent]:
+    """TEAM_ORDER for each new order, COMMISSION_CREDITED for each commission it pays."""
+    found: list[NewEvent] = []
+    for order, done in zip(orders, recorded, strict=True):
+        found.append(
+            NewEvent(
+                kind=TeamEventKind.TEAM_ORDER.value,
+                distributor_id=order.buyer_id,
+                amount_fen=order.amount_fen,
+            )
+        )
+        found += [
+            NewEvent(
+                kind=TeamEventKind.COMMISSION_CREDITED.value,
+                distributor_id=c.beneficiary_id,
+                amount_fen=c.amount_fen,
+            )
+            for c in done.commissions
+            if c.amount_fen > 0
+        ]
+    return found
 
 
 class MonthAsk(TypedDict):
@@ -323,6 +349,8 @@ async def _promote_spenders(
         if row["total"] < policy.spend_threshold_fen:
             continue
         await tx.run(PROMOTE, id=row["id"], rank=Rank.DISTRIBUTOR.value)
+        changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=row["id"])
+        await events.append(tx, events=[changed])
         sponsor = sponsors.get(row["id"])
         locked = await lock_distributor(tx, distributor_id=sponsor) if sponsor else None
         if locked is not None:
