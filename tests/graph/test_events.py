@@ -1,0 +1,85 @@
+"""The event log (graph/events.py) and the poller (graph/event_hub.py) on the real Neo4j."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import SelfReferral
+from domain.events import Event, NewEvent, TeamEventKind
+from graph import event_hub, events
+from graph.db import Database
+from tests.helpers import register
+
+
+async def _ours(db: Database, *, after: int, prefix: str) -> list[Event]:
+    return [
+        e
+        for e in await events.since(db, after=after, limit=1000)
+        if e.distributor_id.startswith(prefix)
+    ]
+
+
+async def test_registration_appends_recruit_joined_in_its_transaction(
+    db: Database, uid: str
+) -> None:
+    before = await events.latest(db)
+    await register(db, f"{uid}-s")
+    await register(db, f"{uid}-r", f"{uid}-s")
+    with pytest.raises(SelfReferral):
+        await register(db, f"{uid}-z", f"{uid}-z")  # refused: nothing appended
+    found = await _ours(db, after=before, prefix=uid)
+    assert [(TeamEventKind.RECRUIT_JOINED.value, f"{uid}-r")] == [
+        (e.kind, e.distributor_id) for e in found
+    ]
+    [joined] = found
+    assert joined.depth == 1 and joined.path is not None
+    assert joined.seq > before
+
+
+async def test_sequence_numbers_follow_commit_order_under_concurrency(
+    db: Database, uid: str
+) -> None:
+    """Twenty concurrent registrations: every event has its own number, no gaps."""
+    await register(db, f"{uid}-s")
+    before = await events.latest(db)
+    await asyncio.gather(*(register(db, f"{uid}-r{i}", f"{uid}-s") for i in range(20)))
+    found = await events.since(db, after=before, limit=1000)
+    seqs = [e.seq for e in found]
+    assert seqs == sorted(set(seqs))
+    assert 20 == len([e for e in found if e.distributor_id.startswith(f"{uid}-r")])
+
+
+async def test_hub_fans_out_one_poll_to_every_subscriber(db: Database, uid: str) -> None:
+    hub = event_hub.EventHub(db, interval=0.05)
+    mine = await hub.stream(lambda e: e.distributor_id == f"{uid}-r")
+    everyone = await hub.stream(lambda e: e.distributor_id.startswith(uid))
+    try:
+        await register(db, f"{uid}-s")
+        await register(db, f"{uid}-r", f"{uid}-s")
+        first = await asyncio.wait_for(anext(mine), 10)
+        second = await asyncio.wait_for(anext(everyone), 10)
+        assert first.distributor_id == second.distributor_id == f"{uid}-r"
+        assert 2 == len(hub.subscribers)
+    finally:
+        await mine.aclose()  # type: ignore[attr-defined]
+        await everyone.aclose()  # type: ignore[attr-defined]
+        await hub.close()
+    assert not hub.subscribers
+
+
+async def test_prune_deletes_only_events_past_the_retention(db: Database, uid: str) -> None:
+    async def append(tx: object, at: datetime) -> None:
+        row = NewEvent(kind="TEAM_ORDER", distributor_id=f"{uid}-old", at=at)
+        await events.append(tx, events=[row])  # type: ignore[arg-type]
+
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+    before = await events.latest(db)
+    await db.write(lambda tx: append(tx, long_ago))
+    await db.write(lambda tx: append(tx, datetime.now(UTC)))
+    assert 2 == len(await _ours(db, after=before, prefix=uid))
+    assert await events.prune(db, before=long_ago + timedelta(days=1)) >= 1
+    [kept] = await _ours(db, after=before, prefix=uid)
+    assert kept.at > long_ago + timedelta(days=1)
