@@ -3,10 +3,11 @@
 `record` takes a batch (the single-order mutation is a batch of one), so the same code
 serves the API and bulk imports. Its transaction is two round trips in the common case:
 one read (replays, the active rule set, each buyer's upline), then, after
-`rules.commission.split`, one write of the orders, their commissions and the ledger
-entries: a crash leaves all of it or none. When a rank (SPEND_THRESHOLD) or a tier
-bonus depends on someone's own sales, those people are locked first. A replayed order
-id with the same content is returned as it is; with other content it is a `CONFLICT`.
+`rules.commission.split`, one write of the orders, their commissions, the ledger
+entries and the subscriptions' events (graph/events.py): a crash leaves all of it or
+none. When a rank (SPEND_THRESHOLD) or a tier bonus depends on someone's own sales, those
+people are locked first. A replayed order id with the same content is returned as it
+is; with other content it is a `CONFLICT`.
 """
 
 from __future__ import annotations
@@ -115,7 +116,17 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
-WRITE: LiteralString = "CALL () { " + CREATE_ORDERS + " } CALL () { " + WRITE_ENTRIES + " }"
+# The subscriptions' events (TEAM_ORDER, COMMISSION_CREDITED) in the same statement, so the
+# common case stays two round trips; the event counter's lock is taken here, at the end.
+WRITE: LiteralString = (
+    "CALL () { "
+    + CREATE_ORDERS
+    + " } CALL () { "
+    + WRITE_ENTRIES
+    + " } CALL () { "
+    + events.APPEND
+    + " }"
+)
 # Only for batches whose orders carry identifiers: linking them reads what the batch just
 # created, which makes the planner add an Eager barrier to the whole statement.
 WRITE_AND_LINK: LiteralString = WRITE + " CALL () { " + LINK_ORDERS + " }"
@@ -258,11 +269,11 @@ async def _record_new(
         now=now,
         at=now,
         freezeDays=policy.freeze_days,
+        events=[e.as_row() for e in _order_events(orders, recorded)],
     )
     if spend_mode:
         members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
         await _promote_spenders(tx, members=members, policy=policy)
-    await events.append(tx, events=_order_events(orders, recorded))
     return recorded
 
 

@@ -11,7 +11,7 @@ from domain.errors import SelfReferral
 from domain.events import Event, NewEvent, TeamEventKind
 from graph import event_hub, events
 from graph.db import Database
-from tests.helpers import register
+from tests.helpers import record_order, register
 
 
 async def _ours(db: Database, *, after: int, prefix: str) -> list[Event]:
@@ -83,3 +83,19 @@ async def test_prune_deletes_only_events_past_the_retention(db: Database, uid: s
     assert await events.prune(db, before=long_ago + timedelta(days=1)) >= 1
     [kept] = await _ours(db, after=before, prefix=uid)
     assert kept.at > long_ago + timedelta(days=1)
+
+
+async def test_an_order_appends_team_order_and_its_commissions_once(db: Database, uid: str) -> None:
+    """In the order's own write statement; a replay of the order appends nothing."""
+    await register(db, f"{uid}-a")
+    await register(db, f"{uid}-b", f"{uid}-a")
+    await register(db, f"{uid}-c", f"{uid}-b")
+    before = await events.latest(db)
+    for _ in range(2):
+        await record_order(db, f"{uid}-o", f"{uid}-c", 10_000)
+    found = await _ours(db, after=before, prefix=uid)
+    assert [
+        ("TEAM_ORDER", f"{uid}-c", 10_000),
+        ("COMMISSION_CREDITED", f"{uid}-b", 1_500),
+        ("COMMISSION_CREDITED", f"{uid}-a", 500),
+    ] == [(e.kind, e.distributor_id, e.amount_fen) for e in found]
