@@ -17,8 +17,11 @@ from domain.tree.paths import is_in_subtree
 # How long events stay in Neo4j: a subscriber only needs what happened since it
 # subscribed; a few minutes would do, an hour leaves room for a slow poller.
 RETENTION_SECONDS = 3600
-# Events read per poll: a burst larger than this is delivered over several ticks.
-POLL_BATCH = 1000
+# Events read per poll (a burst larger than this is delivered over several ticks).
+POLL_BATCH = 5000
+# Pollers re-read this far behind the newest event they saw: an event's `written` is its
+# statement's time, and its transaction may commit a little later (docs/decisions.md).
+LAG_SECONDS = 5.0
 
 
 class TeamEventKind(enum.Enum):
@@ -60,9 +63,10 @@ class NewEvent:
 @dataclass(frozen=True, slots=True)
 class Event:
     """One appended event, with the tree position (`path`, `depth`) its distributor had
-    when it was written (None for someone unknown)."""
+    when it was written (None for someone unknown); `written` is the database's clock."""
 
-    seq: int
+    id: str
+    written: datetime
     kind: str
     at: datetime
     distributor_id: str

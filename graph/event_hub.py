@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from domain.errors import Unavailable
-from domain.events import POLL_BATCH, RETENTION_SECONDS, Event
+from domain.events import LAG_SECONDS, POLL_BATCH, RETENTION_SECONDS, Event
 from graph import events
 from graph.db import Database
 
@@ -47,7 +47,8 @@ class EventHub:
     def __init__(self, db: Database, *, interval: float = 0.25) -> None:
         self.db = db
         self.interval = interval
-        self.last = 0
+        self.newest: datetime | None = None  # the newest `written` seen
+        self.seen: dict[str, datetime] = {}  # ids delivered within the lag window
         self.subscribers: set[Subscriber] = set()
         self.on_count: Callable[[int], None] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -57,7 +58,8 @@ class EventHub:
         """Register a subscription: it receives the events committed from now on."""
         async with self._starting:
             if self._task is None or self._task.done():
-                self.last = await events.latest(self.db)
+                self.newest, self.seen = await events.database_now(self.db), {}
+                await self.tick(deliver=False)  # what is already there is not news
                 self._task = asyncio.create_task(self._poll())
             subscriber = Subscriber(wants)
             self.subscribers.add(subscriber)
@@ -84,14 +86,22 @@ class EventHub:
         if self.on_count is not None:
             self.on_count(len(self.subscribers))
 
-    async def tick(self) -> int:
-        """One poll: fan the new events out; how many were read."""
-        batch = await events.since(self.db, after=self.last, limit=POLL_BATCH)
+    async def tick(self, *, deliver: bool = True) -> int:
+        """One poll: fan the events not seen yet out; how many were read."""
+        lag = timedelta(seconds=LAG_SECONDS)
+        newest = self.newest or datetime.now(UTC)
+        batch = await events.since(self.db, written_from=newest - lag, limit=POLL_BATCH)
         for event in batch:
-            for subscriber in list(self.subscribers):
-                subscriber.offer(event)
+            if event.id in self.seen:
+                continue
+            self.seen[event.id] = event.written
+            if deliver:
+                for subscriber in list(self.subscribers):
+                    subscriber.offer(event)
         if batch:
-            self.last = batch[-1].seq
+            self.newest = max(newest, batch[-1].written)
+        horizon = (self.newest or newest) - 2 * lag
+        self.seen = {i: w for i, w in self.seen.items() if w >= horizon}
         return len(batch)
 
     async def _poll(self) -> None:
@@ -103,8 +113,8 @@ class EventHub:
             except Exception:  # a poller that dies would silence every subscription
                 log.exception("polling the event log failed; trying again")
                 read = 0
-            if read < POLL_BATCH:
-                await asyncio.sleep(self.interval)
+            del read
+            await asyncio.sleep(self.interval)
 
     async def close(self) -> None:
         task, self._task = self._task, None

@@ -1,12 +1,12 @@
-"""The event log of the subscriptions (SPEC §11): `(:Event {seq, kind, at, …})`.
+"""The event log of the subscriptions (SPEC §11): `(:Event {id, written, kind, at, …})`.
 
-Appended in the business write's own transaction, so an event exists exactly when its
-write committed. `seq` comes from one counter node, `(:EventCounter {id: 'events'})`,
-whose write lock is held until commit: sequence numbers are therefore taken in commit
-order, and a poller that reads `seq > last` never skips an event committed later with a
-smaller number. The price is that appending transactions serialize on the counter from
-the append to their commit; every caller appends last, just before it commits.
-Events are pruned after `domain.events.RETENTION_SECONDS`.
+Appended in the business write's own transaction, last, so an event exists exactly when
+its write committed. No counter orders them (a lock every write shares would stall all
+writes behind one slow or orphaned transaction): each event carries `written`, the
+database's statement clock, and pollers re-read a window of `domain.events.LAG_SECONDS`
+behind the newest event they saw, dropping the ids they already delivered, so a
+transaction that commits up to that long after its append is still heard. Events are
+pruned after `domain.events.RETENTION_SECONDS`.
 """
 
 from __future__ import annotations
@@ -23,33 +23,28 @@ from graph.db import Database
 # The distributor's position is read here, at the end of the transaction, so a recruit
 # is placed where the registration or bind put it.
 APPEND = """
-MERGE (c:EventCounter {id: 'events'}) ON CREATE SET c.seq = 0
-SET c._lock = true
-REMOVE c._lock
-WITH c, c.seq AS base
-SET c.seq = base + size($events)
-WITH base
 UNWIND range(0, size($events) - 1) AS i
-WITH base + i + 1 AS seq, $events[i] AS e
+WITH i, $events[i] AS e
 OPTIONAL MATCH (d:Distributor {id: e.distributorId})
 CREATE (:Event {
-  seq: seq, kind: e.kind, at: coalesce(e.at, datetime()), distributorId: e.distributorId,
-  path: d.path, depth: d.depth, amount: e.amount, alertId: e.alertId,
-  reasons: e.reasons, evidence: e.evidence
+  id: randomUUID(), n: i, written: datetime(), kind: e.kind, at: coalesce(e.at, datetime()),
+  distributorId: e.distributorId, path: d.path, depth: d.depth, amount: e.amount,
+  alertId: e.alertId, reasons: e.reasons, evidence: e.evidence
 })
 """
 
-LATEST = "OPTIONAL MATCH (c:EventCounter {id: 'events'}) RETURN coalesce(c.seq, 0) AS seq"
+NOW = "RETURN datetime().epochSeconds * 1000000 + datetime().microsecond AS us"
 
 SINCE = """
-MATCH (e:Event) WHERE e.seq > $after
-WITH e ORDER BY e.seq LIMIT $limit
-RETURN e {.seq, .kind, .distributorId, .path, .depth, .amount, .alertId, .reasons,
-          .evidence, atUs: e.at.epochSeconds * 1000000 + e.at.microsecond} AS e
+MATCH (e:Event) WHERE e.written >= $from
+WITH e ORDER BY e.written, e.n LIMIT $limit
+RETURN e {.id, .kind, .distributorId, .path, .depth, .amount, .alertId, .reasons, .evidence,
+          atUs: e.at.epochSeconds * 1000000 + e.at.microsecond,
+          writtenUs: e.written.epochSeconds * 1000000 + e.written.microsecond} AS e
 """
 
 PRUNE = """
-MATCH (e:Event) WHERE e.at < $before
+MATCH (e:Event) WHERE e.written < $before
 WITH e LIMIT $limit
 DELETE e
 RETURN count(*) AS pruned
@@ -64,15 +59,16 @@ async def append(tx: AsyncManagedTransaction, *, events: Sequence[NewEvent]) -> 
         await tx.run(APPEND, events=[e.as_row() for e in events])
 
 
-async def latest(db: Database) -> int:
-    """The sequence number of the newest event (0 before the first)."""
-    records = await db.read(LATEST)
-    return int(records[0]["seq"])
+async def database_now(db: Database) -> datetime:
+    """The database's clock, which `written` is stamped with."""
+    records = await db.read(NOW)
+    return EPOCH + timedelta(microseconds=records[0]["us"])
 
 
 def _event(e: Any) -> Event:
     return Event(
-        seq=e["seq"],
+        id=e["id"],
+        written=EPOCH + timedelta(microseconds=e["writtenUs"]),
         kind=e["kind"],
         at=EPOCH + timedelta(microseconds=e["atUs"]),
         distributor_id=e["distributorId"],
@@ -85,9 +81,10 @@ def _event(e: Any) -> Event:
     )
 
 
-async def since(db: Database, *, after: int, limit: int) -> list[Event]:
-    """Events with `seq > after`, oldest first, at most `limit`."""
-    return [_event(r["e"]) for r in await db.read(SINCE, after=after, limit=limit)]
+async def since(db: Database, *, written_from: datetime, limit: int) -> list[Event]:
+    """Events written at or after `written_from`, oldest first, at most `limit`."""
+    found = await db.read(SINCE, limit=limit, **{"from": written_from})
+    return [_event(r["e"]) for r in found]
 
 
 async def prune(db: Database, *, before: datetime, limit: int = 10_000) -> int:

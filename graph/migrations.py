@@ -219,12 +219,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "0015-events",
         (
-            # The subscriptions' event log (graph/events.py): read by seq, pruned by at.
-            "CREATE CONSTRAINT event_seq IF NOT EXISTS FOR (e:Event) REQUIRE e.seq IS UNIQUE",
-            "CREATE INDEX event_at IF NOT EXISTS FOR (e:Event) ON (e.at)",
-            "CREATE CONSTRAINT event_counter_id IF NOT EXISTS "
-            "FOR (c:EventCounter) REQUIRE c.id IS UNIQUE",
-            "MERGE (c:EventCounter {id: 'events'}) ON CREATE SET c.seq = 0",
+            # The subscriptions' event log (graph/events.py): polled and pruned by written.
+            "CREATE INDEX event_written IF NOT EXISTS FOR (e:Event) ON (e.written)",
         ),
     ),
 )

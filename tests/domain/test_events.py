@@ -24,7 +24,9 @@ def chain(n: int) -> list[tuple[str, str, int]]:
 
 
 def event_about(who: tuple[str, str, int], kind: str = TeamEventKind.TEAM_ORDER.value) -> Event:
-    return Event(seq=1, kind=kind, at=AT, distributor_id=who[0], path=who[1], depth=who[2])
+    return Event(
+        id="e1", written=AT, kind=kind, at=AT, distributor_id=who[0], path=who[1], depth=who[2]
+    )
 
 
 @given(st.integers(0, 6), st.integers(0, 6), st.integers(1, 3))
@@ -43,5 +45,7 @@ def test_in_team_excludes_another_branch_and_fraud_alerts() -> None:
     elsewhere = ("x", child_path(sponsor_path=None, distributor_id="x") + "/abc", 1)
     assert not in_team(event_about(elsewhere), leader=leader, team_depth=3)
     assert not in_team(event_about(root, FRAUD_ALERT), leader=leader, team_depth=3)
-    unknown = Event(seq=1, kind="TEAM_ORDER", at=AT, distributor_id="y", path=None, depth=None)
+    unknown = Event(
+        id="e2", written=AT, kind="TEAM_ORDER", at=AT, distributor_id="y", path=None, depth=None
+    )
     assert not in_team(unknown, leader=leader, team_depth=3)

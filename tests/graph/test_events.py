@@ -14,18 +14,15 @@ from graph.db import Database
 from tests.helpers import record_order, register
 
 
-async def _ours(db: Database, *, after: int, prefix: str) -> list[Event]:
-    return [
-        e
-        for e in await events.since(db, after=after, limit=1000)
-        if e.distributor_id.startswith(prefix)
-    ]
+async def _ours(db: Database, *, after: datetime, prefix: str) -> list[Event]:
+    found = await events.since(db, written_from=after, limit=5000)
+    return [e for e in found if e.distributor_id.startswith(prefix)]
 
 
 async def test_registration_appends_recruit_joined_in_its_transaction(
     db: Database, uid: str
 ) -> None:
-    before = await events.latest(db)
+    before = await events.database_now(db)
     await register(db, f"{uid}-s")
     await register(db, f"{uid}-r", f"{uid}-s")
     with pytest.raises(SelfReferral):
@@ -36,20 +33,19 @@ async def test_registration_appends_recruit_joined_in_its_transaction(
     ]
     [joined] = found
     assert joined.depth == 1 and joined.path is not None
-    assert joined.seq > before
+    assert joined.written >= before
 
 
-async def test_sequence_numbers_follow_commit_order_under_concurrency(
+async def test_concurrent_writes_are_each_read_once_in_written_order(
     db: Database, uid: str
 ) -> None:
-    """Twenty concurrent registrations: every event has its own number, no gaps."""
+    """Twenty concurrent registrations: twenty events, distinct ids, oldest first."""
     await register(db, f"{uid}-s")
-    before = await events.latest(db)
+    before = await events.database_now(db)
     await asyncio.gather(*(register(db, f"{uid}-r{i}", f"{uid}-s") for i in range(20)))
-    found = await events.since(db, after=before, limit=1000)
-    seqs = [e.seq for e in found]
-    assert seqs == sorted(set(seqs))
-    assert 20 == len([e for e in found if e.distributor_id.startswith(f"{uid}-r")])
+    found = await _ours(db, after=before, prefix=f"{uid}-r")
+    assert 20 == len({e.id for e in found}) == len(found)
+    assert [e.written for e in found] == sorted(e.written for e in found)
 
 
 async def test_hub_fans_out_one_poll_to_every_subscriber(db: Database, uid: str) -> None:
@@ -70,19 +66,19 @@ async def test_hub_fans_out_one_poll_to_every_subscriber(db: Database, uid: str)
     assert not hub.subscribers
 
 
-async def test_prune_deletes_only_events_past_the_retention(db: Database, uid: str) -> None:
-    async def append(tx: object, at: datetime) -> None:
-        row = NewEvent(kind="TEAM_ORDER", distributor_id=f"{uid}-old", at=at)
+async def test_prune_deletes_only_events_written_before_the_cutoff(db: Database, uid: str) -> None:
+    async def append(tx: object) -> None:
+        row = NewEvent(
+            kind="TEAM_ORDER", distributor_id=f"{uid}-x", at=datetime(2001, 1, 1, tzinfo=UTC)
+        )
         await events.append(tx, events=[row])  # type: ignore[arg-type]
 
-    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
-    before = await events.latest(db)
-    await db.write(lambda tx: append(tx, long_ago))
-    await db.write(lambda tx: append(tx, datetime.now(UTC)))
-    assert 2 == len(await _ours(db, after=before, prefix=uid))
-    assert await events.prune(db, before=long_ago + timedelta(days=1)) >= 1
-    [kept] = await _ours(db, after=before, prefix=uid)
-    assert kept.at > long_ago + timedelta(days=1)
+    before = await events.database_now(db)
+    await db.write(append)
+    await events.prune(db, before=before - timedelta(seconds=1))
+    assert 1 == len(await _ours(db, after=before, prefix=uid))  # kept: written after it
+    await events.prune(db, before=await events.database_now(db) + timedelta(seconds=1))
+    assert [] == await _ours(db, after=before, prefix=uid)
 
 
 async def test_an_order_appends_team_order_and_its_commissions_once(db: Database, uid: str) -> None:
@@ -90,7 +86,7 @@ async def test_an_order_appends_team_order_and_its_commissions_once(db: Database
     await register(db, f"{uid}-a")
     await register(db, f"{uid}-b", f"{uid}-a")
     await register(db, f"{uid}-c", f"{uid}-b")
-    before = await events.latest(db)
+    before = await events.database_now(db)
     for _ in range(2):
         await record_order(db, f"{uid}-o", f"{uid}-c", 10_000)
     found = await _ours(db, after=before, prefix=uid)
