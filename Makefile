@@ -1,5 +1,5 @@
 # The README's commands. `make run` and `make test` work on a fresh machine with
-# Python 3.11+, Java 17 and Maven: they create .venv and install everything first.
+# Python 3.11+, Java 17, Maven and Node 20 (npm): they create .venv and install everything first.
 
 PYTHON ?= python3
 VENV := .venv
@@ -30,7 +30,14 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 
 web: web/dist/index.html
 
-install: $(BIN)/.installed web
+# The typed TypeScript client (clients/typescript, docs/clients.md): codegen and tsc from
+# the committed package-lock.json, for tests/ci/test_typescript_client.py. Needs Node 20+.
+clients/typescript/node_modules/.installed: clients/typescript/package.json \
+		clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed web clients/typescript/node_modules/.installed
 
 run: install
 	$(BIN)/referral neo4j start

@@ -84,6 +84,7 @@ ORDER = "This order"
 WITHDRAWAL = "This withdrawal"
 MONEY = "The money of this distributor"
 TEAM = "This many levels of this team"
+TEAM_EVENTS = "The events of this team"
 UPLINE = "This many levels of this upline"
 NETWORK = "The network beyond your sponsor"
 

@@ -22,7 +22,9 @@ import hashlib
 import logging
 import re
 import time
+import uuid
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -30,9 +32,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 from graphql.error import GraphQLSyntaxError
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.types import HTTPMethod
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -57,6 +65,7 @@ from domain.errors import (
 )
 from domain.models import Actor, Policy
 from graph.db import Database, request_deadline
+from graph.event_hub import EventHub
 from graph.money.group_commit import OrderGroups
 from graph.persisted_queries import QueryStore
 from resolvers.context import Context
@@ -130,6 +139,22 @@ class ReferralRouter(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL from the app's own built assets (web/), never from a CDN."""
         return HTMLResponse(graphiql_html())
+
+    tokens: TokenConfig | None = None
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """`graphql-transport-ws`: a bearer token in the connection_init payload
+        (`{"Authorization": "Bearer …"}`) replaces the handshake's header, if any; a
+        token that does not verify leaves the connection anonymous, and every
+        subscription on it then answers UNAUTHENTICATED, saying why (as for queries)."""
+        params = context.connection_params
+        if not isinstance(params, dict) or self.tokens is None:
+            return None
+        given = params.get("Authorization", params.get("authorization"))
+        if given is None:
+            return None
+        authenticate(context, self.tokens, given if isinstance(given, str) else "")
+        return None
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for an APQ GET, which carries its hash in `extensions` and no `query`."""
@@ -303,6 +328,39 @@ class ReferralRouter(GraphQLRouter[Context, None]):
         return response
 
 
+class MaskedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with the HTTP edge's error rule: expected errors keep their
+    message and code (request errors get BAD_USER_INPUT), anything else is logged and
+    answered masked, with the connection's request id."""
+
+    async def send_message(self, message: Message) -> None:
+        payload: Any = message.get("payload")
+        if message["type"] == "next" and isinstance(payload, dict) and payload.get("errors"):
+            payload["errors"] = [self._shown(e) for e in payload["errors"]]
+        elif message["type"] == "error" and isinstance(payload, list):
+            message["payload"] = [self._shown(e) for e in payload]  # type: ignore[misc]
+        await super().send_message(message)
+
+    def _shown(self, error: dict[str, Any]) -> dict[str, Any]:
+        extensions = error.get("extensions") or {}
+        if "code" in extensions:
+            return error
+        if error.get("path") is None:
+            return {**error, "extensions": {**extensions, "code": "BAD_USER_INPUT"}}
+        request_id = self.context.request_id
+        log.error(
+            "unexpected error in subscription %s at %s: %s",
+            request_id,
+            error.get("path"),
+            error.get("message"),
+        )
+        return {
+            "message": unexpected_message(request_id, "en"),
+            "path": error.get("path"),
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        }
+
+
 def _reason(exc: HTTPException) -> str:
     """strawberry's own refusals, said for a client developer."""
     reasons = {
@@ -314,7 +372,7 @@ def _reason(exc: HTTPException) -> str:
 
 
 def request_context(
-    request: Request,
+    request: HTTPConnection,
     *,
     db: Database,
     policy: Policy,
@@ -322,26 +380,37 @@ def request_context(
     keyring: Keyring,
     limits: MutationLimits | None,
     order_groups: OrderGroups | None = None,
+    events: EventHub | None = None,
 ) -> Context:
-    """The per-request context: the bearer token verified once (GraphQL and the CSVs)."""
+    """The per-request context: the bearer token verified once (GraphQL and the CSVs).
+    A websocket (subscriptions) gets one per connection; its request id is new."""
     ctx = Context(
         db=db,
         policy=policy,
         actor=ANONYMOUS,
-        request_id=request.state.request_id,
+        request_id=getattr(request.state, "request_id", None) or uuid.uuid4().hex,
         keyring=keyring,
         limits=limits,
         order_groups=order_groups,
+        events=events,
     )
+    header = request.headers.get("authorization")
+    if header is not None:
+        authenticate(ctx, tokens, header)
+    return ctx
+
+
+def authenticate(ctx: Context, tokens: TokenConfig, header: str) -> None:
+    """Verify `Authorization`'s value and set the caller; or say why it was refused."""
+    ctx.actor, ctx.token_key, ctx.auth_problem = ANONYMOUS, None, None
     try:
-        token = bearer_token(request.headers.get("authorization"))
+        token = bearer_token(header)
         if token is not None:
             caller = verify(config=tokens, token=token)
             ctx.actor, ctx.token_key = caller.actor, caller.token_key
     except Unauthenticated as exc:
         log.info("request %s: token refused: %s", ctx.request_id, exc.message)
         ctx.auth_problem = exc.message
-    return ctx
 
 
 def graphql_router(
@@ -355,20 +424,23 @@ def graphql_router(
     max_cost: int = DEFAULT_MAX_COST,
     timeout: float = 30.0,
     order_group_commit_ms: float = 0.0,
+    events: EventHub | None = None,
+    allowed_origins: list[str] | None = None,
 ) -> ReferralRouter:
     groups = None
     if order_group_commit_ms > 0:
         groups = OrderGroups(db, linger=order_group_commit_ms / 1000)
 
-    async def context(request: Request) -> Context:
+    async def context(connection: HTTPConnection) -> Context:
         return request_context(
-            request,
+            connection,
             db=db,
             policy=policy,
             tokens=tokens,
             keyring=keyring,
             limits=limits,
             order_groups=groups,
+            events=events,
         )
 
     schema = build_schema(production=production, max_cost=max_cost)
@@ -378,7 +450,14 @@ def graphql_router(
         graphql_ide=None if production else "graphiql",
         # Queries only (never mutations): Apollo sends persisted queries by GET.
         allow_queries_via_get=True,
+        # Subscriptions: graphql-transport-ws only; browsers' handshakes from the CORS
+        # origins (and the same origin); clients that send no Origin are not browsers.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=allowed_origins or (),
+        connection_init_wait_timeout=timedelta(seconds=10),
     )
+    router.graphql_transport_ws_handler_class = MaskedTransportWS
+    router.tokens = tokens
     router.timeout = timeout
     router.persisted = QueryStore(db)
     router.validation_schema = schema._schema

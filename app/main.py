@@ -23,13 +23,14 @@ from app.analyst_http import analyst_router
 from app.graphql import graphql_router
 from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
-from app.metrics import exposition, observe_neo4j, trace_from
+from app.metrics import exposition, observe_neo4j, observe_subscriptions, trace_from
 from app.reports import reports_router
 from app.scheduler import process_holder, scan_periodically, settle_periodically
 from app.settings import Settings
 from app.web import mount_explorer
 from domain.errors import Unavailable
 from graph.db import Database
+from graph.event_hub import EventHub, run_pruning
 from graph.migrations import migrate
 from resolvers.context import utc_now
 
@@ -94,6 +95,8 @@ def create_app(
     settings = settings or Settings()
     db = database or settings.open_database()
     db.on_query = observe_neo4j
+    hub = EventHub(db, interval=settings.event_poll_seconds)
+    hub.on_count = observe_subscriptions
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -133,9 +136,11 @@ def create_app(
                     holder=holder,
                 )
             )
+        jobs.append(run_pruning(db, stop=stop))
         tasks = [asyncio.create_task(job) for job in jobs]
         yield
         stop.set()
+        await hub.close()
         await asyncio.gather(*tasks)
         if database is None:
             await db.driver.close()
@@ -172,6 +177,8 @@ def create_app(
         max_cost=settings.max_query_cost,
         timeout=settings.request_timeout_seconds,
         order_group_commit_ms=settings.order_group_commit_ms,
+        events=hub,
+        allowed_origins=settings.cors_origin_list,
     )
 
     sdl = router.schema.as_str() + "\n"

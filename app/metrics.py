@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Counter(
     "referral_graphql_requests",
@@ -61,6 +61,15 @@ def observe_operation(name: str | None, outcome: str, seconds: float) -> None:
 
 def observe_neo4j(kind: str, seconds: float) -> None:
     NEO4J.labels(kind).observe(seconds)
+
+
+SUBSCRIPTIONS = Gauge(
+    "referral_subscriptions_open", "Subscriptions open in this process (graphql-transport-ws)."
+)
+
+
+def observe_subscriptions(count: int) -> None:
+    SUBSCRIPTIONS.set(count)
 
 
 def observe_job(job: str, outcome: str) -> None:

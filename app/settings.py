@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     # Clients (SPEC §11, docs/clients.md): browser origins allowed by CORS, comma-separated
     # ("https://shop.example.com,http://localhost:5173"); none by default.
     cors_origins: str = ""
+    # Subscriptions: how often each process polls Neo4j's event log (graph/event_hub.py).
+    event_poll_seconds: float = Field(0.25, ge=0.05, le=10)
 
     @field_validator("cors_origins")
     @classmethod

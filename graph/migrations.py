@@ -246,6 +246,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             *team_days.BUILD,
         ),
     ),
+    Migration(
+        "0018-events",
+        (
+            # The subscriptions' event log (graph/events.py): polled and pruned by written.
+            "CREATE INDEX event_written IF NOT EXISTS FOR (e:Event) ON (e.written)",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

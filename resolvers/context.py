@@ -16,6 +16,7 @@ from access.rate_limit import MutationLimits
 from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
 from domain.pagination import CursorCodec, ListCursors, ListKey
 from graph.db import Database
+from graph.event_hub import EventHub
 from graph.fraud import refund_rate
 from graph.money.group_commit import OrderGroups
 from graph.tree import distributors, invites
@@ -66,6 +67,7 @@ class Context(BaseContext):
     # The process's group commit of single orders (None: each order alone).
     order_groups: OrderGroups | None = None
     clock: Callable[[], datetime] = utc_now
+    events: EventHub | None = None  # the process's event poller (subscriptions)
     loaders: Loaders = field(init=False)
     caller: Distributor | None = field(init=False, default=None)
     caller_loaded: bool = field(init=False, default=False)
@@ -78,6 +80,12 @@ class Context(BaseContext):
     def __post_init__(self) -> None:
         super().__init__()
         self.loaders = Loaders(self.db, self.now)
+
+    def refresh(self) -> None:
+        """Forget what the loaders hold: a subscription lives longer than a request, and
+        each event it delivers reads the distributors as they are now."""
+        self.loaders = Loaders(self.db, self.now)
+        self.caller, self.caller_loaded = None, False
 
     def now(self) -> datetime:
         return self.clock()

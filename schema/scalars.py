@@ -1,4 +1,4 @@
-"""The DateTime (ISO-8601 with offset) and Money ("12.34", CNY in fen) scalars."""
+"""The DateTime (ISO-8601 with offset), Money ("12.34", CNY in fen) and Decimal scalars."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from domain.errors import BadUserInput
 from domain.money.fen import format_fen, parse_money
 
 Money = NewType("Money", int)
+# A decimal number as a string: rates in percent ("15.00"), a leaderboard's value ("12.34"
+# or a count, "7"). Output only; no float ever carries it.
+Decimal = NewType("Decimal", str)
 # Neo4j (and Java's ZoneOffset) hold offsets up to ±18:00; Python accepts up to ±23:59.
 MAX_OFFSET = timedelta(hours=18)
 
@@ -60,6 +63,13 @@ SCALARS: dict[object, ScalarDefinition] = {
         description="ISO-8601 date and time with an offset, e.g. 2026-01-31T08:00:00+08:00.",
         serialize=serialize_datetime,
         parse_value=parse_datetime,
+    ),
+    Decimal: strawberry.scalar(
+        name="Decimal",
+        description='A decimal number as a string, e.g. "15.00" (a rate in percent) or "7"; '
+        "exact, never a float.",
+        serialize=str,
+        parse_value=str,
     ),
     Money: strawberry.scalar(
         name="Money",

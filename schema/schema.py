@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 
 from domain.errors import ReferralError
 from schema.cost import query_cost_rule
+from schema.events import Subscription
 from schema.fraud.analyst_root import AnalystMutation, AnalystQuery
 from schema.fraud.root import FraudMutation, FraudQuery
 from schema.money.root import MoneyMutation, MoneyQuery
@@ -80,6 +81,7 @@ def build_schema(
     return ReferralSchema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -15,10 +15,11 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from domain.errors import NotFound
+from domain.events import FRAUD_ALERT, NewEvent
 from domain.fraud.identifiers import RING_KINDS
 from domain.models import Actor, FraudAlert
 from domain.pagination import ListKey, Page, Window
-from graph import audit
+from graph import audit, events
 from graph.db import Database, fetch
 from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate, time_key
 
@@ -101,14 +102,19 @@ async def check_registration(
         {"SHARES_WITH_SPONSOR" if m["sponsor"] else "SHARES_WITH_RING" for m in matches}
     )
     evidence = sorted({f"{m['kind']} shared with {m['other']}" for m in matches})
+    alert_id = "alert-" + uuid.uuid4().hex
     await tx.run(
-        CREATE,
-        alertId="alert-" + uuid.uuid4().hex,
-        id=distributor_id,
+        CREATE, alertId=alert_id, id=distributor_id, reasons=reasons, evidence=evidence, now=now
+    )
+    raised = NewEvent(
+        kind=FRAUD_ALERT,
+        distributor_id=distributor_id,
+        alert_id=alert_id,
         reasons=reasons,
         evidence=evidence,
-        now=now,
+        at=now,
     )
+    await events.append(tx, events=[raised])
     return True
 
 

@@ -3,10 +3,11 @@
 `record` takes a batch (the single-order mutation is a batch of one), so the same code
 serves the API and bulk imports. Its transaction is two round trips in the common case:
 one read (replays, the active rule set, each buyer's upline), then, after
-`rules.commission.split`, one write of the orders, their commissions and the ledger
-entries: a crash leaves all of it or none. When a rank (SPEND_THRESHOLD) or a tier
-bonus depends on someone's own sales, those people are locked first. A replayed order
-id with the same content is returned as it is; with other content it is a `CONFLICT`.
+`rules.commission.split`, one write of the orders, their commissions, the ledger
+entries and the subscriptions' events (graph/events.py): a crash leaves all of it or
+none. When a rank (SPEND_THRESHOLD) or a tier bonus depends on someone's own sales, those
+people are locked first. A replayed order id with the same content is returned as it
+is; with other content it is a `CONFLICT`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from domain.errors import Conflict, NotFound
+from domain.events import NewEvent, TeamEventKind
 from domain.models import (
     DistributionMode,
     NewOrder,
@@ -31,6 +33,7 @@ from domain.money.commission import DEFAULT_RULES, Candidate, RuleSet, beneficia
 from domain.money.ledger import Entry, commission_earned, commission_ref
 from domain.money.rulesets import from_json
 from domain.money.tax import month_start
+from graph import events
 from graph.db import Database, fetch
 from graph.fraud.identifiers import LINK_ORDERS
 from graph.locks import lock_distributor
@@ -116,6 +119,8 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
+# The subscriptions' events (TEAM_ORDER, COMMISSION_CREDITED) in the same statement, so the
+# common case stays two round trips; appended last.
 WRITE: LiteralString = (
     "CALL () { "
     + CREATE_ORDERS
@@ -123,6 +128,8 @@ WRITE: LiteralString = (
     + WRITE_ENTRIES
     + " } CALL () { "
     + ORDER_DAYS
+    + " } CALL () { "
+    + events.APPEND
     + " }"
 )
 
@@ -282,6 +289,7 @@ async def _record_at_once(
             now=now,
             at=now,
             freezeDays=policy.freeze_days,
+            events=[e.as_row() for e in _order_events(new, recorded)],
         )
     except ConstraintError:  # a concurrent replay of the same id won
         return None
@@ -327,6 +335,7 @@ async def _record_new(
         now=now,
         at=now,
         freezeDays=policy.freeze_days,
+        events=[e.as_row() for e in _order_events(orders, recorded)],
     )
     if spend_mode:
         members = [buyers[b] for b in buyers if people[b]["rank"] == Rank.MEMBER.value]
@@ -392,6 +401,29 @@ def _splits(
     return rows, entries, recorded
 
 
+def _order_events(orders: list[NewOrder], recorded: list[Order]) -> list[NewEvent]:
+    """TEAM_ORDER for each new order, COMMISSION_CREDITED for each commission it pays."""
+    found: list[NewEvent] = []
+    for order, done in zip(orders, recorded, strict=True):
+        found.append(
+            NewEvent(
+                kind=TeamEventKind.TEAM_ORDER.value,
+                distributor_id=order.buyer_id,
+                amount_fen=order.amount_fen,
+            )
+        )
+        found += [
+            NewEvent(
+                kind=TeamEventKind.COMMISSION_CREDITED.value,
+                distributor_id=c.beneficiary_id,
+                amount_fen=c.amount_fen,
+            )
+            for c in done.commissions
+            if c.amount_fen > 0
+        ]
+    return found
+
+
 class MonthAsk(TypedDict):
     """One row of `MONTH_SALES`'s `$asks`: a level-1 beneficiary's month before an order."""
 
@@ -452,6 +484,8 @@ async def _promote_spenders(
         if row["total"] < policy.spend_threshold_fen:
             continue
         await tx.run(PROMOTE, id=row["id"], rank=Rank.DISTRIBUTOR.value)
+        changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=row["id"])
+        await events.append(tx, events=[changed])
         sponsor = sponsors.get(row["id"])
         locked = await lock_distributor(tx, distributor_id=sponsor) if sponsor else None
         if locked is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from neo4j import AsyncManagedTransaction
 
 from domain.errors import NotFound
+from domain.events import NewEvent, TeamEventKind
 from domain.models import Actor, Distributor, Rank, Status
 from domain.tree.invites import new_code
-from graph import audit
+from graph import audit, events
 from graph.db import Database, fetch
 from graph.locks import lock_distributor
 from graph.tree.distributors import require
@@ -32,6 +33,8 @@ async def approve(
         member, sponsor_id = locked
         if member["rank"] == Rank.MEMBER.value:
             await tx.run(SET_RANK, id=distributor_id, rank=Rank.DISTRIBUTOR.value)
+            changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=distributor_id)
+            await events.append(tx, events=[changed])
             if member.get("inviteCode") is None:
                 await tx.run(SET_CODE, id=distributor_id, code=new_code())
             sponsor = await lock_distributor(tx, distributor_id=sponsor_id) if sponsor_id else None

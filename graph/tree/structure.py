@@ -13,9 +13,11 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from domain.events import NewEvent, TeamEventKind
 from domain.models import Rank
 from domain.tree.paths import ancestor_deltas, child_path, descendant_range
 from domain.tree.ranks import counts_for_promotion, rank_after_recruits
+from graph import events
 from graph.locks import lock_descendants
 from graph.tree.team_days import move_days
 
@@ -86,7 +88,8 @@ async def attach(
     invite_code: str | None = None,
 ) -> None:
     """Add the REFERRED edge (with the channel and invite code it came through, if any),
-    update three ancestors' counters and the sponsor's rank."""
+    update three ancestors' counters and the sponsor's rank; the new upline's
+    subscriptions hear RECRUIT_JOINED (graph/events.py)."""
     await tx.run(
         ADD_EDGE,
         sponsorId=sponsor["id"],
@@ -98,6 +101,8 @@ async def attach(
     await _shift_counters(tx, sponsor_id=sponsor["id"], counts=subtree_counts(recruit), sign=1)
     if counts_for_promotion(Rank(recruit["rank"])):
         await set_tally(tx, sponsor=sponsor, change=1, threshold=team_leader_recruits)
+    joined = NewEvent(kind=TeamEventKind.RECRUIT_JOINED.value, distributor_id=recruit["id"])
+    await events.append(tx, events=[joined])
 
 
 async def detach(
@@ -170,3 +175,6 @@ async def set_tally(
         Rank(sponsor["rank"]), qualified_recruits=qualified, threshold=threshold
     )
     await tx.run(SET_RECRUIT_TALLY, sponsorId=sponsor["id"], qualified=qualified, rank=rank.value)
+    if rank.value != sponsor["rank"]:
+        changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=sponsor["id"])
+        await events.append(tx, events=[changed])

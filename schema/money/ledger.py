@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -39,11 +40,37 @@ class CommissionTotal:
     amount: Money
 
 
+@strawberry.enum(description="The balance an entry moves (docs/money.md).")
+class LedgerAccount(enum.Enum):
+    pending = "pending"
+    available = "available"
+    held = "held"
+    withdrawn = "withdrawn"
+    fees = "fees"
+    tax = "tax"
+
+
+@strawberry.enum(description="Why money moved (docs/money.md).")
+class LedgerKind(enum.Enum):
+    COMMISSION_PENDING = "COMMISSION_PENDING"
+    COMMISSION_SETTLED = "COMMISSION_SETTLED"
+    COMMISSION_REDUCED = "COMMISSION_REDUCED"
+    COMMISSION_CANCELLED = "COMMISSION_CANCELLED"
+    CLAWBACK = "CLAWBACK"
+    WITHDRAWAL_HOLD = "WITHDRAWAL_HOLD"
+    WITHDRAWAL_RELEASE = "WITHDRAWAL_RELEASE"
+    WITHDRAWAL_PAID = "WITHDRAWAL_PAID"
+    FEE = "FEE"
+    TAX = "TAX"
+    TEAM_BONUS = "TEAM_BONUS"
+    PRIZE = "PRIZE"
+
+
 @strawberry.type(description="One immutable change of money.")
 class LedgerEntry:
     id: strawberry.ID
-    account: str
-    kind: str
+    account: LedgerAccount
+    kind: LedgerKind
     amount: Money
     ref: str = strawberry.field(description="The business event: commission, refund, withdrawal.")
     at: datetime
@@ -52,8 +79,8 @@ class LedgerEntry:
     def from_model(cls, e: models.LedgerEntry) -> LedgerEntry:
         return cls(
             id=strawberry.ID(e.id),
-            account=e.account,
-            kind=e.kind,
+            account=LedgerAccount(e.account),
+            kind=LedgerKind(e.kind),
             amount=Money(e.amount_fen),
             ref=e.ref,
             at=e.at,

@@ -15,7 +15,7 @@ from domain.money.rulesets import format_rate
 from resolvers.context import Info
 from resolvers.tree import distributors as read
 from schema.money.ledger import CommissionStatus
-from schema.scalars import Money
+from schema.scalars import Decimal, Money
 from schema.tree.types import Distributor, present, present_visible
 
 LeaderboardMetric = strawberry.enum(models.LeaderboardMetric, name="LeaderboardMetric")
@@ -38,7 +38,7 @@ class Commission:
     amount: Money = strawberry.field(description="What remains after refunds.")
     original_amount: Money = strawberry.field(description="floor(base × rate) at payment.")
     base: Money = strawberry.field(description="Net paid amount of the commissionable items.")
-    rate: str = strawberry.field(description='The blended rate in percent, e.g. "15.00".')
+    rate: Decimal = strawberry.field(description='The blended rate in percent, e.g. "15.00".')
     status: CommissionStatus  # type: ignore[valid-type]
 
     @strawberry.field
@@ -53,7 +53,7 @@ class Commission:
             amount=Money(c.amount_fen),
             original_amount=Money(c.original_fen),
             base=Money(c.base_fen),
-            rate=format_rate(c.rate_bp),
+            rate=Decimal(format_rate(c.rate_bp)),
             status=c.status,
         )
 
@@ -135,13 +135,13 @@ class Order:
 @strawberry.type
 class RateOverride:
     key: strawberry.ID
-    level_rates: list[str]
+    level_rates: list[Decimal]
 
 
 @strawberry.type
 class TierBonus:
     monthly_sales: Money
-    bonus_rate: str
+    bonus_rate: Decimal
 
 
 @strawberry.type(description="Commission rates; one rule set is active at a time.")
@@ -149,7 +149,7 @@ class RuleSet:
     version: int
     active: bool
     created_at: datetime
-    level_rates: list[str]
+    level_rates: list[Decimal]
     brand_rates: list[RateOverride]
     product_rates: list[RateOverride]
     tiers: list[TierBonus]
@@ -158,8 +158,8 @@ class RuleSet:
     def from_model(cls, r: models.StoredRuleSet) -> RuleSet:
         raw = json.loads(r.rules_json)
 
-        def rates(values: list[int]) -> list[str]:
-            return [format_rate(v) for v in values]
+        def rates(values: list[int]) -> list[Decimal]:
+            return [Decimal(format_rate(v)) for v in values]
 
         return cls(
             version=r.version,
@@ -175,7 +175,7 @@ class RuleSet:
                 for k, v in sorted(raw["products"].items())
             ],
             tiers=[
-                TierBonus(monthly_sales=Money(s), bonus_rate=format_rate(b))
+                TierBonus(monthly_sales=Money(s), bonus_rate=Decimal(format_rate(b)))
                 for s, b in raw["tiers"]
             ],
         )
@@ -185,7 +185,9 @@ class RuleSet:
 class LeaderboardEntry:
     distributor_id: strawberry.Private[str]
     rank: int
-    value: str = strawberry.field(description='Money ("12.34") for SALES and COMMISSION.')
+    value: Decimal = strawberry.field(
+        description='Money ("12.34") for SALES and COMMISSION, a count ("7") for RECRUITS.'
+    )
 
     @strawberry.field(description="The display name; masked (张*) for a DISTRIBUTOR but its own.")
     async def name(self, info: Info) -> str:
@@ -201,4 +203,4 @@ class LeaderboardEntry:
         cls, e: models.LeaderboardEntry, metric: models.LeaderboardMetric
     ) -> LeaderboardEntry:
         value = str(e.value) if metric is models.LeaderboardMetric.RECRUITS else format_fen(e.value)
-        return cls(distributor_id=e.distributor_id, rank=e.rank, value=value)
+        return cls(distributor_id=e.distributor_id, rank=e.rank, value=Decimal(value))

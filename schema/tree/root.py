@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -49,12 +50,22 @@ class RegisterDistributorInput:
     )
 
 
+@strawberry.enum(description="The role an audited action ran as: a token's, or the platform's.")
+class AuditRole(enum.Enum):
+    ADMIN = "ADMIN"
+    ANALYST = "ANALYST"
+    SERVICE = "SERVICE"
+    DISTRIBUTOR = "DISTRIBUTOR"
+    SYSTEM = "SYSTEM"  # the platform itself (auto-approved withdrawals)
+    NONE = "NONE"  # no valid token
+
+
 @strawberry.type(description="One mutation (or domain change): who, as whom, what, outcome.")
 class AuditEvent:
     id: strawberry.ID
     at: datetime
     actor: str
-    role: str
+    role: AuditRole
     operation: str
     arguments: str = strawberry.field(description="JSON; PII and secrets read [redacted].")
     outcome: str = strawberry.field(description='"OK", or the error code it ended with.')
@@ -66,7 +77,7 @@ class AuditEvent:
             id=strawberry.ID(e.id),
             at=e.at,
             actor=e.actor,
-            role=e.role,
+            role=AuditRole(e.role),
             operation=e.operation,
             arguments=e.arguments,
             outcome=e.outcome,

@@ -138,6 +138,8 @@ KNOWN_SCALARS: dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]] 
     "Float": (st.floats(min_value=0, max_value=100), st.floats(allow_nan=False)),
     "Boolean": (st.booleans(), st.booleans()),
     "Money": (st.sampled_from(["0.01", "1.00", "12.34", "100.00"]), MONEY),
+    # Output only today (rates, leaderboard values); values for an argument that takes one.
+    "Decimal": (st.sampled_from(["15.00", "7", "0.5"]), st.text(max_size=8)),
     "DateTime": (st.sampled_from(["2026-01-01T00:00:00+08:00", "2025-06-30T12:00:00Z"]), DATETIMES),
     "JSON": (
         st.sampled_from([{"id": f"{TEAM}-o1"}, {"n": 1}, {}]),
