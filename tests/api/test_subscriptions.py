@@ -70,7 +70,18 @@ def start_server(neo4j_uri: str, port: int, log: Path) -> Server:
         "REFERRAL_TEAM_LEADER_RECRUITS": "2",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

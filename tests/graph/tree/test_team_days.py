@@ -213,6 +213,7 @@ async def test_the_guarded_write_writes_nothing_when_a_fact_changed(db: Database
         "now": NOW,
         "at": NOW,
         "freezeDays": 7,
+        "events": [],
     }
     assert [] == await db.write_at_once(orders.GUARDED_WRITE, expect=stale, **params)
     assert [] == await orders.get_many(db, ids=[order.id])
