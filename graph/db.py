@@ -122,69 +122,37 @@ class Database:
         transaction, whose COMMIT costs a second round trip: a quarter of a short read's
         time here (docs/benchmarks.md). Retried on the same failures for as long.
         """
-        self.queries += 1
-        started = time.monotonic()
-        try:
-            return await self._read(query, params)
-        finally:
-            if self.on_query is not None:
-                self.on_query("read", time.monotonic() - started)
-
-    async def _read(
-        self, query: LiteralString, params: dict[str, Any], *, access: str = READ_ACCESS
-    ) -> list[Record]:
-        """One auto-commit query, retried (`access`: routed to a reader or the leader)."""
-        retry_until = time.monotonic() + self.retry_seconds
-        pause = 0.1
-        while True:
-            if not self.breaker.allow():
-                raise Unavailable()
-            started = time.monotonic()
-            left = _time_left()
-            try:
-                async with self.driver.session(
-                    database=self.name,
-                    default_access_mode=access,
-                    bookmark_manager=self.driver.execute_query_bookmark_manager,
-                ) as session:
-                    statement = query if left is None else Query(query, timeout=left)
-                    result = await session.run(statement, params)
-                    records = [record async for record in result]
-                self.breaker.succeeded()
-                return records
-            except ClientError as exc:  # the database answered: it is reachable
-                self.breaker.succeeded()
-                _raise_timeout(exc)
-                raise
-            except RETRYABLE as exc:
-                pause = await self._wait_to_retry(exc, started, retry_until, pause)
+        return await self._counted("read", lambda left: self._auto_commit(query, params, left))
 
     async def write_at_once(self, query: LiteralString, **params: Any) -> list[Record]:
         """One write statement as an auto-commit transaction: RUN, PULL and the commit in
         one round trip, where a managed transaction needs a second for COMMIT. Only for a
         statement that is a whole business operation by itself and safe to run again
         (a retry after a lost answer must see its own first attempt and do nothing)."""
-        self.queries += 1
-        started = time.monotonic()
-        try:
-            return await self._read(query, params, access=WRITE_ACCESS)
-        finally:
-            if self.on_query is not None:
-                self.on_query("write", time.monotonic() - started)
+        return await self._counted(
+            "write", lambda left: self._auto_commit(query, params, left, access=WRITE_ACCESS)
+        )
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one managed write transaction, retried on transient errors
         (deadlocks) for `retry_seconds` and on connection failures until the breaker
         opens. `work` may run more than once: it must be idempotent."""
+        return await self._counted("write", lambda left: self._managed_write(work, left))
+
+    async def _counted(self, kind: str, attempt: Callable[[float | None], Awaitable[T]]) -> T:
+        """`attempt` retried (`_retried`), counted and timed for `on_query` as `kind`."""
         self.queries += 1
         started = time.monotonic()
         try:
-            return await self._write(work)
+            return await self._retried(attempt)
         finally:
             if self.on_query is not None:
-                self.on_query("write", time.monotonic() - started)
+                self.on_query(kind, time.monotonic() - started)
 
-    async def _write(self, work: Work[T]) -> T:
+    async def _retried(self, attempt: Callable[[float | None], Awaitable[T]]) -> T:
+        """Call `attempt(seconds left of the request, or None)` until it answers: retried on
+        transient errors for `retry_seconds` and on connection failures until the breaker
+        opens; an error the database answered with goes to the caller (TIMEOUT as such)."""
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:
@@ -193,13 +161,7 @@ class Database:
             started = time.monotonic()
             left = _time_left()
             try:
-                # One attempt per call: the driver's own retry would wait out an outage.
-                async with self.driver.session(
-                    database=self.name,
-                    bookmark_manager=self.driver.execute_query_bookmark_manager,
-                    max_transaction_retry_time=0,
-                ) as session:
-                    result = await session.execute_write(unit_of_work(timeout=left)(work))
+                result = await attempt(left)
                 self.breaker.succeeded()
                 return result
             except ClientError as exc:  # the database answered: it is reachable
@@ -208,6 +170,34 @@ class Database:
                 raise
             except RETRYABLE as exc:
                 pause = await self._wait_to_retry(exc, started, retry_until, pause)
+
+    async def _auto_commit(
+        self,
+        query: LiteralString,
+        params: dict[str, Any],
+        left: float | None,
+        *,
+        access: str = READ_ACCESS,
+    ) -> list[Record]:
+        """One auto-commit query (`access`: routed to a reader or the leader)."""
+        async with self.driver.session(
+            database=self.name,
+            default_access_mode=access,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            statement = query if left is None else Query(query, timeout=left)
+            result = await session.run(statement, params)
+            return [record async for record in result]
+
+    async def _managed_write(self, work: Work[T], left: float | None) -> T:
+        """One attempt of a managed write transaction: the driver's own retry would wait
+        out an outage, so it is off (`_retried` retries)."""
+        async with self.driver.session(
+            database=self.name,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+            max_transaction_retry_time=0,
+        ) as session:
+            return await session.execute_write(unit_of_work(timeout=left)(work))
 
     async def _wait_to_retry(
         self, exc: Exception, started: float, retry_until: float, pause: float
