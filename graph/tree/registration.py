@@ -45,28 +45,14 @@ from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
+from graph.tree.register_at_once import CREATE_MEMBER, register_at_once
 from graph.tree.structure import ancestors_below, attach, detach, move_under
-from graph.tree.team_days import JOIN_DAYS, joined_rows
+from graph.tree.team_days import joined_rows
 from graph.values import epoch_ms, to_datetime
 
 # The new member is also counted in its ancestors' team roll-ups of the day (`$days`,
 # `graph.tree.team_days.JOIN_DAYS`) in the same statement: no round trip of its own.
-CREATE_DISTRIBUTOR = (
-    """
-CREATE (d:Distributor {
-  id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
-  paymentAccount: $paymentAccount, inviteCode: $inviteCode, rank: $rank, status: 'ACTIVE',
-  joinedAt: $now,
-  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
-  a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
-})
-WITH d
-CALL () { """
-    + JOIN_DAYS
-    + """ }
-RETURN d {.*} AS d
-"""
-)
+CREATE_DISTRIBUTOR = CREATE_MEMBER + " RETURN d {.*} AS d"
 
 FIND = """
 MATCH (d:Distributor {id: $id})
@@ -94,7 +80,9 @@ async def register(
     channel: str | None = None,
 ) -> Distributor:
     """Create a distributor, bound to `sponsor_id` (or the owner of `invite_code`) if
-    given; a replay returns it as is (adding any identifiers it carries). A new one
+    given; a replay returns it as is (adding any identifiers it carries). The common
+    case (a sponsor id, no identifiers) is tried at once first
+    (`graph.tree.register_at_once`). A new one
     that shares an identifier with its sponsor or a known ring raises a fraud alert in
     the same transaction. One that may recruit at once gets its own invite code.
 
@@ -103,6 +91,23 @@ async def register(
     `invite_code` arrives in canonical form (`domain.tree.invites.normalise_code`)."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
+    if sponsor_id is not None and invite_code is None and not identifiers:
+        made = await register_at_once(
+            db,
+            distributor_id=distributor_id,
+            name=name,
+            sponsor_id=sponsor_id,
+            phone=phone,
+            phone_hash=phone_hash,
+            real_name=real_name,
+            payment_account=payment_account,
+            now=now,
+            distribution_mode=distribution_mode,
+            team_leader_recruits=team_leader_recruits,
+            channel=channel,
+        )
+        if made is not None:
+            return made
 
     async def work(tx: AsyncManagedTransaction) -> None:
         wanted, sponsor = sponsor_id, None
@@ -135,7 +140,7 @@ async def register(
             phoneHash=phone_hash,
             realName=real_name,
             paymentAccount=payment_account,
-            inviteCode=new_code() if may_recruit(rank) else None,
+            ownCode=new_code() if may_recruit(rank) else None,
             rank=rank.value,
             now=now,
             path=child_path(

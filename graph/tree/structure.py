@@ -166,15 +166,25 @@ async def _shift_counters(
     await tx.run(SHIFT_ANCESTOR_COUNTERS, sponsorId=sponsor_id, deltas=deltas)
 
 
-async def set_tally(
-    tx: AsyncManagedTransaction, *, sponsor: dict[str, Any], change: int, threshold: int
-) -> None:
-    """Count one more (or fewer) qualified recruit and promote the sponsor if it crosses."""
+def tally_after(
+    sponsor: dict[str, Any], *, change: int, threshold: int
+) -> tuple[int, Rank, list[NewEvent]]:
+    """The sponsor's qualified recruits and rank after one more (or fewer) qualified
+    recruit, and the RANK_CHANGED event if it crosses the threshold."""
     qualified = sponsor["qualifiedRecruits"] + change
     rank = rank_after_recruits(
         Rank(sponsor["rank"]), qualified_recruits=qualified, threshold=threshold
     )
+    if rank.value == sponsor["rank"]:
+        return qualified, rank, []
+    changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=sponsor["id"])
+    return qualified, rank, [changed]
+
+
+async def set_tally(
+    tx: AsyncManagedTransaction, *, sponsor: dict[str, Any], change: int, threshold: int
+) -> None:
+    """Count one more (or fewer) qualified recruit and promote the sponsor if it crosses."""
+    qualified, rank, changed = tally_after(sponsor, change=change, threshold=threshold)
     await tx.run(SET_RECRUIT_TALLY, sponsorId=sponsor["id"], qualified=qualified, rank=rank.value)
-    if rank.value != sponsor["rank"]:
-        changed = NewEvent(kind=TeamEventKind.RANK_CHANGED.value, distributor_id=sponsor["id"])
-        await events.append(tx, events=[changed])
+    await events.append(tx, events=changed)

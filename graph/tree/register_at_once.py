@@ -1,0 +1,153 @@
+"""The common registration in two round trips instead of nine (docs/decisions.md,
+"Registration at once").
+
+A new id under a sponsor named by its id, with no identifiers to link and check, is
+written without a managed transaction: one auto-commit read finds the sponsor and
+whether the id is taken; the new member is computed here as `registration.register`
+computes it; one auto-commit statement locks the sponsor, checks that nothing the
+member was computed from changed (the sponsor's status, position, rank and tally, and
+that the id is still free) and writes everything the full transaction writes: the
+member and its ancestors' roll-ups, the edge, the ancestors' counters, the sponsor's
+tally and rank, and the events. When the guard fails nothing is written and None
+sends the caller to the full transaction, which decides as for every other
+registration (a replay, an unknown or inactive sponsor, a concurrent move). A retry of
+the statement after a lost answer finds the id taken and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import LiteralString
+
+from neo4j.exceptions import ConstraintError
+
+from domain.events import NewEvent, TeamEventKind
+from domain.models import DistributionMode, Distributor, Status
+from domain.tree.invites import may_recruit, new_code
+from domain.tree.paths import ancestor_deltas, child_path
+from domain.tree.ranks import counts_for_promotion, rank_at_registration
+from domain.tree.team_days import joined_days
+from graph.db import Database
+from graph.events import APPEND
+from graph.tree.records import distributor_from_node, fields
+from graph.tree.structure import (
+    ADD_EDGE,
+    SHIFT_ANCESTOR_COUNTERS,
+    ancestors_below,
+    tally_after,
+)
+from graph.tree.team_days import JOIN_DAYS, joined_rows
+from graph.values import epoch_ms
+
+# A new member and its ancestors' roll-ups of the day (`$days`), in one statement; the
+# full transaction uses it too (`registration.CREATE_DISTRIBUTOR`).
+CREATE_MEMBER: LiteralString = (
+    """
+CREATE (d:Distributor {
+  id: $id, name: $name, phone: $phone, phoneHash: $phoneHash, realName: $realName,
+  paymentAccount: $paymentAccount, inviteCode: $ownCode, rank: $rank, status: 'ACTIVE',
+  joinedAt: $now,
+  path: $path, depth: $depth, down1: 0, down2: 0, down3: 0, teamSize: 0, qualifiedRecruits: 0,
+  a1: $ancestors[0], a2: $ancestors[1], a3: $ancestors[2]
+})
+WITH d
+CALL () { """
+    + JOIN_DAYS
+    + """ }
+"""
+)
+
+PREPARE = """
+OPTIONAL MATCH (s:Distributor {id: $sponsorId})
+OPTIONAL MATCH (x:Distributor {id: $id})
+RETURN s {.id, .path, .depth, .status, .rank, .qualifiedRecruits, .a1, .a2} AS sponsor,
+       x IS NOT NULL AS taken
+"""
+
+# The sponsor is locked before its facts are compared: what the guard reads is the latest
+# committed state, and no other registration under it can commit until this one does.
+GUARDED_REGISTER: LiteralString = (
+    """
+MATCH (s:Distributor {id: $sponsorId})
+SET s._lock = true
+REMOVE s._lock
+WITH s
+WHERE s.status = 'ACTIVE' AND s.path = $sponsorPath AND s.rank = $sponsorRank
+  AND s.qualifiedRecruits = $sponsorQualified
+  AND NOT EXISTS { MATCH (:Distributor {id: $id}) }
+SET s.qualifiedRecruits = $qualified, s.rank = $sponsorNextRank
+"""
+    + CREATE_MEMBER
+    + " CALL () { "
+    + ADD_EDGE
+    + " } CALL () { "
+    + SHIFT_ANCESTOR_COUNTERS
+    + " } CALL () { "
+    + APPEND
+    + " } RETURN "
+    + fields("d")
+    + " AS d"
+)
+
+
+async def register_at_once(
+    db: Database,
+    *,
+    distributor_id: str,
+    name: str,
+    sponsor_id: str,
+    phone: str | None,
+    phone_hash: str | None,
+    real_name: str | None,
+    payment_account: str | None,
+    now: datetime,
+    distribution_mode: DistributionMode,
+    team_leader_recruits: int,
+    channel: str | None,
+) -> Distributor | None:
+    """The new distributor under `sponsor_id`, or None (nothing written) when the full
+    transaction must decide."""
+    found = (await db.read(PREPARE, id=distributor_id, sponsorId=sponsor_id))[0]
+    sponsor = found["sponsor"]
+    if found["taken"] or sponsor is None or sponsor["status"] != Status.ACTIVE.value:
+        return None
+    rank = rank_at_registration(distribution_mode)
+    qualified, sponsor_rank, changed = sponsor["qualifiedRecruits"], sponsor["rank"], []
+    if counts_for_promotion(rank):
+        tally = tally_after(sponsor, change=1, threshold=team_leader_recruits)
+        qualified, sponsor_rank, changed = tally[0], tally[1].value, tally[2]
+    joined = NewEvent(kind=TeamEventKind.RECRUIT_JOINED.value, distributor_id=distributor_id)
+    ancestors = ancestors_below(sponsor)
+    try:
+        written = await db.write_at_once(
+            GUARDED_REGISTER,
+            sponsorId=sponsor_id,
+            sponsorPath=sponsor["path"],
+            sponsorRank=sponsor["rank"],
+            sponsorQualified=sponsor["qualifiedRecruits"],
+            id=distributor_id,
+            name=name,
+            phone=phone,
+            phoneHash=phone_hash,
+            realName=real_name,
+            paymentAccount=payment_account,
+            ownCode=new_code() if may_recruit(rank) else None,
+            rank=rank.value,
+            now=now,
+            path=child_path(sponsor_path=sponsor["path"], distributor_id=distributor_id),
+            depth=sponsor["depth"] + 1,
+            ancestors=ancestors,
+            days=joined_rows(joined_days([(tuple(ancestors), epoch_ms(now))])),
+            at=now,
+            channel=channel,
+            inviteCode=None,
+            deltas=[list(row) for row in ancestor_deltas((1, 0, 0))],
+            qualified=qualified,
+            sponsorNextRank=sponsor_rank,
+            events=[e.as_row() for e in [*changed, joined]],
+        )
+    except ConstraintError:  # a concurrent registration of the id (or its code) won
+        return None
+    if not written:
+        return None
+    return distributor_from_node(written[0]["d"], sponsor_id=sponsor_id)
