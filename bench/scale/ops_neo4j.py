@@ -77,12 +77,13 @@ class Neo4jOps:
 
     async def investigate(self, distributor_id: str) -> Row:
         """The analyst's deep look: everyone above and the subtree's size per level, 20
-        deep (`investigateUpline`, `investigateLevels`)."""
-        subject = await require(self.db, distributor_id=distributor_id)
+        deep (`investigateUpline`, `investigateLevels`): two queries side by side, as
+        the API runs them for a request that asks for both."""
         above, sizes = await asyncio.gather(
             investigation.chain_above(self.db, distributor_id=distributor_id, depth=DEEP),
-            investigation.level_sizes(self.db, root=subject, depth=DEEP),
+            investigation.level_sizes(self.db, distributor_id=distributor_id, depth=DEEP),
         )
+        assert sizes is not None, distributor_id
         return (tuple((e.level, e.distributor.id) for e in above), tuple(sizes))
 
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
@@ -145,25 +146,17 @@ class BareOps:
         start = {n: lo for n in (1, 2, 3)}
         if after is not None:
             start = {n: after[1] if n == after[0] else lo for n in (1, 2, 3) if n >= after[0]}
-        rows: list[tuple[int, str]] = []
-        for n, after_path in start.items():
-            found = await self.db.driver.execute_query(
-                team.DOWNLINE_LEVEL_PAGE,
-                {
-                    "depth": root.depth + n,
-                    "lo": lo,
-                    "hi": hi,
-                    "after": after_path,
-                    "before": hi,
-                    "limit": 51 - len(rows),
-                },
-                routing_=RoutingControl.READ,
-                database_=self.db.name,
-            )
-            rows += [(n, r["m"]["id"]) for r in found.records]
-            if len(rows) > 50:
-                break
-        return tuple(rows[:50])
+        levels = [
+            {"i": i, "n": n, "depth": root.depth + n, "after": after_path, "before": hi}
+            for i, (n, after_path) in enumerate(start.items())
+        ]
+        found = await self.db.driver.execute_query(
+            team.DOWNLINE_PAGE,
+            {"levels": levels, "lo": lo, "hi": hi, "limit": 50},
+            routing_=RoutingControl.READ,
+            database_=self.db.name,
+        )
+        return tuple((r["level"], r["m"]["id"]) for r in found.records)
 
 
 class HttpOps:

@@ -84,26 +84,27 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
     cases: list[tuple[str, LiteralString, dict[str, Any]]] = [
         ("team.UPLINE", team.UPLINE, {"id": upline_id, "depth": 3}),
         (
-            "team.DOWNLINE_LEVEL_PAGE, level 3 after a cursor",
-            team.DOWNLINE_LEVEL_PAGE,
+            "team.DOWNLINE_PAGE, level 3 after a cursor",
+            team.DOWNLINE_PAGE,
             {
-                "depth": root.depth + 3,
+                "levels": [
+                    {"i": 0, "n": 3, "depth": root.depth + 3, "after": level3[1], "before": hi}
+                ],
                 "lo": lo,
                 "hi": hi,
-                "after": level3[1],
-                "before": hi,
                 "limit": 51,
             },
         ),
         (
-            "team.DOWNLINE_LEVEL_PAGE, level 1 first page",
-            team.DOWNLINE_LEVEL_PAGE,
+            "team.DOWNLINE_PAGE, first page (levels 1 to 3)",
+            team.DOWNLINE_PAGE,
             {
-                "depth": root.depth + 1,
+                "levels": [
+                    {"i": n - 1, "n": n, "depth": root.depth + n, "after": lo, "before": hi}
+                    for n in (1, 2, 3)
+                ],
                 "lo": lo,
                 "hi": hi,
-                "after": lo,
-                "before": hi,
                 "limit": 51,
             },
         ),

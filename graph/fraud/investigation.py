@@ -24,18 +24,24 @@ ORDER BY level
 """
 )
 
+# The subtree's range is the root's path followed by `SEPARATOR` ('/') up to the path
+# followed by `AFTER_SEPARATOR` ('0'), as `domain.tree.paths.descendant_range` says
+# (checked below), so the sizes need no read of the root first.
 LEVEL_SIZES = """
+MATCH (d:Distributor {id: $id})
 UNWIND range(1, $depth) AS level
-CALL (level) {
+CALL (d, level) {
   MATCH (m:Distributor)
   USING INDEX m:Distributor(depth, path, joinedAt)
-  WHERE m.depth = $baseDepth + level AND m.path > $lo AND m.path < $hi
+  WHERE m.depth = d.depth + level AND m.path > d.path + '/' AND m.path < d.path + '0'
     AND m.joinedAt IS NOT NULL
   RETURN count(m) AS size
 }
 RETURN level, size
 ORDER BY level
 """
+
+assert descendant_range("x") == ("x/", "x0"), "LEVEL_SIZES spells out the subtree's range"
 
 HEAVIEST = (
     """
@@ -61,11 +67,11 @@ async def chain_above(db: Database, *, distributor_id: str, depth: int) -> list[
     ]
 
 
-async def level_sizes(db: Database, *, root: Distributor, depth: int) -> list[int]:
-    """How many distributors stand exactly 1..depth (≤ 20) levels below `root`."""
-    lo, hi = descendant_range(root.path)
-    records = await db.read(LEVEL_SIZES, depth=depth, baseDepth=root.depth, lo=lo, hi=hi)
-    return [r["size"] for r in records]
+async def level_sizes(db: Database, *, distributor_id: str, depth: int) -> list[int] | None:
+    """How many distributors stand exactly 1..depth (≤ 20) levels below the distributor,
+    in one query; None when it does not exist."""
+    records = await db.read(LEVEL_SIZES, id=distributor_id, depth=depth)
+    return [r["size"] for r in records] if records else None
 
 
 async def heaviest(db: Database, *, first: int) -> list[Distributor]:

@@ -61,32 +61,42 @@ assert PATH_STEP == 12, "UPLINE's Cypher spells out the path step"
 DOWNLINE = ListKey(kind="downline", sort="level, path", shape=(int, str))
 
 
-def _level_page(order: LiteralString) -> LiteralString:
-    """One level of the root's subtree, [lo, hi) from the root, read from the (depth,
-    path) index in `order`. The cursor's bounds are clamped into the subtree's range
-    here, so a position can choose where to start, never which subtree to read."""
+def _page(order: LiteralString) -> LiteralString:
+    """A page across levels in one query: `$levels` are the levels to read, in reading
+    order, as `{i, n, depth, after, before}` (`i` the reading position, `n` the level
+    below the root). Each level is a seek of the (depth, path) index over the root's
+    subtree, [lo, hi) from the root, in `order`, of at most `$limit` rows; the rows of
+    the levels are then merged in reading order and cut to `$limit`. A cursor's bounds
+    are clamped into the subtree's range here, so a position can choose where to start,
+    never which subtree to read. A member's sponsor is its `a1` stamp."""
     return (
         """
-WITH CASE WHEN $after > $lo THEN $after ELSE $lo END AS lower,
-     CASE WHEN $before < $hi THEN $before ELSE $hi END AS upper
-MATCH (m:Distributor)
-USING INDEX m:Distributor(depth, path, joinedAt)
-WHERE m.depth = $depth AND m.path > lower AND m.path < upper AND m.joinedAt IS NOT NULL
-WITH m ORDER BY m.depth """
+UNWIND $levels AS lv
+CALL (lv) {
+  WITH CASE WHEN lv.after > $lo THEN lv.after ELSE $lo END AS lower,
+       CASE WHEN lv.before < $hi THEN lv.before ELSE $hi END AS upper
+  MATCH (m:Distributor)
+  USING INDEX m:Distributor(depth, path, joinedAt)
+  WHERE m.depth = lv.depth AND m.path > lower AND m.path < upper AND m.joinedAt IS NOT NULL
+  WITH m ORDER BY m.depth """
         + order
         + ", m.path "
         + order
         + """ LIMIT $limit
-OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(m)
-RETURN """
+  RETURN m
+}
+WITH lv, m ORDER BY lv.i, m.path """
+        + order
+        + """ LIMIT $limit
+RETURN lv.n AS level, """
         + fields("m")
-        + """ AS m, s.id AS sponsorId
+        + """ AS m, m.a1 AS sponsorId
 """
     )
 
 
-DOWNLINE_LEVEL_PAGE = _level_page("ASC")
-DOWNLINE_LEVEL_PAGE_BACKWARDS = _level_page("DESC")
+DOWNLINE_PAGE = _page("ASC")
+DOWNLINE_PAGE_BACKWARDS = _page("DESC")
 
 OWN_SALES = """
 MATCH (o:Order)
@@ -136,9 +146,9 @@ async def downline(
 ) -> Page[DownlineMember]:
     """One keyset page of the downline, ordered by level, then by branch (path).
 
-    Each level is one seek of the (depth, path) index that reads rows already in order
-    (either way), so a page costs O(page) however far the cursor is; the next level is
-    only read when the current one cannot fill the page.
+    One query (`DOWNLINE_PAGE`): each level is a seek of the (depth, path) index that
+    reads at most a page of rows already in order (either way), so a page costs
+    O(page × levels) however far the cursor is.
     """
     levels = [level] if level is not None else list(range(1, depth + 1))
     lo, hi = descendant_range(root.path)
@@ -146,7 +156,7 @@ async def downline(
     async def fetch(
         forward: bool, boundary: Position | None, limit: int
     ) -> list[Row[DownlineMember]]:
-        rows: list[Row[DownlineMember]] = []
+        reading: list[dict[str, object]] = []
         for n in levels if forward else levels[::-1]:
             after, before = lo, hi
             if boundary is not None:
@@ -156,19 +166,18 @@ async def downline(
                 if n == at_level:
                     at = root.path + SEPARATOR + below
                     after, before = (at, hi) if forward else (lo, at)
-            records = await db.read(
-                DOWNLINE_LEVEL_PAGE if forward else DOWNLINE_LEVEL_PAGE_BACKWARDS,
-                depth=root.depth + n,
-                lo=lo,
-                hi=hi,
-                after=after,
-                before=before,
-                limit=limit - len(rows),
-            )
-            rows += [_row(root, n, record) for record in records]
-            if len(rows) >= limit:
-                break
-        return rows
+            level = {"n": n, "depth": root.depth + n, "after": after, "before": before}
+            reading.append({"i": len(reading), **level})
+        if not reading:
+            return []
+        records = await db.read(
+            DOWNLINE_PAGE if forward else DOWNLINE_PAGE_BACKWARDS,
+            levels=reading,
+            lo=lo,
+            hi=hi,
+            limit=limit,
+        )
+        return [_row(root, record["level"], record) for record in records]
 
     total = sum(root.level_counts[n - 1] for n in levels)
     return await paginate(window, fetch=fetch, total=total)

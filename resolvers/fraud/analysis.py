@@ -110,13 +110,11 @@ async def chain_above(ctx: Context, *, distributor_id: str, depth: int) -> list[
 
 async def level_sizes(ctx: Context, *, distributor_id: str, depth: int) -> list[int] | None:
     """Sizes by level below the distributor, or None if it does not exist."""
-    checked = _investigation_depth(depth)
-    root = await ctx.loaders.distributor.load(
-        inputs.check_id(distributor_id, field="distributorId")
+    return await investigation.level_sizes(
+        ctx.db,
+        distributor_id=inputs.check_id(distributor_id, field="distributorId"),
+        depth=_investigation_depth(depth),
     )
-    if root is None:
-        return None
-    return await investigation.level_sizes(ctx.db, root=root, depth=checked)
 
 
 async def heaviest(ctx: Context, *, first: int) -> list[Distributor]:

@@ -259,8 +259,9 @@ async def test_investigations_look_twenty_levels_deep(db: Database, uid: str) ->
     ids = await chain(db, uid, 23)
     above = await investigation.chain_above(db, distributor_id=ids[22], depth=20)
     assert ids[21:1:-1] == [e.distributor.id for e in above]
-    root = await require(db, distributor_id=ids[0])
-    assert [1] * 20 == await investigation.level_sizes(db, root=root, depth=20)
+    assert [1] * 20 == await investigation.level_sizes(db, distributor_id=ids[0], depth=20)
+    assert [1, 1, 0] == await investigation.level_sizes(db, distributor_id=ids[20], depth=3)
+    assert await investigation.level_sizes(db, distributor_id=f"{uid}-nobody", depth=3) is None
     heavy = await investigation.heaviest(db, first=5)
     sizes = [sum(d.level_counts) for d in heavy]
     assert sizes == sorted(sizes, reverse=True)

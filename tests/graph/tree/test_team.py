@@ -89,15 +89,8 @@ async def test_a_downline_position_never_reaches_outside_the_subtree(
     outside = await require(db, distributor_id=f"{uid}x-root")
     lo, hi = descendant_range(root.path)
     for after, before in [(outside.path, hi), (lo, outside.path + "~"), ("", "\uffff")]:
-        records = await db.read(
-            team.DOWNLINE_LEVEL_PAGE,
-            depth=root.depth + 1,
-            lo=lo,
-            hi=hi,
-            after=after,
-            before=before,
-            limit=100,
-        )
+        level = {"i": 0, "n": 1, "depth": root.depth + 1, "after": after, "before": before}
+        records = await db.read(team.DOWNLINE_PAGE, levels=[level], lo=lo, hi=hi, limit=100)
         assert {r["m"]["id"] for r in records} <= mine
 
 
