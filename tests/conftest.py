@@ -87,7 +87,9 @@ def neo4j_uri() -> Iterator[str]:
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer
 
-        with Neo4jContainer("neo4j:5.26-community", password="referral-test") as container:
+        image = Neo4jContainer("neo4j:5.26-community", password="referral-test")
+        image.with_env("NEO4J_internal_cypher_use__parameter__size", "false")  # as the launcher
+        with image as container:
             os.environ["NEO4J_PASSWORD"] = "referral-test"
             yield container.get_connection_url()
         return

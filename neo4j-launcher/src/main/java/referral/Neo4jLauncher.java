@@ -54,6 +54,12 @@ public final class Neo4jLauncher {
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(64))
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
+                // A plan is cached per query text and parameter types; with this on, also
+                // per order of magnitude of every string's and list's size, so a longer path
+                // or one more list entry compiled the whole statement again (60-360 ms here,
+                // docs/benchmarks.md). The product's statements seek by key: sizes do not
+                // change their plans.
+                .setConfig(GraphDatabaseInternalSettings.cypher_size_hint_parameters, false)
                 // Bolt's Netty quiet period (5 s by default) is most of a clean stop's time.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 1)
                 .build();
