@@ -34,6 +34,7 @@ from graph.tree.structure import (
     ADD_EDGE,
     SHIFT_ANCESTOR_COUNTERS,
     ancestors_below,
+    stamp_parameter,
     tally_after,
 )
 from graph.tree.team_days import JOIN_DAYS, joined_rows
@@ -136,7 +137,7 @@ async def register_at_once(
             now=now,
             path=child_path(sponsor_path=sponsor["path"], distributor_id=distributor_id),
             depth=sponsor["depth"] + 1,
-            ancestors=ancestors,
+            ancestors=stamp_parameter(ancestors),
             days=joined_rows(joined_days([(tuple(ancestors), epoch_ms(now))])),
             at=now,
             channel=channel,

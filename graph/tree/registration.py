@@ -46,7 +46,7 @@ from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
 from graph.tree.register_at_once import CREATE_MEMBER, register_at_once
-from graph.tree.structure import ancestors_below, attach, detach, move_under
+from graph.tree.structure import ancestors_below, attach, detach, move_under, stamp_parameter
 from graph.tree.team_days import joined_rows
 from graph.values import epoch_ms, to_datetime
 
@@ -147,7 +147,7 @@ async def register(
                 sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
             ),
             depth=sponsor["depth"] + 1 if sponsor else 0,
-            ancestors=ancestors_below(sponsor),
+            ancestors=stamp_parameter(ancestors_below(sponsor)),
             days=joined_rows(joined_days([(tuple(ancestors_below(sponsor)), epoch_ms(now))])),
         )
         if sponsor is not None:
