@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.settings import ROOT
 from graph.db import Database
 
 
@@ -36,3 +37,16 @@ async def _prefix_estimate(db: Database, prefix: str) -> float:
 async def test_a_string_parameter_is_planned_without_its_length(db: Database) -> None:
     short, long = await _prefix_estimate(db, "a"), await _prefix_estimate(db, "a" * 500)
     assert short == long, f"the planner used the string's length ({short} vs {long} rows)"
+
+
+def test_the_operators_guide_names_the_setting_every_server_here_runs_with() -> None:
+    """docs/operations.md's block is the setting the launcher, docker-compose and the
+    tests' container set (their spellings: Java constant, Docker environment)."""
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = guide.split("## Running your own Neo4j", 1)[1].split("```")[1].strip()
+    assert block == "internal.cypher.use_parameter_size=false"
+    launcher = ROOT / "neo4j-launcher" / "src" / "main" / "java" / "referral" / "Neo4jLauncher.java"
+    assert "cypher_size_hint_parameters, false" in launcher.read_text(encoding="utf-8")
+    docker = "NEO4J_internal_cypher_use__parameter__size"
+    assert f'{docker}: "false"' in (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert docker in (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
