@@ -17,12 +17,12 @@ the statement after a lost answer finds the id taken and writes nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from neo4j.exceptions import ConstraintError
 
 from domain.events import NewEvent, TeamEventKind
-from domain.models import DistributionMode, Distributor, Status
+from domain.models import DistributionMode, Distributor, Rank, Status
 from domain.tree.invites import may_recruit, new_code
 from domain.tree.paths import ancestor_deltas, child_path
 from domain.tree.ranks import counts_for_promotion, rank_at_registration
@@ -57,6 +57,40 @@ CALL () { """
     + """ }
 """
 )
+
+
+def member_parameters(
+    *,
+    distributor_id: str,
+    name: str,
+    phone: str | None,
+    phone_hash: str | None,
+    real_name: str | None,
+    payment_account: str | None,
+    rank: Rank,
+    now: datetime,
+    sponsor: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """`CREATE_MEMBER`'s parameters for a new member of `sponsor` (None: a root)."""
+    ancestors = ancestors_below(sponsor)
+    return {
+        "id": distributor_id,
+        "name": name,
+        "phone": phone,
+        "phoneHash": phone_hash,
+        "realName": real_name,
+        "paymentAccount": payment_account,
+        "ownCode": new_code() if may_recruit(rank) else None,
+        "rank": rank.value,
+        "now": now,
+        "path": child_path(
+            sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
+        ),
+        "depth": sponsor["depth"] + 1 if sponsor else 0,
+        "ancestors": stamp_parameter(ancestors),
+        "days": joined_rows(joined_days([(tuple(ancestors), epoch_ms(now))])),
+    }
+
 
 PREPARE = """
 OPTIONAL MATCH (s:Distributor {id: $sponsorId})
@@ -118,27 +152,25 @@ async def register_at_once(
         tally = tally_after(sponsor, change=1, threshold=team_leader_recruits)
         qualified, sponsor_rank, changed = tally[0], tally[1].value, tally[2]
     joined = NewEvent(kind=TeamEventKind.RECRUIT_JOINED.value, distributor_id=distributor_id)
-    ancestors = ancestors_below(sponsor)
+    member = member_parameters(
+        distributor_id=distributor_id,
+        name=name,
+        phone=phone,
+        phone_hash=phone_hash,
+        real_name=real_name,
+        payment_account=payment_account,
+        rank=rank,
+        now=now,
+        sponsor=sponsor,
+    )
     try:
         written = await db.write_at_once(
             GUARDED_REGISTER,
+            **member,
             sponsorId=sponsor_id,
             sponsorPath=sponsor["path"],
             sponsorRank=sponsor["rank"],
             sponsorQualified=sponsor["qualifiedRecruits"],
-            id=distributor_id,
-            name=name,
-            phone=phone,
-            phoneHash=phone_hash,
-            realName=real_name,
-            paymentAccount=payment_account,
-            ownCode=new_code() if may_recruit(rank) else None,
-            rank=rank.value,
-            now=now,
-            path=child_path(sponsor_path=sponsor["path"], distributor_id=distributor_id),
-            depth=sponsor["depth"] + 1,
-            ancestors=stamp_parameter(ancestors),
-            days=joined_rows(joined_days([(tuple(ancestors), epoch_ms(now))])),
             at=now,
             channel=channel,
             inviteCode=None,

@@ -35,20 +35,17 @@ from domain.errors import (
 from domain.fraud.identifiers import Identifier
 from domain.models import Actor, BindMode, DistributionMode, Distributor, Status
 from domain.tree.binding import check_bind_allowed
-from domain.tree.invites import may_recruit, new_code
-from domain.tree.paths import child_path, is_in_subtree
+from domain.tree.paths import is_in_subtree
 from domain.tree.ranks import rank_at_registration
-from domain.tree.team_days import joined_days
 from graph import audit
 from graph.db import Database, fetch
 from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
-from graph.tree.register_at_once import CREATE_MEMBER, register_at_once
-from graph.tree.structure import ancestors_below, attach, detach, move_under, stamp_parameter
-from graph.tree.team_days import joined_rows
-from graph.values import epoch_ms, to_datetime
+from graph.tree.register_at_once import CREATE_MEMBER, member_parameters, register_at_once
+from graph.tree.structure import attach, detach, move_under
+from graph.values import to_datetime
 
 # The new member is also counted in its ancestors' team roll-ups of the day (`$days`,
 # `graph.tree.team_days.JOIN_DAYS`) in the same statement: no round trip of its own.
@@ -134,21 +131,17 @@ async def register(
         created = await fetch(
             tx,
             CREATE_DISTRIBUTOR,
-            id=distributor_id,
-            name=name,
-            phone=phone,
-            phoneHash=phone_hash,
-            realName=real_name,
-            paymentAccount=payment_account,
-            ownCode=new_code() if may_recruit(rank) else None,
-            rank=rank.value,
-            now=now,
-            path=child_path(
-                sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
+            **member_parameters(
+                distributor_id=distributor_id,
+                name=name,
+                phone=phone,
+                phone_hash=phone_hash,
+                real_name=real_name,
+                payment_account=payment_account,
+                rank=rank,
+                now=now,
+                sponsor=sponsor,
             ),
-            depth=sponsor["depth"] + 1 if sponsor else 0,
-            ancestors=stamp_parameter(ancestors_below(sponsor)),
-            days=joined_rows(joined_days([(tuple(ancestors_below(sponsor)), epoch_ms(now))])),
         )
         if sponsor is not None:
             await attach(
