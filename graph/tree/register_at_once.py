@@ -16,6 +16,7 @@ the statement after a lost answer finds the id taken and writes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -59,32 +60,36 @@ CALL () { """
 )
 
 
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """Who registers: the id and name, and the PII as it arrives (sealed; the phone also
+    as its keyed hash)."""
+
+    id: str
+    name: str
+    phone: str | None = None
+    phone_hash: str | None = None
+    real_name: str | None = None
+    payment_account: str | None = None
+
+
 def member_parameters(
-    *,
-    distributor_id: str,
-    name: str,
-    phone: str | None,
-    phone_hash: str | None,
-    real_name: str | None,
-    payment_account: str | None,
-    rank: Rank,
-    now: datetime,
-    sponsor: dict[str, Any] | None,
+    member: NewMember, *, rank: Rank, now: datetime, sponsor: dict[str, Any] | None
 ) -> dict[str, Any]:
     """`CREATE_MEMBER`'s parameters for a new member of `sponsor` (None: a root)."""
     ancestors = ancestors_below(sponsor)
     return {
-        "id": distributor_id,
-        "name": name,
-        "phone": phone,
-        "phoneHash": phone_hash,
-        "realName": real_name,
-        "paymentAccount": payment_account,
+        "id": member.id,
+        "name": member.name,
+        "phone": member.phone,
+        "phoneHash": member.phone_hash,
+        "realName": member.real_name,
+        "paymentAccount": member.payment_account,
         "ownCode": new_code() if may_recruit(rank) else None,
         "rank": rank.value,
         "now": now,
         "path": child_path(
-            sponsor_path=sponsor["path"] if sponsor else None, distributor_id=distributor_id
+            sponsor_path=sponsor["path"] if sponsor else None, distributor_id=member.id
         ),
         "depth": sponsor["depth"] + 1 if sponsor else 0,
         "ancestors": stamp_parameter(ancestors),
@@ -128,45 +133,31 @@ SET s.qualifiedRecruits = $qualified, s.rank = $sponsorNextRank
 async def register_at_once(
     db: Database,
     *,
-    distributor_id: str,
-    name: str,
+    member: NewMember,
     sponsor_id: str,
-    phone: str | None,
-    phone_hash: str | None,
-    real_name: str | None,
-    payment_account: str | None,
     now: datetime,
     distribution_mode: DistributionMode,
     team_leader_recruits: int,
     channel: str | None,
 ) -> Distributor | None:
-    """The new distributor under `sponsor_id`, or None (nothing written) when the full
+    """`member`, new under `sponsor_id`, or None (nothing written) when the full
     transaction must decide."""
-    found = (await db.read(PREPARE, id=distributor_id, sponsorId=sponsor_id))[0]
+    found = (await db.read(PREPARE, id=member.id, sponsorId=sponsor_id))[0]
     sponsor = found["sponsor"]
     if found["taken"] or sponsor is None or sponsor["status"] != Status.ACTIVE.value:
         return None
     rank = rank_at_registration(distribution_mode)
-    qualified, sponsor_rank, changed = sponsor["qualifiedRecruits"], sponsor["rank"], []
+    qualified, sponsor_rank = sponsor["qualifiedRecruits"], Rank(sponsor["rank"])
+    changed: list[NewEvent] = []
     if counts_for_promotion(rank):
-        tally = tally_after(sponsor, change=1, threshold=team_leader_recruits)
-        qualified, sponsor_rank, changed = tally[0], tally[1].value, tally[2]
-    joined = NewEvent(kind=TeamEventKind.RECRUIT_JOINED.value, distributor_id=distributor_id)
-    member = member_parameters(
-        distributor_id=distributor_id,
-        name=name,
-        phone=phone,
-        phone_hash=phone_hash,
-        real_name=real_name,
-        payment_account=payment_account,
-        rank=rank,
-        now=now,
-        sponsor=sponsor,
-    )
+        qualified, sponsor_rank, changed = tally_after(
+            sponsor, change=1, threshold=team_leader_recruits
+        )
+    joined = NewEvent(kind=TeamEventKind.RECRUIT_JOINED.value, distributor_id=member.id)
     try:
         written = await db.write_at_once(
             GUARDED_REGISTER,
-            **member,
+            **member_parameters(member, rank=rank, now=now, sponsor=sponsor),
             sponsorId=sponsor_id,
             sponsorPath=sponsor["path"],
             sponsorRank=sponsor["rank"],
@@ -176,7 +167,7 @@ async def register_at_once(
             inviteCode=None,
             deltas=[list(row) for row in ancestor_deltas((1, 0, 0))],
             qualified=qualified,
-            sponsorNextRank=sponsor_rank,
+            sponsorNextRank=sponsor_rank.value,
             events=[e.as_row() for e in [*changed, joined]],
         )
     except ConstraintError:  # a concurrent registration of the id (or its code) won

@@ -43,7 +43,12 @@ from graph.fraud.alerts import check_registration
 from graph.fraud.identifiers import link_distributor
 from graph.locks import lock_code_owner, lock_distributor, lock_tree
 from graph.tree.distributors import require
-from graph.tree.register_at_once import CREATE_MEMBER, member_parameters, register_at_once
+from graph.tree.register_at_once import (
+    CREATE_MEMBER,
+    NewMember,
+    member_parameters,
+    register_at_once,
+)
 from graph.tree.structure import attach, detach, move_under
 from graph.values import to_datetime
 
@@ -88,16 +93,19 @@ async def register(
     `invite_code` arrives in canonical form (`domain.tree.invites.normalise_code`)."""
     if sponsor_id == distributor_id:
         raise SelfReferral(distributor_id)
+    member = NewMember(
+        id=distributor_id,
+        name=name,
+        phone=phone,
+        phone_hash=phone_hash,
+        real_name=real_name,
+        payment_account=payment_account,
+    )
     if sponsor_id is not None and invite_code is None and not identifiers:
         made = await register_at_once(
             db,
-            distributor_id=distributor_id,
-            name=name,
+            member=member,
             sponsor_id=sponsor_id,
-            phone=phone,
-            phone_hash=phone_hash,
-            real_name=real_name,
-            payment_account=payment_account,
             now=now,
             distribution_mode=distribution_mode,
             team_leader_recruits=team_leader_recruits,
@@ -131,17 +139,7 @@ async def register(
         created = await fetch(
             tx,
             CREATE_DISTRIBUTOR,
-            **member_parameters(
-                distributor_id=distributor_id,
-                name=name,
-                phone=phone,
-                phone_hash=phone_hash,
-                real_name=real_name,
-                payment_account=payment_account,
-                rank=rank,
-                now=now,
-                sponsor=sponsor,
-            ),
+            **member_parameters(member, rank=rank, now=now, sponsor=sponsor),
         )
         if sponsor is not None:
             await attach(

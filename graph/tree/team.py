@@ -166,8 +166,15 @@ async def downline(
                 if n == at_level:
                     at = root.path + SEPARATOR + below
                     after, before = (at, hi) if forward else (lo, at)
-            level = {"n": n, "depth": root.depth + n, "after": after, "before": before}
-            reading.append({"i": len(reading), **level})
+            reading.append(
+                {
+                    "i": len(reading),
+                    "n": n,
+                    "depth": root.depth + n,
+                    "after": after,
+                    "before": before,
+                }
+            )
         if not reading:
             return []
         records = await db.read(
