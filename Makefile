@@ -103,7 +103,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
 
 bench: $(BIN)/.bench-installed
 	timeout --signal=INT 10800 $(BIN)/python -m bench.scale --size 1000000 --heap 2g \
-		--pagecache 3g --reads 1000 --writes 300 --metrics-calls 100 --scan-runs 2 --budget 120
+		--pagecache 8g --reads 1000 --writes 300 --metrics-calls 100 --scan-runs 2 --budget 120
 
 bench-small: $(BIN)/.bench-installed
 	timeout --signal=INT 1800 $(BIN)/python -m bench.scale --size 100000 --heap 1g \
