@@ -253,6 +253,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX event_written IF NOT EXISTS FOR (e:Event) ON (e.written)",
         ),
     ),
+    Migration(
+        "0019-shared-identifiers",
+        (
+            # The ring scan reads only identifiers two or more distributors use
+            # (graph/fraud/identifiers.py marks them as they become shared).
+            "CREATE INDEX identifier_shared IF NOT EXISTS FOR (i:Identifier) ON (i.shared, i.kind)",
+            "MATCH (i:Identifier) WHERE i.shared IS NULL AND COUNT { (i)<-[:USES]-() } >= 2 "
+            "CALL (i) { SET i.shared = true } IN TRANSACTIONS OF 10000 ROWS",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

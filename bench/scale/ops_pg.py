@@ -122,8 +122,9 @@ ON CONFLICT (id) DO NOTHING RETURNING id"""
 INSERT_COMMISSION: LiteralString = """
 INSERT INTO commission VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 SHARED: LiteralString = """
-SELECT key, kind, array_agg(distributor_id) FROM identifier_link
-WHERE kind = ANY(%(kinds)s) GROUP BY key, kind
+SELECT l.key, l.kind, array_agg(l.distributor_id)
+FROM shared_identifier s JOIN identifier_link l ON l.key = s.key
+WHERE s.kind = ANY(%(kinds)s) GROUP BY l.key, l.kind
 HAVING count(*) BETWEEN 2 AND %(hot)s"""
 DESCRIBE: LiteralString = """
 SELECT r.id,

@@ -6,8 +6,9 @@
   index range in (level, path) order.
 Both carry the product's `path`, `depth` and `rank` (from `rules.tree.layout`), so pages
 come in the same order as the product's. Orders, their commissions (split here by the
-product's own `rules.commission.split`, default rates, commission_levels 2) and
-identifier links are shared (`public`). Rows go in with COPY; indexes are built after,
+product's own `rules.commission.split`, default rates, commission_levels 2),
+identifier links and the identifiers two or more distributors share are shared
+(`public`). Rows go in with COPY; indexes are built after,
 then ANALYZE.
 """
 
@@ -48,6 +49,9 @@ SCHEMA = (
          paid_at timestamptz NOT NULL)""",
     """CREATE TABLE identifier_link (
          distributor_id text NOT NULL, kind text NOT NULL, key text NOT NULL)""",
+    # The identifiers two or more distributors use, as the product marks them
+    # (`Identifier.shared`): the ring scan joins from these, not from every link.
+    """CREATE TABLE shared_identifier (key text NOT NULL, kind text NOT NULL)""",
     """CREATE TABLE fraud_ring (
          id text PRIMARY KEY, scan_id text NOT NULL, members text[] NOT NULL,
          keys text[] NOT NULL, score int NOT NULL, edges text[] NOT NULL,
@@ -78,7 +82,15 @@ INDEXES = (
         "ALTER TABLE identifier_link ADD PRIMARY KEY (key, distributor_id)",
     ),
     ("identifier_link(distributor_id)", "CREATE INDEX ON identifier_link (distributor_id)"),
+    (
+        "shared_identifier primary key (key)",
+        "ALTER TABLE shared_identifier ADD PRIMARY KEY (key)",
+    ),
+    ("shared_identifier(kind)", "CREATE INDEX ON shared_identifier (kind)"),
 )
+SHARED_IDENTIFIERS = """
+INSERT INTO shared_identifier
+SELECT key, min(kind) FROM identifier_link GROUP BY key HAVING count(*) >= 2"""
 
 
 def at(ms: int) -> datetime:
@@ -186,6 +198,13 @@ def load(dsn: str, data: Dataset, network: Sequence[Placement]) -> Loads:
             "identifier links (COPY)",
             "identifier_link",
             ((r["distributorId"], r["kind"], r["key"]) for r in read_links(data)),
+        )
+        started = time.perf_counter()
+        conn.execute(SHARED_IDENTIFIERS)
+        loads.add(
+            "shared_identifier (INSERT … SELECT: keys with 2 or more users)",
+            0,
+            time.perf_counter() - started,
         )
         for name, statement in INDEXES:
             started = time.perf_counter()

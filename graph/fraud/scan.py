@@ -25,9 +25,11 @@ from domain.pagination import ListKey, Page, Window
 from graph.db import Database, fetch
 from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate
 
+# `shared` (graph/fraud/identifiers.py) marks every identifier two or more distributors
+# use, so only those are read, from the index `identifier_shared`.
 SHARED = """
 MATCH (i:Identifier)
-WHERE i.kind IN $kinds
+WHERE i.shared = true AND i.kind IN $kinds
 WITH i, COUNT { (i)<-[:USES]-() } AS users
 WHERE users >= 2 AND users <= $hot
 RETURN i.key AS key, i.kind AS kind, [(d:Distributor)-[:USES]->(i) | d.id] AS members
@@ -59,24 +61,38 @@ CALL (ring) {
 RETURN ring.id AS id, edges, commissions
 """
 
+# A ring found again (its id is its members') keeps its INCLUDES edges; its SHARES edges
+# are replaced only when its identifiers changed. Edge counts are compared too, so edges
+# lost with a deleted node are made again.
 STORE = """
 UNWIND $rings AS ring
 MERGE (r:FraudRing {id: ring.id})
   ON CREATE SET r.current = false
+WITH r, ring,
+     COUNT { (r)-[:INCLUDES]->() } <> size(ring.members) AS remember,
+     r.keys IS NULL OR r.keys <> ring.keys OR COUNT { (r)-[:SHARES]->() } <> size(ring.keys)
+       AS rekey
 SET r.scanId = $scanId, r.at = $now, r.score = ring.score,
     r.reasons = ring.reasons, r.size = size(ring.members), r.kinds = ring.kinds,
-    r.edges = ring.edges, r.commissions = ring.commissions, r.members = ring.members
-WITH r, ring
-CALL (r) {
-  MATCH (r)-[old:INCLUDES|SHARES]->()
-  DELETE old
-}
-CALL (r, ring) {
+    r.edges = ring.edges, r.commissions = ring.commissions, r.members = ring.members,
+    r.keys = ring.keys
+WITH r, ring, remember, rekey
+CALL (r, ring, remember) {
+  WITH r, ring WHERE remember
+  CALL (r) {
+    MATCH (r)-[old:INCLUDES]->()
+    DELETE old
+  }
   UNWIND ring.members AS member
   MATCH (d:Distributor {id: member})
   CREATE (r)-[:INCLUDES]->(d)
 }
-CALL (r, ring) {
+CALL (r, ring, rekey) {
+  WITH r, ring WHERE rekey
+  CALL (r) {
+    MATCH (r)-[old:SHARES]->()
+    DELETE old
+  }
   UNWIND ring.keys AS key
   MATCH (i:Identifier {key: key})
   CREATE (r)-[:SHARES]->(i)

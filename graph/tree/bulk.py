@@ -43,12 +43,16 @@ MERGE (i:Identifier {key: row.key})
   ON CREATE SET i.kind = row.kind, i.firstSeen = $at
 """
 
+# A bulk load is the only writer, so the identifiers it makes shared are marked without
+# the lock `graph.fraud.identifiers` takes for it.
 CREATE_USES = """
 UNWIND $rows AS row
 MATCH (d:Distributor {id: row.id})
 UNWIND row.keys AS key
 MATCH (i:Identifier {key: key})
 CREATE (d)-[:USES {at: $at}]->(i)
+WITH DISTINCT i WHERE i.shared IS NULL AND COUNT { (i)<-[:USES]-() } >= 2
+SET i.shared = true
 """
 
 ANY_WITH_ID = "MATCH (d:Distributor {id: $id}) RETURN count(d) AS n"
