@@ -160,7 +160,9 @@ class TimedDatabase(Database):
         started = time.perf_counter()
         try:
             found = await super().read(query, **params)
-            self.read_rows[query] = len(found)
+            # the ring scan's SHARED answers one row holding every shared identifier
+            shared = found[0].get("shared") if len(found) == 1 else None
+            self.read_rows[query] = len(shared) if isinstance(shared, list) else len(found)
             return found
         finally:
             self.read_s[query] = self.read_s.get(query, 0.0) + time.perf_counter() - started

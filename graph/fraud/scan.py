@@ -26,13 +26,14 @@ from graph.db import Database, fetch
 from graph.pagination import SortKey, count, fetcher, keyset_queries, paginate
 
 # `shared` (graph/fraud/identifiers.py) marks every identifier two or more distributors
-# use, so only those are read, from the index `identifier_shared`.
+# use, so only those are read, from the index `identifier_shared`. One row holds them all:
+# thousands of rows would cost the driver a round trip per 1,000 and a record each.
 SHARED = """
 MATCH (i:Identifier)
 WHERE i.shared = true AND i.kind IN $kinds
 WITH i, COUNT { (i)<-[:USES]-() } AS users
 WHERE users >= 2 AND users <= $hot
-RETURN i.key AS key, i.kind AS kind, [(d:Distributor)-[:USES]->(i) | d.id] AS members
+RETURN collect([i.key, i.kind, [(d:Distributor)-[:USES]->(i) | d.id]]) AS shared
 """
 
 HOT = """
@@ -138,8 +139,8 @@ BATCH = 1_000
 async def scan(db: Database, *, hot_limit: int, now: datetime) -> int:
     """Find, describe, score and store every ring; return how many were found."""
     kinds = sorted(k.value for k in RING_KINDS)
-    shared = await db.read(SHARED, kinds=kinds, hot=hot_limit)
-    drafts = connected_groups((r["key"], r["kind"], r["members"]) for r in shared)
+    (found,) = await db.read(SHARED, kinds=kinds, hot=hot_limit)
+    drafts = connected_groups((key, kind, members) for key, kind, members in found["shared"])
     scan_id = f"scan-{now:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"  # unique per run
     for start in range(0, len(drafts), BATCH):
         rows = await _describe(db, drafts[start : start + BATCH])
