@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+from app.settings import ROOT
 from domain.fraud.identifiers import Identifier, IdentifierKind
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
@@ -133,3 +134,12 @@ async def test_a_ring_found_again_keeps_its_edges_until_its_identifiers_change(
     assert sorted(ring.identifiers) == sorted(
         [(device.key, device.kind.value), (card.key, card.kind.value)]
     )
+
+
+def test_the_guide_shows_the_scans_query() -> None:
+    """docs/fraud.md §3 prints `SHARED` as the scan runs it (the tests above run it)."""
+    text = (ROOT / "docs" / "fraud.md").read_text()
+    step = text.split("1. **Read shared identifiers only**", 1)[1]
+    block = step.split("```cypher\n", 1)[1].split("```", 1)[0]
+    shown = "\n".join(line.strip() for line in block.splitlines())
+    assert shown.strip() == fraud_scan.SHARED.strip()
