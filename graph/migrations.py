@@ -263,6 +263,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CALL (i) { SET i.shared = true } IN TRANSACTIONS OF 10000 ROWS",
         ),
     ),
+    Migration(
+        "0020-team-day-buckets",
+        # The roll-ups again, a day of a team now spread over buckets
+        # (domain/tree/team_days.py): 0017's are dropped and built with them.
+        team_days.BUILD,
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from app.settings import default_policy
 from domain.fraud.identifiers import Identifier, IdentifierKind, identify
 from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
-from domain.tree.team_days import day_of
+from domain.tree.team_days import bucket_of, day_key, day_of
 from graph.db import Database
 from graph.money import ledger, orders
 from graph.tree import registration
@@ -59,8 +59,8 @@ RETURN id, length(p) AS level, m.id AS member, m.joinedAt.epochMillis AS joinedM
 """
 TEAM_DAYS_STORED = """
 MATCH (t:TeamDay) WHERE t.ancestorId IN $ids
-RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day, t.sales AS sales,
-       t.joined AS joined, t.buyers AS buyers
+RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day,
+       t.bucket AS bucket, t.sales AS sales, t.joined AS joined, t.buyers AS buyers
 """
 
 
@@ -74,17 +74,18 @@ async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
         walked[key] = (old_sales + sales, old_joined + joined, buyers | ({buyer} - {None}))
 
     for r in await db.read(TEAM_DAYS_WALKED, ids=list(ids)):
-        prefix = f"{r['id']}|{r['level']}|"
-        add(f"{prefix}{day_of(r['joinedMs'])}", 0, 1, None)
+        bucket = bucket_of(r["joinedMs"])
+        add(day_key(r["id"], r["level"], day_of(r["joinedMs"]), bucket), 0, 1, None)
         for net, paid_ms in r["orders"]:
-            add(f"{prefix}{day_of(paid_ms)}", net, 0, r["member"] if net > 0 else None)
+            key = day_key(r["id"], r["level"], day_of(paid_ms), bucket)
+            add(key, net, 0, r["member"] if net > 0 else None)
     stored = {
         r["key"]: (r["sales"], r["joined"], set(r["buyers"]))
         for r in await db.read(TEAM_DAYS_STORED, ids=list(ids))
     }
     for r in await db.read(TEAM_DAYS_STORED, ids=list(ids)):
         assert len(r["buyers"]) == len(set(r["buyers"])), f"{r['key']}: a buyer twice"
-        assert r["key"] == f"{r['id']}|{r['level']}|{r['day']}"
+        assert r["key"] == day_key(r["id"], r["level"], r["day"], r["bucket"])
     empty = (0, 0, set[str]())
     assert {k: v for k, v in stored.items() if v != empty} == {
         k: v for k, v in walked.items() if v != empty

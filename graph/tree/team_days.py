@@ -1,11 +1,13 @@
 """Daily team roll-ups in Neo4j (`domain.tree.team_days`): `(:TeamDay {key, ancestorId,
-level, day, sales, joined, buyers})`, one per ancestor, level (1..3) and UTC day.
+level, day, bucket, sales, joined, buyers})`, one per ancestor, level (1..3), UTC day and
+bucket (the member's `joinedAt` milliseconds modulo `BUCKETS`).
 
 They are kept in the write transaction of every change they summarise: an order
 (`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
 (`graph.tree.registration`, `graph.tree.bulk`), and the move of a subtree
 (`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0017
-builds them for a store that predates them. 86400000 is `DAY_MS` (checked below).
+builds them for a store that predates them, 0020 again with buckets. 86400000 is
+`DAY_MS` and 32 is `BUCKETS` (checked below).
 """
 
 from __future__ import annotations
@@ -15,19 +17,26 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from domain.tree.team_days import DAY_MS, JoinedDay
+from domain.tree.team_days import BUCKETS, DAY_MS, JoinedDay
 
 assert DAY_MS == 86_400_000, "the roll-ups' Cypher spells out the day's length"
+assert BUCKETS == 32, "the roll-ups' Cypher spells out the number of buckets"
 
 STAMPS: tuple[LiteralString, LiteralString, LiteralString] = ("a1", "a2", "a3")
 
-# `up` is [level, ancestorId], `day` the UTC day, `key` their roll-up's key.
-_key: LiteralString = "up[1] + '|' + toString(up[0]) + '|' + toString(day)"
+# `up` is [level, ancestorId], `day` the UTC day, `bucket` the member's, `key` their
+# roll-up's key.
+_key: LiteralString = "up[1] + '|' + toString(up[0]) + '|' + toString(day) + '|' + toString(bucket)"
 _merge_day: LiteralString = """
 MERGE (t:TeamDay {key: key})
-  ON CREATE SET t.ancestorId = up[1], t.level = up[0], t.day = day, t.sales = 0,
-    t.joined = 0, t.buyers = []
+  ON CREATE SET t.ancestorId = up[1], t.level = up[0], t.day = day, t.bucket = bucket,
+    t.sales = 0, t.joined = 0, t.buyers = []
 """
+
+
+def _bucket(member: LiteralString) -> LiteralString:
+    """The roll-up bucket of `member` (`domain.tree.team_days.bucket_of`)."""
+    return "coalesce({0}.joinedAt.epochMillis, 0) % 32".replace("{0}", member)
 
 
 def _ups(variable: LiteralString) -> LiteralString:
@@ -46,8 +55,10 @@ MATCH (b:Distributor {id: row.buyerId})
 UNWIND """
     + _ups("b")
     + """ AS up
-WITH row, up, row.paidAtMs / 86400000 AS day
-WITH row, up, day, """
+WITH row, up, row.paidAtMs / 86400000 AS day, """
+    + _bucket("b")
+    + """ AS bucket
+WITH row, up, day, bucket, """
     + _key
     + """ AS key ORDER BY key
 """
@@ -63,7 +74,7 @@ SET t.sales = t.sales + row.amount,
 JOIN_DAYS: LiteralString = (
     """
 UNWIND $days AS d
-WITH d, [d.level, d.ancestorId] AS up, d.day AS day, d.key AS key
+WITH d, [d.level, d.ancestorId] AS up, d.day AS day, d.bucket AS bucket, d.key AS key
 ORDER BY key
 """
     + _merge_day
@@ -77,11 +88,14 @@ SET t.joined = t.joined + d.joined
 REFUND_LOCK: LiteralString = (
     """
 MATCH (o:Order {id: $orderId})
+MATCH (b:Distributor {id: o.buyerId})
 UNWIND """
     + _ups("o")
     + """ AS up
-WITH up, o.paidAt.epochMillis / 86400000 AS day
-WITH up, day, """
+WITH up, o.paidAt.epochMillis / 86400000 AS day, """
+    + _bucket("b")
+    + """ AS bucket
+WITH up, day, bucket, """
     + _key
     + """ AS key ORDER BY key
 MATCH (t:TeamDay {key: key})
@@ -95,7 +109,10 @@ REMOVE t._lock
 REFUND_DAYS: LiteralString = (
     """
 MATCH (o:Order {id: $orderId})
-WITH o, o.paidAt.epochMillis / 86400000 AS day
+MATCH (b:Distributor {id: o.buyerId})
+WITH o, o.paidAt.epochMillis / 86400000 AS day, """
+    + _bucket("b")
+    + """ AS bucket
 CALL (o, day) {
   OPTIONAL MATCH (x:Order)
   WHERE x.buyerId = o.buyerId AND x.paidAt >= datetime({epochMillis: day * 86400000})
@@ -105,7 +122,7 @@ CALL (o, day) {
 UNWIND """
     + _ups("o")
     + """ AS up
-WITH o, live, up, day, """
+WITH o, live, up, day, bucket, """
     + _key
     + """ AS key ORDER BY key
 MATCH (t:TeamDay {key: key})
@@ -130,14 +147,16 @@ CALL (m) {
   RETURN collect(CASE WHEN day IS NOT NULL THEN {day: day, net: net, live: live, joined: 0}
                  END) AS days
 }
-WITH m, m.depth - $depth AS r,
+WITH m, m.depth - $depth AS r, """
+    + _bucket("m")
+    + """ AS bucket,
      [{day: m.joinedAt.epochMillis / 86400000, net: 0, live: false, joined: 1}] + days AS changes
 UNWIND [x IN """
     + _ups("m")
     + """ WHERE x[0] > r] AS up
 UNWIND changes AS c
-WITH m, up, c, c.day AS day
-WITH m, up, c, day, """
+WITH m, up, c, c.day AS day, bucket
+WITH m, up, c, day, bucket, """
     + _key
     + """ AS key ORDER BY key
 """
@@ -216,9 +235,11 @@ BUILD_JOINED: LiteralString = """
 MATCH (a:Distributor) WHERE a.teamSize > 0
 CALL (a) {
   MATCH (m:Distributor) WHERE m.{a} = a.id AND m.joinedAt IS NOT NULL
-  WITH a, m.joinedAt.epochMillis / 86400000 AS day, count(*) AS n
-  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day)})
-    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.sales = 0, t.buyers = []
+  WITH a, m.joinedAt.epochMillis / 86400000 AS day, m.joinedAt.epochMillis % 32 AS bucket,
+       count(*) AS n
+  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day) + '|' + toString(bucket)})
+    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
+      t.sales = 0, t.buyers = []
   SET t.joined = n
 } IN TRANSACTIONS OF 1000 ROWS
 """
@@ -227,10 +248,13 @@ MATCH (a:Distributor) WHERE a.teamSize > 0
 CALL (a) {
   MATCH (o:Order)
   WHERE o.{a} = a.id AND o.paidAt IS NOT NULL AND o.net IS NOT NULL AND o.buyerId IS NOT NULL
-  WITH a, o.paidAt.epochMillis / 86400000 AS day, sum(o.net) AS sales,
+  MATCH (b:Distributor {id: o.buyerId})
+  WITH a, o.paidAt.epochMillis / 86400000 AS day,
+       coalesce(b.joinedAt.epochMillis, 0) % 32 AS bucket, sum(o.net) AS sales,
        collect(DISTINCT CASE WHEN o.net > 0 THEN o.buyerId END) AS buyers
-  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day)})
-    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.joined = 0
+  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day) + '|' + toString(bucket)})
+    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
+      t.joined = 0
   SET t.sales = sales, t.buyers = buyers
 } IN TRANSACTIONS OF 1000 ROWS
 """
@@ -249,6 +273,7 @@ def joined_rows(days: Sequence[JoinedDay]) -> list[dict[str, object]]:
             "ancestorId": d.ancestor_id,
             "level": d.level,
             "day": d.day,
+            "bucket": d.bucket,
             "joined": d.joined,
         }
         for d in days

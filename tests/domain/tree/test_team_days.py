@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.tree.team_days import DAY_MS, day_key, joined_days, split_window
+from domain.tree.team_days import (
+    BUCKETS,
+    DAY_MS,
+    bucket_of,
+    day_key,
+    joined_days,
+    split_window,
+)
 
 MS = st.integers(min_value=0, max_value=400 * DAY_MS)
 
@@ -40,8 +47,21 @@ def test_joined_days_count_each_ancestor_level_and_day_once_in_key_order() -> No
         ]
     )
     assert [(r.key, r.joined) for r in rows] == [
-        (day_key("g", 2, 5), 2),
-        (day_key("s", 1, 5), 2),
-        (day_key("t", 1, 6), 1),
-        (day_key("x", 3, 5), 1),
+        (day_key("g", 2, 5, 1), 1),
+        (day_key("g", 2, 5, 9), 1),
+        (day_key("s", 1, 5, 1), 1),
+        (day_key("s", 1, 5, 9), 1),
+        (day_key("t", 1, 6, 0), 1),
+        (day_key("x", 3, 5, 9), 1),
     ]
+
+
+def test_members_who_joined_the_same_day_spread_over_buckets() -> None:
+    """The bucket is the joining instant's milliseconds modulo BUCKETS, the same for a
+    member in every roll-up it is counted in."""
+    rows = joined_days([(("s", None, None), 5 * DAY_MS + ms) for ms in range(2 * BUCKETS)])
+    assert sorted((r.bucket, r.joined) for r in rows) == sorted(
+        (bucket_of(5 * DAY_MS + b), 2) for b in range(BUCKETS)
+    )
+    assert [r.key for r in rows] == sorted(r.key for r in rows)  # the lock order
+    assert {r.key for r in rows} == {day_key("s", 1, 5, b) for b in range(BUCKETS)}

@@ -225,3 +225,38 @@ async def test_the_guarded_write_writes_nothing_when_a_fact_changed(db: Database
     assert [order.id] == [o.id for o in await orders.get_many(db, ids=[order.id])]
     # a replay of the same statement writes nothing more
     assert [] == await db.write_at_once(orders.GUARDED_WRITE, expect=fresh, **params)
+
+
+async def test_members_of_one_day_in_many_buckets_stay_exact(db: Database, uid: str) -> None:
+    """Members who join a millisecond apart land in different buckets of the same days;
+    orders, a refund and moving some of them keep every roll-up equal to a walk."""
+    a = await chain(db, f"{uid}-a", 3)  # a0 -> a1 -> a2
+    members = [
+        (await register(db, f"{uid}-m{k}", a[2], now=NOW + timedelta(milliseconds=k))).id
+        for k in range(40)
+    ]
+    for k, member in enumerate(members):
+        await record_order(db, f"{uid}-o{k}", member, 1_000 + k, paid_at=NOW + timedelta(hours=1))
+        await register(db, f"{uid}-r{k}", member, now=NOW + timedelta(hours=2, milliseconds=k))
+    everyone = [*a, *members, *(f"{uid}-r{k}" for k in range(40))]
+    buckets = await db.read(
+        "MATCH (t:TeamDay {ancestorId: $id, level: 1}) RETURN count(DISTINCT t.bucket) AS n",
+        id=a[2],
+    )
+    assert buckets[0]["n"] == 32
+    await assert_team_days_consistent(db, everyone)
+    await refunds.refund(db, order_id=f"{uid}-o3", refund_id=f"{uid}-x3", amount_fen=1_003, now=NOW)
+    for k in (5, 6, 37):
+        await registration.reassign(
+            db,
+            distributor_id=members[k],
+            sponsor_id=a[0],
+            reason="test",
+            actor=ADMIN,
+            now=NOW,
+            team_leader_recruits=10,
+        )
+    await assert_tree_consistent(db, everyone)
+    await assert_team_days_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, _windows())
