@@ -45,7 +45,7 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
                 raise Unavailable()
             return await work(db)
         finally:
-            await db.driver.close()
+            await db.close()
 
     try:
         return asyncio.run(run())
@@ -133,7 +133,7 @@ def cmd_import_demo(settings: Settings, size: int, prefix: str) -> None:
                 rows=generate(size=size, prefix=prefix),
             )
         finally:
-            await db.driver.close()
+            await db.close()
         print(
             f"Imported {report.distributors:,} distributors offline in {report.seconds:.1f} s "
             f"({report.rate:,.0f} distributors/s, indexes included)."

@@ -143,7 +143,7 @@ def create_app(
         await hub.close()
         await asyncio.gather(*tasks)
         if database is None:
-            await db.driver.close()
+            await db.close()
 
     app = FastAPI(title="Referral platform", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)

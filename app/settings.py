@@ -26,7 +26,7 @@ from domain.errors import ReferralError
 from domain.models import BindMode, DistributionMode, Policy
 from domain.money.fen import parse_money
 from graph.breaker import Breaker
-from graph.db import Database, create_driver
+from graph.db import Database, create_direct, create_driver
 
 ROOT = Path(__file__).resolve().parent.parent
 # Development defaults: fine on a laptop, refused in production (`refuse_dev_secrets`).
@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # every attempt has failed for `neo4j_outage_seconds` queries answer UNAVAILABLE at once.
     neo4j_connect_timeout_seconds: float = Field(1.0, gt=0, le=60)
     neo4j_outage_seconds: float = Field(1.0, ge=0, le=60)
+    # Auto-commit statements over the project's own Bolt connections (graph/bolt/) when
+    # the URI names one server (`bolt://`); false sends everything through the driver.
+    neo4j_direct_bolt: bool = True
     readiness_timeout_seconds: float = Field(1.0, gt=0, le=30)  # GET /readyz
     neo4j_home: Path = ROOT / "var" / "neo4j"
     neo4j_heap: str = "1g"
@@ -298,8 +301,19 @@ class Settings(BaseSettings):
             retry_seconds=self.neo4j_retry_seconds,
             connect_timeout=self.neo4j_connect_timeout_seconds,
         )
+        direct = (
+            create_direct(
+                uri=self.neo4j_uri,
+                user=self.neo4j_user,
+                password=self.neo4j_password,
+                connect_timeout=self.neo4j_connect_timeout_seconds,
+            )
+            if self.neo4j_direct_bolt
+            else None
+        )
         return Database(
             driver,
+            direct=direct,
             name=self.neo4j_database,
             retry_seconds=self.neo4j_retry_seconds,
             breaker=Breaker(outage_after=self.neo4j_outage_seconds),

@@ -483,7 +483,7 @@ async def main(size: int, links: int, runs: int, seed: int, keep: bool) -> None:
             started = time.perf_counter()
             await cleanup(db, prefix + "-", keys)
             print(f"\ncleaned up {prefix}- in {time.perf_counter() - started:.1f} s")
-        await db.driver.close()
+        await db.close()
 
 
 async def run(

@@ -65,7 +65,7 @@ async def main(size: int, port: int, heap: str, pagecache: str) -> None:
                 got["down3"],
             )
     finally:
-        await db.driver.close()
+        await db.close()
         neo4j_server.stop(config=config)
     print(f"Neo4j heap {heap}, page cache {pagecache}; {size:,} distributors (seed 23)")
     print(f"generate (Python, not timed below): {generated:.1f} s")

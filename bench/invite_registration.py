@@ -88,7 +88,7 @@ async def run(settings: Settings, *, n: int, background: int) -> None:
     try:
         await measure(db, settings, n=n, background=background)
     finally:
-        await db.driver.close()
+        await db.close()
 
 
 async def measure(db: Database, settings: Settings, *, n: int, background: int) -> None:

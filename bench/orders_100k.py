@@ -295,7 +295,7 @@ async def main(size: int, total: int, runs: int, keep: bool) -> None:
             started = time.perf_counter()
             await cleanup(db, prefix + "-")
             print(f"\ncleaned up {prefix}- in {time.perf_counter() - started:.1f} s")
-        await db.driver.close()
+        await db.close()
 
 
 async def run(db: TimedDatabase, *, prefix: str, size: int, total: int, runs: int) -> None:

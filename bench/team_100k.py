@@ -174,7 +174,7 @@ async def main(runs: int, keep: bool, order_count: int) -> None:
     await client.aclose()
     if not keep:
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
-    await db.driver.close()
+    await db.close()
 
 
 if __name__ == "__main__":

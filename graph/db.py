@@ -41,6 +41,8 @@ from neo4j.exceptions import (
 )
 
 from domain.errors import RequestTimeout, Unavailable
+from graph.bolt.packstream import Unsupported
+from graph.bolt.pool import DirectPool, direct_pool
 from graph.breaker import Breaker
 
 T = TypeVar("T")
@@ -55,6 +57,9 @@ request_deadline: ContextVar[float | None] = ContextVar("request_deadline", defa
 TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
 HANDSHAKE_SECONDS = 4.0
 POOL_WAIT_SECONDS = 60.0  # the driver's own default wait for a pooled connection
+# Retries wait a random time up to a pause that doubles from 0.1 s to this ("full
+# jitter"): callers that collided (a deadlock) spread out instead of colliding again.
+MAX_PAUSE_SECONDS = 1.0
 
 
 def create_driver(
@@ -85,6 +90,21 @@ def create_driver(
     )
 
 
+def create_direct(
+    *, uri: str, user: str, password: str, connect_timeout: float = 1.0
+) -> DirectPool | None:
+    """The process's own Bolt connections for auto-commit statements (`graph.bolt`), when
+    `uri` names one server (`bolt://`); None otherwise (the driver carries everything).
+    Same timeouts as the driver's connections."""
+    return direct_pool(
+        uri=uri,
+        user=user,
+        password=password,
+        connect_timeout=connect_timeout,
+        handshake_timeout=HANDSHAKE_SECONDS,
+    )
+
+
 def _time_left() -> float | None:
     """Seconds left of the current request's budget; Timeout when none is left."""
     deadline = request_deadline.get()
@@ -103,11 +123,13 @@ class Database:
         self,
         driver: AsyncDriver,
         *,
+        direct: DirectPool | None = None,
         name: str = "neo4j",
         retry_seconds: float = 15.0,
         breaker: Breaker | None = None,
     ) -> None:
         self.driver = driver
+        self.direct = direct
         self.name = name
         self.retry_seconds = retry_seconds
         self.breaker = breaker or Breaker()
@@ -179,7 +201,16 @@ class Database:
         *,
         access: str = READ_ACCESS,
     ) -> list[Record]:
-        """One auto-commit query (`access`: routed to a reader or the leader)."""
+        """One auto-commit query (`access`: routed to a reader or the leader), over the
+        direct connections when there are some; through the driver when not, or when a
+        value is one they do not carry (`Unsupported`: the statement is safe to repeat)."""
+        if self.direct is not None:
+            try:
+                return await self.direct.run(
+                    query, params, database=self.name, write=access == WRITE_ACCESS, timeout=left
+                )
+            except Unsupported:
+                pass
         async with self.driver.session(
             database=self.name,
             default_access_mode=access,
@@ -213,8 +244,14 @@ class Database:
             retry_until += POOL_WAIT_SECONDS - self.retry_seconds
         if not self.breaker.allow() or time.monotonic() + pause > retry_until:
             raise Unavailable() from exc
-        await asyncio.sleep(pause * random.uniform(0.8, 1.2))
-        return min(2 * pause, 0.5)
+        await asyncio.sleep(random.uniform(0.0, pause))
+        return min(2 * pause, MAX_PAUSE_SECONDS)
+
+    async def close(self) -> None:
+        """Close the direct connections and the driver (at the end of the process)."""
+        if self.direct is not None:
+            await self.direct.close()
+        await self.driver.close()
 
     async def ping(self, *, timeout: float = 5.0) -> bool:
         """True when the database answers a trivial query within `timeout` seconds;

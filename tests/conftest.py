@@ -138,7 +138,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
         "MATCH (r:RuleSet {active: true}) SET r.active = false", database_=database.name
     )
     yield database
-    await database.driver.close()
+    await database.close()
 
 
 @pytest.fixture(scope="session")

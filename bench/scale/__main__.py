@@ -180,7 +180,7 @@ async def main(args: argparse.Namespace) -> None:
             for w in workers:
                 await w.close()
         if db is not None:
-            await db.driver.close()
+            await db.close()
         if not args.keep:
             print("stopping Neo4j and PostgreSQL", flush=True)
             neo4j_side.neo4j_server.stop(config=server)

@@ -240,7 +240,7 @@ async def main(args: argparse.Namespace) -> None:
         if server is not None:
             server.stop()
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
-        await db.driver.close()
+        await db.close()
 
 
 def _line(m: Measured) -> str:

@@ -94,7 +94,7 @@ async def main(rows: int) -> None:
         SERVER_MS.clear()
         _print("3. every index in place", rows, *await load(db, "x2", rows))
     finally:
-        await db.driver.close()
+        await db.close()
         neo4j_server.stop(config=server)
 
 

@@ -87,7 +87,7 @@ async def run(buyers: int, probe: int, port: int) -> None:
             "per order"
         )
     finally:
-        await db.driver.close()
+        await db.close()
         neo4j_server.stop(config=server)
 
 

@@ -90,7 +90,7 @@ async def main(args: argparse.Namespace) -> None:
             p=prefix + "-",
             database_=db.name,
         )
-        await db.driver.close()
+        await db.close()
     for name, ms in results.items():
         samples = [s for m in ms for s in m.samples]
         seconds = sum(m.seconds for m in ms)

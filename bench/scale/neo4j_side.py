@@ -22,7 +22,7 @@ from bench.scale.dataset import Dataset, read_links, read_orders, side_network
 from devtools import neo4j_server
 from domain.models import NewOrder, OrderItem
 from domain.tree.paths import Placement
-from graph.db import Database, create_driver
+from graph.db import Database, create_direct, create_driver
 from graph.migrations import migrate
 from graph.money import orders
 from graph.tree import bulk
@@ -78,7 +78,8 @@ def open_db(server: neo4j_server.ServerConfig) -> Database:
     driver = create_driver(
         uri=server.uri, user=server.user, password=server.password, retry_seconds=30
     )
-    return Database(driver, name="neo4j")
+    direct = create_direct(uri=server.uri, user=server.user, password=server.password)
+    return Database(driver, direct=direct, name="neo4j")
 
 
 async def _timed_network(db: Database, rows: Sequence[Placement], batch: int) -> float:

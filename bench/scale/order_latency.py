@@ -93,7 +93,7 @@ async def main(calls: int) -> None:
         await _profile_write(base, prefix, rows[7].id)
     finally:
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
-        await base.driver.close()
+        await base.close()
 
 
 async def _profile_write(db: Database, prefix: str, buyer: str) -> None:

@@ -72,7 +72,7 @@ async def fresh() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
         ) as client:
             yield db, client
     finally:
-        await db.driver.close()
+        await db.close()
         neo4j_server.stop(config=CONFIG)
         shutil.rmtree(CONFIG.home, ignore_errors=True)
 

@@ -106,8 +106,8 @@ async def two_apps(
         ) as b,
     ):
         yield a, b
-    await first.driver.close()
-    await second.driver.close()
+    await first.close()
+    await second.close()
 
 
 async def test_apq_registers_on_one_process_and_runs_by_hash_on_another(

@@ -71,7 +71,7 @@ async def crashable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
             transport=transport, base_url="http://testserver", headers=bearer("test-admin", "ADMIN")
         ) as client:
             yield db, client
-        await db.driver.close()
+        await db.close()
     finally:
         neo4j_server.stop(config=CONFIG)
         shutil.rmtree(CONFIG.home, ignore_errors=True)

@@ -87,7 +87,7 @@ async def stoppable() -> AsyncIterator[tuple[Database, httpx.AsyncClient]]:
             ) as client:
                 yield db, client
         finally:
-            await db.driver.close()
+            await db.close()
     finally:
         neo4j_server.stop(config=CONFIG)
         shutil.rmtree(CONFIG.home, ignore_errors=True)

@@ -34,7 +34,7 @@ async def _client(uri: str) -> AsyncIterator[httpx.AsyncClient]:
         headers=bearer("test-admin", "ADMIN"),
     ) as c:
         yield c
-    await db.driver.close()
+    await db.close()
 
 
 async def _hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

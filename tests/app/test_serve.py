@@ -27,7 +27,7 @@ async def test_strict_start_refuses_an_unreachable_neo4j() -> None:
             async with api.router.lifespan_context(api):
                 pass
     finally:
-        await db.driver.close()
+        await db.close()
 
 
 def test_serve_opens_one_driver_and_migrates_once(

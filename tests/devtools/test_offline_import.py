@@ -46,7 +46,7 @@ async def imported() -> AsyncIterator[tuple[Database, list[str]]]:
         assert 300 == report.distributors
         yield db, [p.id for p in rows]
     finally:
-        await db.driver.close()
+        await db.close()
         neo4j_server.stop(config=config)
 
 

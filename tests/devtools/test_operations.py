@@ -69,7 +69,7 @@ async def db(server: ServerConfig) -> AsyncIterator[Database]:
     database = Settings(neo4j_uri=server.uri, env="test", neo4j_retry_seconds=30).open_database()
     await migrate(database)
     yield database
-    await database.driver.close()
+    await database.close()
 
 
 def referral(*args: str) -> subprocess.CompletedProcess[str]:
@@ -149,7 +149,7 @@ async def current(server: ServerConfig) -> StoreDigest:
     try:
         return await digest(database)
     finally:
-        await database.driver.close()
+        await database.close()
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ async def backed_up(
         await populate(database, "bk" + uuid.uuid4().hex[:6])
         before = await digest(database)
     finally:
-        await database.driver.close()
+        await database.close()
     folder = tmp_path_factory.mktemp("backups")
     done = referral("backup", "--to", str(folder))
     assert 0 == done.returncode, done.stdout + done.stderr

@@ -44,7 +44,7 @@ async def app_client(
     ) as client:
         yield client
     if database is None:
-        await db.driver.close()
+        await db.close()
 
 
 async def test_a_service_registers_150_people_in_a_minute(
