@@ -115,7 +115,9 @@ class Connection(asyncio.Protocol):
 
     async def request(self, messages: list[Structure], timeout: float | None) -> Reply:
         """Send `messages` at once and wait for a summary to each; on `timeout` seconds
-        of silence the connection is closed (`ServiceUnavailable`)."""
+        of silence the connection is closed (`ServiceUnavailable`). A caller that stops
+        waiting (cancelled) closes it too: the rest of the answer would otherwise reach
+        the next request, and the server stops the statement of a closed connection."""
         if self.closed or self.transport is None:
             raise ServiceUnavailable("connection to Neo4j closed")
         out = bytearray()
@@ -130,6 +132,9 @@ class Connection(asyncio.Protocol):
         try:
             reply: Reply = await waiter
             return reply
+        except BaseException:
+            self.close()
+            raise
         finally:
             self._waiter = None
             if timer is not None:

@@ -158,3 +158,18 @@ async def test_a_server_that_is_not_there_is_service_unavailable() -> None:
     assert pool is not None
     with pytest.raises(ServiceUnavailable):
         await pool.run("RETURN 1", {}, database="neo4j", write=False, timeout=None)
+
+
+async def test_a_cancelled_statement_leaves_nothing_for_the_next(db: Database) -> None:
+    """A request that gives up mid-statement (its task cancelled) closes the connection:
+    the rest of that statement's answer never reaches the next statement."""
+    slow = asyncio.create_task(
+        db.read("UNWIND range(1, 20000000) AS x WITH x WHERE x < 0 RETURN count(x) AS n")
+    )
+    await asyncio.sleep(0.3)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    for i in range(5):
+        assert [r["x"] for r in await db.read("RETURN $i AS x", i=i)] == [i]
+        await asyncio.sleep(0.5)
