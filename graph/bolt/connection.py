@@ -25,7 +25,7 @@ from graph.bolt.packstream import Structure, Unsupported, pack, unpack
 
 HANDSHAKE = bytes.fromhex("6060B017") + bytes.fromhex("00030405") + bytes(12)  # 5.4 … 5.1
 USER_AGENT = "referral-platform/1"
-HELLO, LOGON, RUN, PULL, RESET, GOODBYE = 0x01, 0x6A, 0x10, 0x3F, 0x0F, 0x02
+HELLO, LOGON, RUN, PULL, RESET = 0x01, 0x6A, 0x10, 0x3F, 0x0F
 SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 MAX_CHUNK = 0xFFFF
 _SIZE = struct.Struct(">H")
@@ -49,7 +49,6 @@ class Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self.server_hints: dict[str, Any] = {}
         self._incoming = bytearray()
         self._message = bytearray()
         self._version: asyncio.Future[bytes] | None = None
@@ -64,15 +63,13 @@ class Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self._version is not None:
-            self._incoming += data
-            if len(self._incoming) >= 4:
-                self._version.set_result(bytes(self._incoming[:4]))
-                del self._incoming[:4]
-                self._version = None
-            return
         self._incoming += data
-        self._read_messages()
+        if self._version is None:
+            self._read_messages()
+        elif len(self._incoming) >= 4:  # the handshake's answer: the version chosen
+            self._version.set_result(bytes(self._incoming[:4]))
+            del self._incoming[:4]
+            self._version = None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -99,7 +96,6 @@ class Connection(asyncio.Protocol):
             [Structure(HELLO, [hello]), Structure(LOGON, [logon])], timeout=None
         )
         _raise_failure(reply)
-        self.server_hints = reply.summaries[0].fields[0].get("hints", {})
 
     async def run(
         self, query: str, params: dict[str, Any], extra: dict[str, Any], timeout: float | None
@@ -171,13 +167,12 @@ class Connection(asyncio.Protocol):
 
     def _received(self, data: bytes) -> None:
         reply = self._reply
-        if data[1] == RECORD and reply.unsupported is None:
-            try:
-                reply.records.append(unpack(data).fields[0])
-            except Unsupported as exc:
-                reply.unsupported = exc
-            return
         if data[1] == RECORD:
+            if reply.unsupported is None:
+                try:
+                    reply.records.append(unpack(data).fields[0])
+                except Unsupported as exc:
+                    reply.unsupported = exc
             return
         reply.summaries.append(unpack(data))
         waiter = self._waiter
