@@ -25,6 +25,11 @@ fragment up on Distributor { id name upline(depth: $depth) { level distributor {
 """
 
 
+def literal_depth(depth: int) -> str:
+    """UPLINE with the depth written in the text instead of passed as a variable."""
+    return UPLINE.replace(", $depth: Int", "").replace("$depth", str(depth))
+
+
 def without_locations(body: dict[str, Any]) -> dict[str, Any]:
     """The answer without its errors' locations (the two query texts differ)."""
     errors = [{k: v for k, v in e.items() if k != "locations"} for e in body.get("errors", [])]
@@ -52,6 +57,23 @@ async def test_distributor_with_its_upline_costs_one_query(
     before = db.queries
     await gql(client, UPLINE_BY_FRAGMENT, {"id": ids[4], "depth": 3})
     assert 2 == db.queries - before
+
+
+async def test_a_literal_depth_looks_ahead_too(
+    client: httpx.AsyncClient, db: Database, uid: str
+) -> None:
+    """`upline(depth: 3)` written in the query text: one query, the same answer as the
+    variable's; a literal the field refuses is refused as before."""
+    ids = await chain(db, uid, 5)
+    for depth in (1, 2, 3):
+        literal = literal_depth(depth)
+        before = db.queries
+        body = await gql(client, literal, {"id": ids[4]})
+        assert 1 == db.queries - before
+        assert await gql(client, UPLINE, {"id": ids[4], "depth": depth}) == body
+    for depth in (0, 4, -1):
+        refused = await gql(client, literal_depth(depth), {"id": ids[4]})
+        assert ["DEPTH_LIMIT_EXCEEDED"] == error_codes(refused), depth
 
 
 async def test_look_ahead_answers_as_the_two_query_path(
