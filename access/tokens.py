@@ -3,12 +3,19 @@
 HS256 with a shared secret by default; RS256 with a public key (and, only where tokens
 are issued, a private key) as an option. Issuer, audience, expiry and the role claim are
 checked; the algorithm is fixed by the settings, so `alg: none` and algorithm swaps fail.
+
+A token that verified is remembered (`VerifiedTokens`): a client sends the same token
+with every request, and checking its signature and claims again cost more than the
+rest of the request's authentication (docs/decisions.md, "Remembered tokens").
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,8 +65,47 @@ def issue(*, config: TokenConfig, subject: str, role: Role, ttl: timedelta, now:
     return jwt.encode(claims, config.sign_key, algorithm=config.algorithm)
 
 
+class VerifiedTokens:
+    """Tokens that verified, with the callers they name, until they expire.
+
+    Exact: the same text under the same settings always verifies the same way, except
+    for time, and time only makes `nbf` and `iat` truer; so a remembered token is
+    checked again for `exp` alone (with the same leeway), and one past it is verified
+    afresh, which refuses it saying why. Refused tokens are never remembered. Bounded:
+    the least recently used go first."""
+
+    def __init__(self, *, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+        self.size, self.clock = size, clock
+        self._known: OrderedDict[tuple[TokenConfig, str], tuple[Caller, float]] = OrderedDict()
+
+    def verify(self, *, config: TokenConfig, token: str) -> Caller:
+        key = (config, token)
+        known = self._known.get(key)
+        if known is not None and self.clock() < known[1] + config.leeway_seconds:
+            self._known.move_to_end(key)
+            return known[0]
+        self._known.pop(key, None)
+        caller, expires_at = _verified(config, token)
+        self._known[key] = (caller, expires_at)
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
+        return caller
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
+REMEMBERED = VerifiedTokens()
+
+
 def verify(*, config: TokenConfig, token: str) -> Caller:
     """The caller a token names; UNAUTHENTICATED saying why when it does not verify."""
+    return REMEMBERED.verify(config=config, token=token)
+
+
+def _verified(config: TokenConfig, token: str) -> tuple[Caller, float]:
+    """The caller a token names and when the token expires, from its signature and
+    claims; UNAUTHENTICATED saying why when it does not verify."""
     try:
         claims = jwt.decode(
             token,
@@ -91,7 +137,8 @@ def verify(*, config: TokenConfig, token: str) -> Caller:
             "The bearer token's role must be one of " + ", ".join(r.value for r in Role) + "."
         ) from None
     actor = Actor(subject=str(claims["sub"]), role=role.value)
-    return Caller(actor=actor, token_key=hashlib.sha256(token.encode()).hexdigest()[:32])
+    caller = Caller(actor=actor, token_key=hashlib.sha256(token.encode()).hexdigest()[:32])
+    return caller, float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str | None:

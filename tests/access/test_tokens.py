@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -11,7 +13,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from access.roles import Role
-from access.tokens import TokenConfig, bearer_token, issue, parse_ttl, verify
+from access.tokens import (
+    TokenConfig,
+    VerifiedTokens,
+    bearer_token,
+    issue,
+    parse_ttl,
+    verify,
+)
 from app.cli import main
 from app.settings import Settings
 from domain.errors import Unauthenticated
@@ -42,6 +51,43 @@ def test_an_unknown_role_is_refused() -> None:
     claims = {"sub": "x", "role": "ROOT", "iss": "referral", "aud": "referral-api",
               "exp": int((NOW + timedelta(hours=1)).timestamp())}  # fmt: skip
     assert "role" in _refused(jwt.encode(claims, CONFIG.verify_key, algorithm="HS256"))
+
+
+def test_a_remembered_token_still_expires() -> None:
+    """Verified once, then past its `exp`: refused as expired, as if never seen."""
+    strict = replace(CONFIG, leeway_seconds=0)
+    tokens = VerifiedTokens()
+    token = issue(config=strict, subject="d-1", role=Role.ADMIN, ttl=timedelta(seconds=1),
+                  now=datetime.now(UTC))  # fmt: skip
+    assert "d-1" == tokens.verify(config=strict, token=token).actor.subject
+    assert "d-1" == tokens.verify(config=strict, token=token).actor.subject
+    time.sleep(1.1)
+    with pytest.raises(Unauthenticated) as caught:
+        tokens.verify(config=strict, token=token)
+    assert "expired" in caught.value.message
+
+
+def test_a_token_is_remembered_only_under_the_settings_it_verified_with() -> None:
+    tokens = VerifiedTokens()
+    token = genuine(Role.ANALYST)
+    assert "ANALYST" == tokens.verify(config=CONFIG, token=token).actor.role
+    for other in (replace(CONFIG, audience="another-api"), replace(CONFIG, verify_key="x" * 40)):
+        with pytest.raises(Unauthenticated):
+            tokens.verify(config=other, token=token)
+
+
+def test_refused_tokens_are_not_remembered_and_the_memory_is_bounded() -> None:
+    tokens = VerifiedTokens(size=2)
+    for forgery in sorted(FORGERIES):
+        make, reason = FORGERIES[forgery]
+        for _ in range(2):
+            with pytest.raises(Unauthenticated) as caught:
+                tokens.verify(config=CONFIG, token=make())
+            assert reason in caught.value.message
+    assert 0 == len(tokens)
+    for role in (Role.ADMIN, Role.ANALYST, Role.SERVICE):
+        assert role.value == tokens.verify(config=CONFIG, token=genuine(role)).actor.role
+    assert 2 == len(tokens)
 
 
 def _rsa_pem() -> tuple[str, str]:
