@@ -156,20 +156,32 @@ async def count(db: Database, query: LiteralString, **params: Any) -> int:
 
 
 async def paginate(window: Window, *, fetch: Fetch[T], total: Awaitable[int] | int) -> Page[T]:
-    """One page of `window` in list order, with `totalCount` and both flags exact."""
+    """One page of `window` in list order, with `totalCount` and both flags exact.
+
+    From a boundary, the other side is read at the same time as the page: a row beyond
+    the boundary is also beyond the page's nearest row (the page starts right past the
+    boundary), so the flag costs no round trip of its own; only when there is none (the
+    boundary may be the list's first row, or gone) is the row next to the page asked."""
     toward = window.size + 1 if window.size else 1
-    if isinstance(total, int):
-        found = await fetch(window.forward, window.boundary, toward)
-        count = total
-    else:
-        found, count = await asyncio.gather(fetch(window.forward, window.boundary, toward), total)
+    other_side = None
+    if window.boundary is not None:
+        other_side = fetch(not window.forward, window.boundary, 1)
+    found, count, beyond_boundary = await asyncio.gather(
+        fetch(window.forward, window.boundary, toward), _counted(total), _read(other_side)
+    )
     rows = found[: window.size]
     more = len(found) > window.size
     # The other side: nothing before the start (or past the end); else a row read the
-    # other way from the page's nearest row, or, for an empty page, any row at all.
+    # other way from the boundary or from the page's nearest row, or, for an empty page,
+    # any row at all.
     beyond = False
     if window.boundary is not None:
-        beyond = bool(await fetch(not window.forward, rows[0].position, 1)) if rows else count > 0
+        if not rows:
+            beyond = count > 0
+        elif beyond_boundary:
+            beyond = True
+        else:
+            beyond = bool(await fetch(not window.forward, rows[0].position, 1))
     if not window.forward:
         rows.reverse()
     return Page(
@@ -178,3 +190,11 @@ async def paginate(window: Window, *, fetch: Fetch[T], total: Awaitable[int] | i
         has_next_page=more if window.forward else beyond,
         has_previous_page=beyond if window.forward else more,
     )
+
+
+async def _counted(total: Awaitable[int] | int) -> int:
+    return total if isinstance(total, int) else await total
+
+
+async def _read(rows: Awaitable[list[Row[T]]] | None) -> list[Row[T]]:
+    return [] if rows is None else await rows

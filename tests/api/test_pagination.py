@@ -289,6 +289,22 @@ async def test_pages_both_ways_give_the_rows_of_one_big_page(
 
 
 @pytest.mark.parametrize("listing", LISTS, ids=lambda listing: listing.name)
+async def test_a_page_from_the_first_or_last_row_knows_that_row_is_there(
+    client: httpx.AsyncClient, world: World, listing: Listing
+) -> None:
+    """Only the boundary row itself lies on the other side (nothing beyond it): the flag
+    comes from the row next to the page, not from the read beyond the boundary."""
+    first = await _page(client, listing, world, first=1)
+    after_first = await _page(client, listing, world, first=2, after=first["pageInfo"]["endCursor"])
+    assert after_first["edges"] and after_first["pageInfo"]["hasPreviousPage"]
+    last = await _page(client, listing, world, last=1)
+    before_last = await _page(
+        client, listing, world, last=2, before=last["pageInfo"]["startCursor"]
+    )
+    assert before_last["edges"] and before_last["pageInfo"]["hasNextPage"]
+
+
+@pytest.mark.parametrize("listing", LISTS, ids=lambda listing: listing.name)
 async def test_rows_inserted_between_pages_neither_repeat_nor_vanish(
     client: httpx.AsyncClient, world: World, listing: Listing
 ) -> None:
