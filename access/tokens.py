@@ -6,7 +6,7 @@ checked; the algorithm is fixed by the settings, so `alg: none` and algorithm sw
 
 A token that verified is remembered (`VerifiedTokens`): a client sends the same token
 with every request, and checking its signature and claims again cost more than the
-rest of the request's authentication (docs/decisions.md, "Remembered tokens").
+rest of the request's authentication (docs/decisions.md, session 22).
 """
 
 from __future__ import annotations
