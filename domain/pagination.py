@@ -133,13 +133,18 @@ class CursorCodec:
         # A key of its own, so the secret could never sign anything else by accident.
         self._key = hmac.new(secret, b"referral pagination cursor", hashlib.sha256).digest()
 
+    def signer(self, key: ListKey) -> hmac.HMAC:
+        """The tag's HMAC with list `key`'s binding already in it: a page copies it per
+        cursor instead of keying a new HMAC and encoding the binding for every row."""
+        return hmac.new(self._key, key.binding() + b"\n", hashlib.sha256)
+
     def _tag(self, key: ListKey, payload: bytes) -> bytes:
-        return hmac.new(self._key, key.binding() + b"\n" + payload, hashlib.sha256).digest()
+        mac = self.signer(key)
+        mac.update(payload)
+        return mac.digest()
 
     def encode(self, key: ListKey, position: Position) -> str:
-        payload = json.dumps(list(position), separators=(",", ":"), ensure_ascii=False).encode()
-        raw = bytes([VERSION]) + self._tag(key, payload) + payload
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return signed(self.signer(key), position)
 
     def decode(self, key: ListKey, text: str, *, argument: str) -> Position:
         """The position `text` was issued for in list `key`; BAD_USER_INPUT otherwise."""
@@ -160,6 +165,19 @@ class CursorCodec:
 
     def bind(self, key: ListKey) -> ListCursors:
         return ListCursors(self, key)
+
+
+# json.dumps with these options would build this encoder again for every cursor.
+_PAYLOAD = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def signed(signer: hmac.HMAC, position: Position) -> str:
+    """The cursor of `position` in the list `signer` was made for (`CursorCodec.signer`)."""
+    payload = _PAYLOAD.encode(list(position)).encode()
+    mac = signer.copy()
+    mac.update(payload)
+    raw = bytes([VERSION]) + mac.digest() + payload
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _unbase64(text: str) -> bytes | None:
@@ -217,8 +235,9 @@ class ListCursors:
         return self.codec.encode(self.key, position)
 
     def connection(self, page: Page[T]) -> Connection[T]:
+        signer = self.codec.signer(self.key)
         return Connection(
-            edges=[Edge(cursor=self.cursor(r.position), node=r.node) for r in page.rows],
+            edges=[Edge(cursor=signed(signer, r.position), node=r.node) for r in page.rows],
             total_count=page.total_count,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 
 import pytest
@@ -17,8 +19,10 @@ from hypothesis import strategies as st
 
 from domain.errors import BadCursor, BadUserInput
 from domain.pagination import (
+    VERSION,
     CursorCodec,
     ListKey,
+    Page,
     PageArgs,
     Position,
     Row,
@@ -54,6 +58,25 @@ def _text(raw: bytes) -> str:
 @given(POSITIONS)
 def test_a_cursor_round_trips_for_its_own_list(position: tuple[int, str]) -> None:
     assert position == CODEC.decode(ONE, CODEC.encode(ONE, position), argument="after")
+
+
+@given(st.lists(POSITIONS, max_size=5))
+def test_a_pages_cursors_are_its_positions_cursors(positions: list[tuple[int, str]]) -> None:
+    """The page's cursors (one HMAC keyed per page, copied per row) are the ones a
+    single `cursor` call issues, and the documented format: version byte, the HMAC of
+    the list's binding, a newline and the JSON position, then the JSON position."""
+    cursors = CODEC.bind(ONE)
+    page = Page([Row(node=i, position=p) for i, p in enumerate(positions)], len(positions),
+                False, False)  # fmt: skip
+    issued = [edge.cursor for edge in cursors.connection(page).edges]
+    assert [cursors.cursor(p) for p in positions] == issued
+    key = hmac.new(b"test-cursor-secret-of-32-bytes!!", b"referral pagination cursor",
+                   hashlib.sha256).digest()  # fmt: skip
+    for position, text in zip(positions, issued, strict=True):
+        payload = json.dumps(list(position), separators=(",", ":"), ensure_ascii=False).encode()
+        tag = hmac.new(key, ONE.binding() + b"\n" + payload, hashlib.sha256).digest()
+        assert _text(bytes([VERSION]) + tag + payload) == text
+        assert position == CODEC.decode(ONE, text, argument="after")
 
 
 @given(POSITIONS, st.data())
