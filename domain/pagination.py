@@ -102,10 +102,22 @@ class Page(Generic[T]):
     has_previous_page: bool
 
 
-@dataclass(frozen=True, slots=True)
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    """A row of a page and its cursor, signed the first time it is asked for: most
+    queries select no cursor at all, and signing one costs more than showing its row."""
+
+    __slots__ = ("_cursor", "_position", "_signer", "node")
+
+    def __init__(self, node: T, *, position: Position, signer: hmac.HMAC) -> None:
+        self.node = node
+        self._position, self._signer = position, signer
+        self._cursor: str | None = None
+
+    @property
+    def cursor(self) -> str:
+        if self._cursor is None:
+            self._cursor = signed(self._signer, self._position)
+        return self._cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +249,7 @@ class ListCursors:
     def connection(self, page: Page[T]) -> Connection[T]:
         signer = self.codec.signer(self.key)
         return Connection(
-            edges=[Edge(cursor=signed(signer, r.position), node=r.node) for r in page.rows],
+            edges=[Edge(r.node, position=r.position, signer=signer) for r in page.rows],
             total_count=page.total_count,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,

@@ -29,25 +29,40 @@ ARGUMENTS = (
 
 @strawberry.type(description="Where a page lies in its list (Relay).")
 class PageInfo:
+    found: strawberry.Private[pagination.Connection[Any]]
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return self.found.start_cursor
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return self.found.end_cursor
 
     @classmethod
     def of(cls, found: pagination.Connection[Any]) -> PageInfo:
         return cls(
+            found=found,
             has_next_page=found.has_next_page,
             has_previous_page=found.has_previous_page,
-            start_cursor=found.start_cursor,
-            end_cursor=found.end_cursor,
         )
+
+
+def _issued_cursor(root: strawberry.Parent[Any]) -> str:
+    cursor: str = root.issued.cursor
+    return cursor
 
 
 @strawberry.type
 class Edge(Generic[N]):
+    """`issued`: the page's edge, whose cursor is signed only if a client selects it."""
+
+    issued: strawberry.Private[pagination.Edge[Any]]
     cursor: str = strawberry.field(
-        description="Opaque and signed; valid only as after/before of this same list."
+        resolver=_issued_cursor,
+        description="Opaque and signed; valid only as after/before of this same list.",
     )
     node: N
 
@@ -59,22 +74,27 @@ class Connection(Generic[E]):
     page_info: PageInfo
 
 
-def connection(cls: type[C], found: pagination.Connection[M], edge: Callable[[str, M], Any]) -> C:
-    """`cls` (a named connection) of `found`, each edge made by `edge(cursor, node)`."""
+def connection(
+    cls: type[C], found: pagination.Connection[M], edge: Callable[[pagination.Edge[M], M], Any]
+) -> C:
+    """`cls` (a named connection) of `found`, each edge made by `edge(issued, node)`
+    (`issued`: the page's edge, for the GraphQL edge's cursor)."""
     return cls(
         total_count=found.total_count,
-        edges=[edge(e.cursor, e.node) for e in found.edges],
+        edges=[edge(e, e.node) for e in found.edges],
         page_info=PageInfo.of(found),
     )
 
 
 async def connection_async(
-    cls: type[C], found: pagination.Connection[M], edge: Callable[[str, M], Awaitable[Any]]
+    cls: type[C],
+    found: pagination.Connection[M],
+    edge: Callable[[pagination.Edge[M], M], Awaitable[Any]],
 ) -> C:
     """`connection` for edges that must await something (a permission check)."""
     return cls(
         total_count=found.total_count,
-        edges=[await edge(e.cursor, e.node) for e in found.edges],
+        edges=[await edge(e, e.node) for e in found.edges],
         page_info=PageInfo.of(found),
     )
 

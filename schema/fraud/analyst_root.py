@@ -67,7 +67,7 @@ class AnalystQuery:
         return connection(
             InvestigationConnection,
             found,
-            lambda cursor, i: Edge(cursor=cursor, node=Investigation.from_model(i)),
+            lambda issued, i: Edge(issued=issued, node=Investigation.from_model(i)),
         )
 
 

@@ -48,7 +48,7 @@ class FraudQuery:
         return connection(
             FraudRingConnection,
             found,
-            lambda cursor, r: Edge(cursor=cursor, node=FraudRing.from_model(r)),
+            lambda issued, r: Edge(issued=issued, node=FraudRing.from_model(r)),
         )
 
     @strawberry.field(permission_classes=[Analysts])
@@ -87,7 +87,7 @@ class FraudQuery:
         return connection(
             FraudAlertConnection,
             found,
-            lambda cursor, a: Edge(cursor=cursor, node=FraudAlert.from_model(a)),
+            lambda issued, a: Edge(issued=issued, node=FraudAlert.from_model(a)),
         )
 
     @strawberry.field(permission_classes=[Analysts])

@@ -48,6 +48,6 @@ class WithdrawalQueueQuery:
             total_count=found.total_count,
             total_amount=Money(totals.amount_fen),
             total_net=Money(totals.net_fen),
-            edges=[Edge(cursor=e.cursor, node=Withdrawal.from_model(e.node)) for e in found.edges],
+            edges=[Edge(issued=e, node=Withdrawal.from_model(e.node)) for e in found.edges],
             page_info=PageInfo.of(found),
         )

@@ -151,7 +151,7 @@ class Query:
         return connection(
             AuditEventConnection,
             found,
-            lambda cursor, e: Edge(cursor=cursor, node=AuditEvent.from_model(e)),
+            lambda issued, e: Edge(issued=issued, node=AuditEvent.from_model(e)),
         )
 
 

@@ -12,7 +12,7 @@ from access import scope as access
 from access.permissions import NestedLinks, OwnMoney
 from access.pii import mask_account, mask_name, mask_phone
 from access.roles import View, display_name
-from domain import models
+from domain import models, pagination
 from resolvers.context import Info
 from resolvers.fraud import analysis as fraud
 from resolvers.money import withdrawals as money
@@ -197,9 +197,11 @@ class Distributor:
             page=page_args(first, after, last, before),
         )
 
-        async def edge(cursor: str, m: models.DownlineMember) -> DownlineEdge:
+        async def edge(
+            issued: pagination.Edge[models.DownlineMember], m: models.DownlineMember
+        ) -> DownlineEdge:
             return DownlineEdge(
-                cursor=cursor, level=m.level, node=await present(info, m.distributor)
+                issued=issued, level=m.level, node=await present(info, m.distributor)
             )
 
         return await connection_async(DownlineConnection, found, edge)
@@ -239,7 +241,7 @@ class Distributor:
         return connection(
             LedgerConnection,
             found,
-            lambda cursor, e: Edge(cursor=cursor, node=LedgerEntry.from_model(e)),
+            lambda issued, e: Edge(issued=issued, node=LedgerEntry.from_model(e)),
         )
 
     @strawberry.field(
@@ -260,7 +262,7 @@ class Distributor:
         return connection(
             WithdrawalConnection,
             found,
-            lambda cursor, w: Edge(cursor=cursor, node=Withdrawal.from_model(w)),
+            lambda issued, w: Edge(issued=issued, node=Withdrawal.from_model(w)),
         )
 
 
