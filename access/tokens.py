@@ -15,7 +15,6 @@ import hashlib
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,14 +73,14 @@ class VerifiedTokens:
     afresh, which refuses it saying why. Refused tokens are never remembered. Bounded:
     the least recently used go first."""
 
-    def __init__(self, *, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
-        self.size, self.clock = size, clock
+    def __init__(self, *, size: int = 4096) -> None:
+        self.size = size
         self._known: OrderedDict[tuple[TokenConfig, str], tuple[Caller, float]] = OrderedDict()
 
     def verify(self, *, config: TokenConfig, token: str) -> Caller:
         key = (config, token)
         known = self._known.get(key)
-        if known is not None and self.clock() < known[1] + config.leeway_seconds:
+        if known is not None and time.time() < known[1] + config.leeway_seconds:
             self._known.move_to_end(key)
             return known[0]
         self._known.pop(key, None)

@@ -70,12 +70,7 @@ async def upline(
 def upline_depth_asked(ctx: Context, depth: object) -> int | None:
     """The depth of an `upline` selected under a root `distributor` (None, or an int
     argument): the depth to read with it, or None when it is not valid (the field
-    itself then refuses it, as before).
-
-    A literal (`upline(depth: 3)`) comes from strawberry's look-ahead as the literal's
-    text, "3": the document was validated, so a text there is an Int literal's."""
-    if isinstance(depth, str) and depth.lstrip("-").isdigit():
-        depth = int(depth)
+    itself then refuses it, as before)."""
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
         return None
     try:

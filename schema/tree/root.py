@@ -102,7 +102,12 @@ def upline_asked(info: Info) -> int | None:
     uplines = [s for s in selections if isinstance(s, SelectedField) and s.name == "upline"]
     if len(uplines) != 1 or uplines[0].directives:
         return None
-    return read.upline_depth_asked(info.context, uplines[0].arguments.get("depth"))
+    depth = uplines[0].arguments.get("depth")
+    # strawberry hands a literal (`upline(depth: 3)`) as its text, "3"; the document was
+    # validated, so a text here is an Int literal's.
+    if isinstance(depth, str) and depth.lstrip("-").isdigit():
+        depth = int(depth)
+    return read.upline_depth_asked(info.context, depth)
 
 
 @strawberry.type
