@@ -161,11 +161,11 @@ class Connection(asyncio.Protocol):
                 self._message += incoming[at : at + size]
                 at += size
             elif self._message:
-                message, self._message = bytes(self._message), bytearray()
+                message, self._message = self._message, bytearray()
                 self._received(message)
         del incoming[:at]
 
-    def _received(self, data: bytes) -> None:
+    def _received(self, data: bytearray) -> None:
         reply = self._reply
         if data[1] == RECORD:
             if reply.unsupported is None:

@@ -11,6 +11,9 @@ import pytest
 from neo4j.exceptions import ClientError, ConstraintError, CypherSyntaxError, ServiceUnavailable
 
 from domain.errors import RequestTimeout
+from graph.bolt import packstream
+from graph.bolt.connection import RECORD
+from graph.bolt.packstream import Structure, Unsupported, pack, unpack, unpack_in_python
 from graph.bolt.pool import DirectPool, direct_pool
 from graph.db import Database, request_deadline
 
@@ -93,6 +96,29 @@ async def test_a_parameter_comes_back_as_the_driver_returns_it(db: Database, val
     direct, driver = await _both(db, ECHO, v=value)
     assert direct == driver
     assert type(direct[0]["v"]) is type(driver[0]["v"])
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_the_rust_and_python_decoders_read_a_record_alike(value: Any) -> None:
+    """The driver's Rust decoder is the one used; the Python one is there for a machine
+    without it, and must give the same values of the same types."""
+    assert packstream._rust_unpack is not None, "neo4j-rust-ext is in requirements.lock"
+    encoded = bytearray()
+    pack(Structure(RECORD, [[value, {"v": [value]}]]), encoded)
+    rust, python = unpack(encoded), unpack_in_python(encoded)
+    assert (rust.tag, python.tag) == (RECORD, RECORD)
+    assert rust.fields == python.fields
+    assert [type(v) for v in rust.fields[0]] == [type(v) for v in python.fields[0]]
+    assert type(rust.fields[0][1]["v"][0]) is type(python.fields[0][1]["v"][0])
+
+
+def test_both_decoders_refuse_a_structure_they_do_not_carry() -> None:
+    encoded = bytearray()
+    pack(Structure(RECORD, [[Structure(0x4E, [1, ["Label"], {}])]]), encoded)
+    with pytest.raises(Unsupported):
+        unpack(encoded)
+    with pytest.raises(Unsupported):
+        unpack_in_python(encoded)
 
 
 async def test_temporal_values_from_cypher_are_the_drivers(db: Database) -> None:
