@@ -43,6 +43,7 @@ from neo4j.exceptions import (
 )
 
 from domain.errors import RequestTimeout, Unavailable
+from graph.bolt.connection import NoAnswer
 from graph.bolt.packstream import Unsupported
 from graph.bolt.pool import DirectPool, direct_pool
 from graph.breaker import Breaker
@@ -176,7 +177,9 @@ class Database:
     async def _retried(self, attempt: Callable[[float | None], Awaitable[T]]) -> T:
         """Call `attempt(seconds left of the request, or None)` until it answers: retried on
         transient errors for `retry_seconds` and on connection failures until the breaker
-        opens; an error the database answered with goes to the caller (TIMEOUT as such)."""
+        opens; an error the database answered with goes to the caller (TIMEOUT as such),
+        and so does a statement still unanswered past the request's deadline (TIMEOUT:
+        one slow statement does not count against the breaker)."""
         retry_until = time.monotonic() + self.retry_seconds
         pause = 0.1
         while True:
@@ -192,6 +195,8 @@ class Database:
                 self.breaker.succeeded()
                 _raise_timeout(exc)
                 raise
+            except NoAnswer as exc:  # the request's time ran out on a slow statement
+                raise RequestTimeout() from exc
             except RETRYABLE as exc:
                 pause = await self._wait_to_retry(exc, started, retry_until, pause)
 

@@ -10,7 +10,9 @@ spent most of its time on.
 Failures arrive as the driver's own exceptions, so callers catch what they always
 caught: a server's FAILURE as the driver hydrates it (`ConstraintError`,
 `TransientError`, `ClientError`...), a lost or refused connection as
-`ServiceUnavailable`.
+`ServiceUnavailable`. A statement that outlives its wait is `NoAnswer`: slowness of its
+own (the server stops a transaction at its timeout only when its monitor next looks,
+every two seconds by default), not a sign the server is gone.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 MAX_CHUNK = 0xFFFF
 _SIZE = struct.Struct(">H")
 PULL_ALL = Structure(PULL, [{"n": -1}])
+
+
+class NoAnswer(Exception):
+    """The server said nothing for a request's whole wait; its connection was closed."""
 
 
 class Reply:
@@ -111,7 +117,7 @@ class Connection(asyncio.Protocol):
 
     async def request(self, messages: list[Structure], timeout: float | None) -> Reply:
         """Send `messages` at once and wait for a summary to each; on `timeout` seconds
-        of silence the connection is closed (`ServiceUnavailable`). A caller that stops
+        of silence the connection is closed (`NoAnswer`). A caller that stops
         waiting (cancelled) closes it too: the rest of the answer would otherwise reach
         the next request, and the server stops the statement of a closed connection."""
         if self.closed or self.transport is None:
@@ -145,7 +151,7 @@ class Connection(asyncio.Protocol):
 
     def _silent(self, timeout: float) -> None:
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(ServiceUnavailable(f"no answer in {timeout:.1f} s"))
+            self._waiter.set_exception(NoAnswer(f"no answer in {timeout:.1f} s"))
         self.close()
 
     def _read_messages(self) -> None:

@@ -20,6 +20,9 @@ from graph.bolt.connection import Connection
 DEFAULT_PORT = 7687
 POOL_SIZE = 100  # the driver's default
 KEEP_IDLE = 16  # connections kept open when idle; more are closed on release
+# How long past its transaction timeout a statement's answer is awaited: the server's own
+# timeout error, the better answer, comes when its transaction monitor next looks.
+ANSWER_GRACE_SECONDS = 1.0
 
 
 class DirectPool:
@@ -54,7 +57,7 @@ class DirectPool:
         timeout: float | None,
     ) -> list[Record]:
         """One auto-commit statement; `timeout` seconds is its transaction timeout (and,
-        a second later, the wait for an answer)."""
+        `ANSWER_GRACE_SECONDS` later, the end of the wait for an answer: `NoAnswer`)."""
         extra: dict[str, Any] = {"db": database, "notifications_minimum_severity": "OFF"}
         if not write:
             extra["mode"] = "r"
@@ -63,7 +66,7 @@ class DirectPool:
         connection = await self._acquire()
         try:
             keys, rows = await connection.run(
-                query, params, extra, None if timeout is None else timeout + 1.0
+                query, params, extra, None if timeout is None else timeout + ANSWER_GRACE_SECONDS
             )
         finally:
             self._release(connection)

@@ -12,7 +12,8 @@ from neo4j.exceptions import ClientError, ConstraintError, CypherSyntaxError, Se
 
 from domain.errors import RequestTimeout
 from graph.bolt import packstream
-from graph.bolt.connection import RECORD
+from graph.bolt import pool as pool_module
+from graph.bolt.connection import RECORD, NoAnswer
 from graph.bolt.packstream import Structure, Unsupported, pack, unpack, unpack_in_python
 from graph.bolt.pool import DirectPool, direct_pool
 from graph.db import Database, request_deadline
@@ -165,7 +166,28 @@ async def test_a_statement_past_the_requests_deadline_is_a_timeout(db: Database)
             )
     finally:
         request_deadline.reset(token)
+    assert db.breaker.allow()
     assert [r["x"] for r in await db.read("RETURN 1 AS x")] == [1]
+
+
+async def test_a_statement_unanswered_past_the_deadline_is_a_timeout_not_an_outage(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops a transaction at its timeout only when its monitor next looks
+    (every 2 s by default): the wait for an answer ends first here, and the request is a
+    TIMEOUT with the breaker still closed (one slow statement is not an outage)."""
+    monkeypatch.setattr(pool_module, "ANSWER_GRACE_SECONDS", -0.25)  # wait 0.05 s
+    token = request_deadline.set(time.monotonic() + 0.3)
+    try:
+        with pytest.raises(RequestTimeout) as raised:
+            await db.read(
+                "UNWIND range(1, 1000000000) AS x WITH x WHERE x < 0 RETURN count(x) AS n"
+            )
+    finally:
+        request_deadline.reset(token)
+    assert isinstance(raised.value.__cause__, NoAnswer)
+    assert db.breaker.allow()
+    assert [r["x"] for r in await db.read("RETURN 2 AS x")] == [2]
 
 
 async def test_concurrent_statements_each_get_their_own_answer(db: Database) -> None:
