@@ -162,7 +162,7 @@ async def paginate(window: Window, *, fetch: Fetch[T], total: Awaitable[int] | i
     the boundary is also beyond the page's nearest row (the page starts right past the
     boundary), so the flag costs no round trip of its own; only when there is none (the
     boundary may be the list's first row, or gone) is the row next to the page asked."""
-    toward = window.size + 1 if window.size else 1
+    toward = page_limit(window)
     other_side = None
     if window.boundary is not None:
         other_side = fetch(not window.forward, window.boundary, 1)
@@ -190,6 +190,12 @@ async def paginate(window: Window, *, fetch: Fetch[T], total: Awaitable[int] | i
         has_next_page=more if window.forward else beyond,
         has_previous_page=beyond if window.forward else more,
     )
+
+
+def page_limit(window: Window) -> int:
+    """How many rows `paginate` first reads toward the page: one more than it shows, to
+    know whether there are more (one for an empty page)."""
+    return window.size + 1 if window.size else 1
 
 
 async def _counted(total: Awaitable[int] | int) -> int:

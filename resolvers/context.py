@@ -13,8 +13,8 @@ from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
 from access.rate_limit import MutationLimits
-from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
-from domain.pagination import CursorCodec, ListCursors, ListKey
+from domain.models import Actor, Distributor, DownlineMember, Policy, RefundRate, UplineEntry
+from domain.pagination import CursorCodec, ListCursors, ListKey, Row, Window
 from graph.db import Database
 from graph.event_hub import EventHub
 from graph.fraud import refund_rate
@@ -75,6 +75,10 @@ class Context(BaseContext):
     # (distributor id, depth): taken once by the upline field, after its access checks.
     prefetched_uplines: dict[tuple[str, int], list[UplineEntry]] = field(
         init=False, default_factory=dict
+    )
+    # Likewise a downline page's first read, by (root id, depth, level, window).
+    prefetched_downlines: dict[tuple[str, int, int | None, Window], list[Row[DownlineMember]]] = (
+        field(init=False, default_factory=dict)
     )
 
     def __post_init__(self) -> None:

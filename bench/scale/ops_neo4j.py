@@ -22,7 +22,6 @@ from app.settings import Settings
 from bench.scale.neo4j_side import POLICY
 from domain.models import DistributionMode, Distributor, NewOrder, OrderItem
 from domain.pagination import CursorCodec, ListCursors, Window
-from domain.tree.paths import descendant_range
 from graph.db import Database
 from graph.fraud import investigation
 from graph.fraud import scan as fraud_scan
@@ -142,17 +141,11 @@ class BareOps:
 
     async def downline(self, root_id: str, after: tuple[int, str] | None) -> Row:
         root = self.roots[root_id]
-        lo, hi = descendant_range(root.path)
-        start = {n: lo for n in (1, 2, 3)}
-        if after is not None:
-            start = {n: after[1] if n == after[0] else lo for n in (1, 2, 3) if n >= after[0]}
-        levels = [
-            {"i": i, "n": n, "depth": root.depth + n, "after": after_path, "before": hi}
-            for i, (n, after_path) in enumerate(start.items())
-        ]
+        boundary = None if after is None else (after[0], after[1][len(root.path) + 1 :])
+        levels = team.levels_reading([1, 2, 3], forward=True, boundary=boundary)
         found = await self.db.driver.execute_query(
             team.DOWNLINE_PAGE,
-            {"levels": levels, "lo": lo, "hi": hi, "limit": 50},
+            {"root": root_id, "levels": levels, "limit": 50},
             routing_=RoutingControl.READ,
             database_=self.db.name,
         )

@@ -16,7 +16,6 @@ from bench.scale.ops_pg import DOWNLINE, METRICS, UPLINE
 from bench.scale.workload import Plan
 from domain.fraud.identifiers import RING_KINDS
 from domain.inputs import window_bounds
-from domain.tree.paths import descendant_range
 from domain.tree.team_days import at_ms, split_window
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
@@ -77,7 +76,6 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
         "headUntil": at_ms(split.head_until_ms),
         "tailSince": at_ms(split.tail_since_ms),
     }
-    lo, hi = descendant_range(root.path)
     level3 = next(c for c in plan.cursors if c is not None and c[0] == 3)
     upline_id = plan.upline_ids[0]
     lines = [f"# Profiles (root {root.id}, upline of {upline_id}, buyer {buyer})", ""]
@@ -87,11 +85,10 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             "team.DOWNLINE_PAGE, level 3 after a cursor",
             team.DOWNLINE_PAGE,
             {
+                "root": root.id,
                 "levels": [
-                    {"i": 0, "n": 3, "depth": root.depth + 3, "after": level3[1], "before": hi}
+                    {"i": 0, "n": 3, "after": level3[1][len(root.path) + 1 :], "before": None}
                 ],
-                "lo": lo,
-                "hi": hi,
                 "limit": 51,
             },
         ),
@@ -99,12 +96,8 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             "team.DOWNLINE_PAGE, first page (levels 1 to 3)",
             team.DOWNLINE_PAGE,
             {
-                "levels": [
-                    {"i": n - 1, "n": n, "depth": root.depth + n, "after": lo, "before": hi}
-                    for n in (1, 2, 3)
-                ],
-                "lo": lo,
-                "hi": hi,
+                "root": root.id,
+                "levels": team.levels_reading([1, 2, 3], forward=True, boundary=None),
                 "limit": 51,
             },
         ),

@@ -1,20 +1,26 @@
 """One round trip for a distributor and the field asked of it (issue 12, the HTTP path).
 
 `distributor(id) { upline(depth) { … } }` used to cost two queries: the distributor's
-load, then its upline. When the root field's selection asks for the upline, the API
-reads both here in one statement, with the same projections and order as
+load, then its upline; `distributor(id) { downline(…) { … } }` the load, then the page.
+When the root field's selection asks for only one of them, the API reads both here in
+one statement, with the same projections and order as
 `graph.tree.distributors.GET_MANY` and `graph.tree.team.UPLINE` (ancestors by path
-prefix, one seek each; 12 is `PATH_STEP`); the resolvers still
-apply every access rule to what comes back, as if it had been read in two.
+prefix, one seek each; 12 is `PATH_STEP`) or `graph.tree.team.levels_below`; the
+resolvers still apply every access rule to what comes back, as if it had been read in
+two.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import LiteralString
 
-from domain.models import Distributor, UplineEntry
+from domain.models import Distributor, DownlineMember, UplineEntry
+from domain.pagination import Row, Window
 from graph.db import Database
+from graph.pagination import page_limit
 from graph.tree.records import distributor_from_node, fields
+from graph.tree.team import levels_below, levels_read, levels_reading, member_row
 
 DISTRIBUTOR_WITH_UPLINE = (
     """
@@ -58,4 +64,55 @@ async def distributor_with_upline(
             )
             for entry in record["upline"]
         ],
+    )
+
+
+def _with_downline(order: LiteralString) -> LiteralString:
+    return (
+        """
+MATCH (d:Distributor {id: $id})
+OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
+CALL (d) {"""
+        + levels_below(order)
+        + "  RETURN collect({level: lv.n, m: "
+        + fields("m")
+        + """, sponsorId: m.a1}) AS page
+}
+RETURN """
+        + fields("d")
+        + """ AS d, s.id AS sponsorId, page
+"""
+    )
+
+
+DISTRIBUTOR_WITH_DOWNLINE = _with_downline("ASC")
+DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS = _with_downline("DESC")
+
+
+@dataclass(frozen=True)
+class WithDownline:
+    distributor: Distributor
+    first_read: list[Row[DownlineMember]]  # `graph.tree.team.downline`'s first read
+
+
+async def distributor_with_downline(
+    db: Database, *, distributor_id: str, depth: int, level: int | None, window: Window
+) -> WithDownline | None:
+    """The distributor and the first read of its downline page in `window` (depth ≤ 3,
+    `level` checked) in one query; None if unknown."""
+    reading = levels_reading(
+        levels_read(depth=depth, level=level), forward=window.forward, boundary=window.boundary
+    )
+    records = await db.read(
+        DISTRIBUTOR_WITH_DOWNLINE if window.forward else DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS,
+        id=distributor_id,
+        levels=reading,
+        limit=page_limit(window),
+    )
+    if not records:
+        return None
+    record = records[0]
+    root = distributor_from_node(record["d"], sponsor_id=record["sponsorId"])
+    return WithDownline(
+        distributor=root, first_read=[member_row(root, entry) for entry in record["page"]]
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from neo4j import Record
 
@@ -33,7 +33,7 @@ from domain.pagination import (
 from domain.tree.paths import PATH_STEP, SEPARATOR, descendant_range
 from domain.tree.team_days import at_ms, split_window
 from graph.db import Database
-from graph.pagination import paginate
+from graph.pagination import page_limit, paginate
 from graph.tree.records import distributor_from_node, fields
 from graph.tree.team_days import LEVEL_WINDOWS
 from graph.values import epoch_ms
@@ -61,23 +61,27 @@ assert PATH_STEP == 12, "UPLINE's Cypher spells out the path step"
 DOWNLINE = ListKey(kind="downline", sort="level, path", shape=(int, str))
 
 
-def _page(order: LiteralString) -> LiteralString:
-    """A page across levels in one query: `$levels` are the levels to read, in reading
-    order, as `{i, n, depth, after, before}` (`i` the reading position, `n` the level
-    below the root). Each level is a seek of the (depth, path) index over the root's
-    subtree, [lo, hi) from the root, in `order`, of at most `$limit` rows; the rows of
-    the levels are then merged in reading order and cut to `$limit`. A cursor's bounds
-    are clamped into the subtree's range here, so a position can choose where to start,
-    never which subtree to read. A member's sponsor is its `a1` stamp."""
+def levels_below(order: LiteralString) -> LiteralString:
+    """A page across the levels below the root `d`, in one query: `$levels` are the levels
+    to read, in reading order, as `{i, n, after, before}` (`i` the reading position, `n`
+    the level below the root, `after` and `before` a position's path below the root, or
+    null). Each level is a seek of the (depth, path) index over the root's subtree
+    (`d.path + '/'` to `d.path + '0'`, `descendant_range`), in `order`, of at most
+    `$limit` rows; the rows of the levels are then merged in reading order and cut to
+    `$limit`, as `lv` and `m`. A position is appended to the root's own path, so a
+    cursor can choose where to start, never which subtree to read."""
     return (
         """
 UNWIND $levels AS lv
-CALL (lv) {
-  WITH CASE WHEN lv.after > $lo THEN lv.after ELSE $lo END AS lower,
-       CASE WHEN lv.before < $hi THEN lv.before ELSE $hi END AS upper
+CALL (d, lv) {
+  WITH CASE WHEN lv.after IS NULL THEN d.path + '/' ELSE d.path + '/' + lv.after END
+         AS lower,
+       CASE WHEN lv.before IS NULL THEN d.path + '0' ELSE d.path + '/' + lv.before END
+         AS upper
   MATCH (m:Distributor)
   USING INDEX m:Distributor(depth, path, joinedAt)
-  WHERE m.depth = lv.depth AND m.path > lower AND m.path < upper AND m.joinedAt IS NOT NULL
+  WHERE m.depth = d.depth + lv.n AND m.path > lower AND m.path < upper
+    AND m.joinedAt IS NOT NULL
   WITH m ORDER BY m.depth """
         + order
         + ", m.path "
@@ -88,10 +92,22 @@ CALL (lv) {
 WITH lv, m ORDER BY lv.i, m.path """
         + order
         + """ LIMIT $limit
-RETURN lv.n AS level, """
-        + fields("m")
-        + """ AS m, m.a1 AS sponsorId
 """
+    )
+
+
+assert descendant_range("x") == ("x/", "x0"), "levels_below spells out the subtree's range"
+assert SEPARATOR == "/", "levels_below spells out the separator"
+
+
+def _page(order: LiteralString) -> LiteralString:
+    """`levels_below` of the root `$root`; a member's sponsor is its `a1` stamp."""
+    return (
+        "MATCH (d:Distributor {id: $root})"
+        + levels_below(order)
+        + "RETURN lv.n AS level, "
+        + fields("m")
+        + " AS m, m.a1 AS sponsorId\n"
     )
 
 
@@ -143,54 +159,71 @@ async def downline(
     depth: int,
     level: int | None,
     window: Window,
+    first_read: list[Row[DownlineMember]] | None = None,
 ) -> Page[DownlineMember]:
     """One keyset page of the downline, ordered by level, then by branch (path).
 
     One query (`DOWNLINE_PAGE`): each level is a seek of the (depth, path) index that
     reads at most a page of rows already in order (either way), so a page costs
-    O(page × levels) however far the cursor is.
+    O(page × levels) however far the cursor is. `first_read`: the page's own read, made
+    already with the root (`graph.tree.prefetch`); only the other side is then asked.
     """
-    levels = [level] if level is not None else list(range(1, depth + 1))
-    lo, hi = descendant_range(root.path)
+    levels = levels_read(depth=depth, level=level)
+    first = list(first_read) if first_read is not None else None
 
     async def fetch(
         forward: bool, boundary: Position | None, limit: int
     ) -> list[Row[DownlineMember]]:
-        reading: list[dict[str, object]] = []
-        for n in levels if forward else levels[::-1]:
-            after, before = lo, hi
-            if boundary is not None:
-                at_level, below = int(boundary[0]), str(boundary[1])
-                if (n < at_level) if forward else (n > at_level):
-                    continue
-                if n == at_level:
-                    at = root.path + SEPARATOR + below
-                    after, before = (at, hi) if forward else (lo, at)
-            reading.append(
-                {
-                    "i": len(reading),
-                    "n": n,
-                    "depth": root.depth + n,
-                    "after": after,
-                    "before": before,
-                }
-            )
+        nonlocal first
+        if first is not None and (forward, boundary, limit) == (
+            window.forward,
+            window.boundary,
+            page_limit(window),
+        ):
+            rows, first = first, None
+            return rows
+        reading = levels_reading(levels, forward=forward, boundary=boundary)
         if not reading:
             return []
         records = await db.read(
             DOWNLINE_PAGE if forward else DOWNLINE_PAGE_BACKWARDS,
+            root=root.id,
             levels=reading,
-            lo=lo,
-            hi=hi,
             limit=limit,
         )
-        return [_row(root, record["level"], record) for record in records]
+        return [member_row(root, record) for record in records]
 
     total = sum(root.level_counts[n - 1] for n in levels)
     return await paginate(window, fetch=fetch, total=total)
 
 
-def _row(root: Distributor, level: int, record: Record) -> Row[DownlineMember]:
+def levels_read(*, depth: int, level: int | None) -> list[int]:
+    """The levels below the root a downline page reads: the one asked, or 1 to depth."""
+    return [level] if level is not None else list(range(1, depth + 1))
+
+
+def levels_reading(
+    levels: list[int], *, forward: bool, boundary: Position | None
+) -> list[dict[str, object]]:
+    """`levels_below`'s `$levels`: the levels a read from `boundary` needs, in reading
+    order, each with the paths below the root it starts after or stops before."""
+    reading: list[dict[str, object]] = []
+    for n in levels if forward else levels[::-1]:
+        after: str | None = None
+        before: str | None = None
+        if boundary is not None:
+            at_level, below = int(boundary[0]), str(boundary[1])
+            if (n < at_level) if forward else (n > at_level):
+                continue
+            if n == at_level:
+                after, before = (below, None) if forward else (None, below)
+        reading.append({"i": len(reading), "n": n, "after": after, "before": before})
+    return reading
+
+
+def member_row(root: Distributor, record: Record | dict[str, Any]) -> Row[DownlineMember]:
+    """A downline row (`level`, `m`, `sponsorId`) with its position below `root`."""
+    level = record["level"]
     member = distributor_from_node(record["m"], sponsor_id=record["sponsorId"])
     below = member.path[len(root.path) + len(SEPARATOR) :]
     return Row(node=DownlineMember(level=level, distributor=member), position=(level, below))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from access import scope as access
@@ -10,34 +11,73 @@ from domain import inputs
 from domain.errors import ReferralError
 from domain.fraud.identifiers import IdentifierKind, identify
 from domain.models import ChannelCount, Distributor, DownlineMember, TeamMetrics, UplineEntry
-from domain.pagination import Connection, PageArgs
+from domain.pagination import Connection, PageArgs, Window
 from graph.tree import distributors, prefetch, team
 from resolvers.context import Context
 
 DOWNLINE_PAGE = 50  # rows when neither first nor last is given
 
 
+@dataclass(frozen=True)
+class DownlineAsked:
+    """The arguments of the one `downline` a root `distributor` selects (not yet checked)."""
+
+    depth: int | None
+    level: int | None
+    page: PageArgs
+
+
 async def distributor(
-    ctx: Context, *, distributor_id: str, upline_depth: int | None = None
+    ctx: Context,
+    *,
+    distributor_id: str,
+    upline_depth: int | None = None,
+    downline: DownlineAsked | None = None,
 ) -> Distributor | None:
     """None for an unknown id; for a DISTRIBUTOR, FORBIDDEN as for one outside its scope.
 
     `upline_depth`: the selection also asks for the upline to that depth (already
     checked), so both are read in one query; the upline waits in the context for the
-    `upline` field, which applies its own access checks before using it."""
+    `upline` field, which applies its own access checks before using it. `downline`:
+    likewise for a downline page, when its arguments are valid (else the field refuses
+    them, as before)."""
     checked = inputs.check_id(distributor_id)
-    if upline_depth is None:
-        found = await ctx.loaders.distributor.load(checked)
-    else:
-        both = await prefetch.distributor_with_upline(
+    page = None if downline is None else _downline_read(ctx, checked, downline)
+    if upline_depth is not None:
+        with_upline = await prefetch.distributor_with_upline(
             ctx.db, distributor_id=checked, depth=upline_depth
         )
-        found = None if both is None else both.distributor
+        found = None if with_upline is None else with_upline.distributor
         ctx.loaders.distributor.prime(checked, found)
-        if both is not None:
-            ctx.prefetched_uplines[(checked, upline_depth)] = both.upline
+        if with_upline is not None:
+            ctx.prefetched_uplines[(checked, upline_depth)] = with_upline.upline
+    elif page is not None:
+        depth, level, window = page
+        with_page = await prefetch.distributor_with_downline(
+            ctx.db, distributor_id=checked, depth=depth, level=level, window=window
+        )
+        found = None if with_page is None else with_page.distributor
+        ctx.loaders.distributor.prime(checked, found)
+        if with_page is not None:
+            ctx.prefetched_downlines[(checked, *page)] = with_page.first_read
+    else:
+        found = await ctx.loaders.distributor.load(checked)
     own = distributor_id == ctx.actor.subject
     return access.require_found(ctx, found, what=access.DISTRIBUTOR, own=own)
+
+
+def _downline_read(
+    ctx: Context, root_id: str, asked: DownlineAsked
+) -> tuple[int, int | None, Window] | None:
+    """The depth, level and window the `downline` field will read, or None when any of
+    its arguments is one the field refuses."""
+    try:
+        checked = inputs.check_depth(asked.depth, team_depth=ctx.policy.team_depth)
+        only = inputs.check_level(asked.level, depth=checked)
+        cursors = ctx.cursors(team.DOWNLINE.bound(root=root_id, depth=checked, level=only))
+        return checked, only, cursors.window(asked.page, default_size=DOWNLINE_PAGE)
+    except ReferralError:
+        return None
 
 
 async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
@@ -67,12 +107,9 @@ async def upline(
     return await team.upline(ctx.db, distributor_id=of.id, depth=checked)
 
 
-def upline_depth_asked(ctx: Context, depth: object) -> int | None:
-    """The depth of an `upline` selected under a root `distributor` (None, or an int
-    argument): the depth to read with it, or None when it is not valid (the field
-    itself then refuses it, as before)."""
-    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
-        return None
+def upline_depth_asked(ctx: Context, depth: int | None) -> int | None:
+    """The depth of an `upline` selected under a root `distributor`: the depth to read
+    with it, or None when it is not valid (the field itself then refuses it, as before)."""
     try:
         return inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     except ReferralError:
@@ -93,7 +130,10 @@ async def downline(
     only = inputs.check_level(level, depth=checked)
     cursors = ctx.cursors(team.DOWNLINE.bound(root=of.id, depth=checked, level=only))
     window = cursors.window(page, default_size=DOWNLINE_PAGE)
-    found = await team.downline(ctx.db, root=of, depth=checked, level=only, window=window)
+    read_with_it = ctx.prefetched_downlines.pop((of.id, checked, only, window), None)
+    found = await team.downline(
+        ctx.db, root=of, depth=checked, level=only, window=window, first_read=read_with_it
+    )
     return cursors.connection(found)
 
 

@@ -90,24 +90,69 @@ class AuditEventConnection(Connection[Edge[AuditEvent]]):
     pass
 
 
-def upline_asked(info: Info) -> int | None:
-    """The depth of the one `upline` a root `distributor` selects directly, so both are
-    read in one query; None (no look-ahead) for anything else: no upline, several, a
-    fragment, or a depth the field will refuse."""
+def _the_one_field(info: Info, name: str) -> SelectedField | None:
+    """The field `name`, when a root field selects it once beside plain fields (no
+    fragment, no directive on it); None for anything else."""
     if len(info.selected_fields) != 1:
         return None
     selections = info.selected_fields[0].selections
     if not all(isinstance(s, SelectedField) for s in selections):
         return None
-    uplines = [s for s in selections if isinstance(s, SelectedField) and s.name == "upline"]
-    if len(uplines) != 1 or uplines[0].directives:
+    named = [s for s in selections if isinstance(s, SelectedField) and s.name == name]
+    if len(named) != 1 or named[0].directives:
         return None
-    depth = uplines[0].arguments.get("depth")
-    # strawberry hands a literal (`upline(depth: 3)`) as its text, "3"; the document was
-    # validated, so a text here is an Int literal's.
-    if isinstance(depth, str) and depth.lstrip("-").isdigit():
-        depth = int(depth)
+    return named[0]
+
+
+class _Unread(Exception):
+    """An argument the look-ahead leaves to the field itself (which refuses it)."""
+
+
+def _int_argument(value: object) -> int | None:
+    """An Int argument as strawberry hands it: a literal (`depth: 3`) as its text, "3"
+    (the document was validated, so such a text is an Int literal's), a variable as its
+    value."""
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _Unread
+
+
+def _str_argument(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _Unread
+
+
+def upline_asked(info: Info) -> int | None:
+    """The depth of the one `upline` a root `distributor` selects, so both are read in one
+    query; None (no look-ahead) for anything else, or a depth the field will refuse."""
+    upline = _the_one_field(info, "upline")
+    if upline is None:
+        return None
+    try:
+        depth = _int_argument(upline.arguments.get("depth"))
+    except _Unread:
+        return None
     return read.upline_depth_asked(info.context, depth)
+
+
+def downline_asked(info: Info) -> read.DownlineAsked | None:
+    """The arguments of the one `downline` a root `distributor` selects, so the
+    distributor and the page are read in one query; None for anything else."""
+    downline = _the_one_field(info, "downline")
+    if downline is None:
+        return None
+    given = downline.arguments
+    try:
+        depth, level, first, last = (
+            _int_argument(given.get(name)) for name in ("depth", "level", "first", "last")
+        )
+        after, before = (_str_argument(given.get(name)) for name in ("after", "before"))
+    except _Unread:
+        return None
+    return read.DownlineAsked(depth=depth, level=level, page=page_args(first, after, last, before))
 
 
 @strawberry.type
@@ -115,7 +160,10 @@ class Query:
     @strawberry.field(permission_classes=[AnyRole])
     async def distributor(self, info: Info, id: strawberry.ID) -> Distributor | None:
         found = await read.distributor(
-            info.context, distributor_id=id, upline_depth=upline_asked(info)
+            info.context,
+            distributor_id=id,
+            upline_depth=upline_asked(info),
+            downline=downline_asked(info),
         )
         return None if found is None else await present(info, found)
 

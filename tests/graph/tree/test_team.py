@@ -9,7 +9,7 @@ from domain.pagination import Window
 from domain.tree.paths import descendant_range
 from graph.db import Database
 from graph.money import refunds
-from graph.tree import team
+from graph.tree import prefetch, team
 from graph.tree.distributors import require
 from tests.helpers import NOW, chain, record_order, register
 
@@ -88,10 +88,15 @@ async def test_a_downline_position_never_reaches_outside_the_subtree(
             assert {r.node.distributor.id for r in page.rows} <= mine, position
     outside = await require(db, distributor_id=f"{uid}x-root")
     lo, hi = descendant_range(root.path)
-    for after, before in [(outside.path, hi), (lo, outside.path + "~"), ("", "\uffff")]:
-        level = {"i": 0, "n": 1, "depth": root.depth + 1, "after": after, "before": before}
-        records = await db.read(team.DOWNLINE_PAGE, levels=[level], lo=lo, hi=hi, limit=100)
+    bounds = [(outside.path, None), (None, outside.path + "~"), ("", "\uffff"), (hi, lo)]
+    for after, before in bounds:
+        level = {"i": 0, "n": 1, "after": after, "before": before}
+        records = await db.read(team.DOWNLINE_PAGE, root=root.id, levels=[level], limit=100)
         assert {r["m"]["id"] for r in records} <= mine
+        (with_root,) = await db.read(
+            prefetch.DISTRIBUTOR_WITH_DOWNLINE, id=root.id, levels=[level], limit=100
+        )
+        assert {r["m"]["id"] for r in with_root["page"]} <= mine
 
 
 async def test_downline_cursor_is_stable_when_people_join_between_pages(
