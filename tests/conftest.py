@@ -141,6 +141,16 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     await database.close()
 
 
+@pytest.fixture(autouse=True)
+def closed_breaker(request: pytest.FixtureRequest) -> None:
+    """Each test that uses the shared `db` starts with its outage breaker closed, as a new
+    process would: a test that opened it (a failure of its own) fails alone, and the
+    tests after it are not answered UNAVAILABLE for it."""
+    if "db" in request.fixturenames:
+        database: Database = request.getfixturevalue("db")
+        database.breaker.succeeded()
+
+
 @pytest.fixture(scope="session")
 def transport(settings: Settings, db: Database) -> httpx.ASGITransport:
     return httpx.ASGITransport(app=create_app(settings, database=db))
