@@ -86,9 +86,9 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             team.DOWNLINE_PAGE,
             {
                 "root": root.id,
-                "levels": [
-                    {"i": 0, "n": 3, "after": level3[1][len(root.path) + 1 :], "before": None}
-                ],
+                "levels": team.levels_reading(
+                    [3], forward=True, boundary=(3, level3[1][len(root.path) + 1 :])
+                ),
                 "limit": 51,
             },
         ),

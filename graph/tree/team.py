@@ -169,7 +169,7 @@ async def downline(
     already with the root (`graph.tree.prefetch`); only the other side is then asked.
     """
     levels = levels_read(depth=depth, level=level)
-    first = list(first_read) if first_read is not None else None
+    first = first_read
 
     async def fetch(
         forward: bool, boundary: Position | None, limit: int

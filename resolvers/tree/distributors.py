@@ -11,7 +11,7 @@ from domain import inputs
 from domain.errors import ReferralError
 from domain.fraud.identifiers import IdentifierKind, identify
 from domain.models import ChannelCount, Distributor, DownlineMember, TeamMetrics, UplineEntry
-from domain.pagination import Connection, PageArgs, Window
+from domain.pagination import Connection, ListCursors, PageArgs, Window
 from graph.tree import distributors, prefetch, team
 from resolvers.context import Context
 
@@ -73,11 +73,20 @@ def _downline_read(
     its arguments is one the field refuses."""
     try:
         checked = inputs.check_depth(asked.depth, team_depth=ctx.policy.team_depth)
-        only = inputs.check_level(asked.level, depth=checked)
-        cursors = ctx.cursors(team.DOWNLINE.bound(root=root_id, depth=checked, level=only))
-        return checked, only, cursors.window(asked.page, default_size=DOWNLINE_PAGE)
+        only, _, window = _downline_window(ctx, root_id, checked, asked.level, asked.page)
     except ReferralError:
         return None
+    return checked, only, window
+
+
+def _downline_window(
+    ctx: Context, root_id: str, depth: int, level: int | None, page: PageArgs
+) -> tuple[int | None, ListCursors, Window]:
+    """The level (checked against the checked `depth`), the cursors and the window of a
+    downline page of `root_id`."""
+    only = inputs.check_level(level, depth=depth)
+    cursors = ctx.cursors(team.DOWNLINE.bound(root=root_id, depth=depth, level=only))
+    return only, cursors, cursors.window(page, default_size=DOWNLINE_PAGE)
 
 
 async def by_id(ctx: Context, *, distributor_id: str) -> Distributor | None:
@@ -127,9 +136,7 @@ async def downline(
 ) -> Connection[DownlineMember]:
     checked = inputs.check_depth(depth, team_depth=ctx.policy.team_depth)
     await access.require_team_view(ctx, view, of, depth=checked)
-    only = inputs.check_level(level, depth=checked)
-    cursors = ctx.cursors(team.DOWNLINE.bound(root=of.id, depth=checked, level=only))
-    window = cursors.window(page, default_size=DOWNLINE_PAGE)
+    only, cursors, window = _downline_window(ctx, of.id, checked, level, page)
     read_with_it = ctx.prefetched_downlines.pop((of.id, checked, only, window), None)
     found = await team.downline(
         ctx.db, root=of, depth=checked, level=only, window=window, first_read=read_with_it
