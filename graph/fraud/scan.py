@@ -33,7 +33,7 @@ MATCH (i:Identifier)
 WHERE i.shared = true AND i.kind IN $kinds
 WITH i, COUNT { (i)<-[:USES]-() } AS users
 WHERE users >= 2 AND users <= $hot
-RETURN collect([i.key, i.kind, [(d:Distributor)-[:USES]->(i) | d.id]]) AS shared
+RETURN collect([i.key, i.kind, [(d)-[:USES]->(i) | d.id]]) AS shared
 """
 
 HOT = """
@@ -46,17 +46,24 @@ ORDER BY users DESC, key
 LIMIT $limit
 """
 
+# A ring's referral edges are its members whose sponsor (their `a1` stamp, kept by every
+# move, as `graph.tree.team` reads it) is a member too: one seek per member, no
+# expansion of their relationships. Their commissions are summed from the commission
+# index alone (its `amount`), as team metrics read them.
 DESCRIBE = """
 UNWIND $rings AS ring
 CALL (ring) {
-  MATCH (a:Distributor)-[:REFERRED]->(b:Distributor)
-  WHERE a.id IN ring.members AND b.id IN ring.members
-  RETURN collect(a.id + '>' + b.id) AS edges
+  UNWIND ring.members AS member
+  MATCH (b:Distributor {id: member})
+  WHERE b.a1 IN ring.members
+  RETURN collect(b.a1 + '>' + b.id) AS edges
 }
 CALL (ring) {
   UNWIND ring.members AS member
-  OPTIONAL MATCH (c:Commission {beneficiaryId: member})
-  WHERE c.paidAt IS NOT NULL
+  OPTIONAL MATCH (c:Commission)
+  USING INDEX c:Commission(beneficiaryId, paidAt, status, amount, original)
+  WHERE c.beneficiaryId = member AND c.paidAt IS NOT NULL
+    AND c.status IS NOT NULL AND c.amount IS NOT NULL AND c.original IS NOT NULL
   RETURN coalesce(sum(c.amount), 0) AS commissions
 }
 RETURN ring.id AS id, edges, commissions
@@ -188,7 +195,7 @@ async def _describe(db: Database, drafts: list[RingDraft]) -> list[RingRow]:
                 "members": draft.members,
                 "keys": sorted(draft.identifiers),
                 "kinds": sorted(set(draft.identifiers.values())),
-                "edges": facts["edges"],
+                "edges": sorted(facts["edges"]),
                 "commissions": facts["commissions"],
                 "score": score,
                 "reasons": reasons,
