@@ -243,7 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX team_day_window IF NOT EXISTS "
             "FOR (t:TeamDay) ON (t.ancestorId, t.level, t.day)",
             "CALL db.awaitIndexes(300)",
-            *team_days.BUILD,
+            # The roll-ups themselves are built by 0021, which builds them whole.
         ),
     ),
     Migration(
@@ -266,7 +266,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "0020-team-day-buckets",
         # The roll-ups again, a day of a team now spread over buckets
-        # (domain/tree/team_days.py): 0017's are dropped and built with them.
+        # (domain/tree/team_days.py): built by 0021, which builds them whole.
+        (),
+    ),
+    Migration(
+        "0021-buyer-live-days",
+        # The roll-ups again, each buyer with their previous live day, after every
+        # buyer's live days (domain/tree/team_days.py): any earlier ones are dropped.
         team_days.BUILD,
     ),
 )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from app.settings import default_policy
 from domain.fraud.identifiers import Identifier, IdentifierKind, identify
 from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
-from domain.tree.team_days import bucket_of, day_key, day_of
+from domain.tree.team_days import bucket_of, day_key, day_of, previous_day
 from graph.db import Database
 from graph.money import ledger, orders
 from graph.tree import registration
@@ -60,33 +60,55 @@ RETURN id, length(p) AS level, m.id AS member, m.joinedAt.epochMillis AS joinedM
 TEAM_DAYS_STORED = """
 MATCH (t:TeamDay) WHERE t.ancestorId IN $ids
 RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day,
-       t.bucket AS bucket, t.sales AS sales, t.joined AS joined, t.buyers AS buyers
+       t.bucket AS bucket, t.sales AS sales, t.joined AS joined, t.buyers AS buyers,
+       t.prevs AS prevs
+"""
+LIVE_DAYS_STORED = """
+UNWIND $ids AS id
+MATCH (b:Distributor {id: id})
+OPTIONAL MATCH (b)-[:PLACED]->(o:Order)
+RETURN id, b.liveDays AS stored,
+       collect(DISTINCT CASE WHEN o.net > 0 THEN o.paidAt.epochMillis END) AS paidMs
 """
 
 
 async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
     """Each stored daily roll-up of these ancestors equals a walk of the tree and the
-    orders (roll-ups left with nothing in them may stay)."""
-    walked: dict[str, tuple[int, int, set[str]]] = {}
+    orders (roll-ups left with nothing in them may stay), each buyer's previous live day
+    included, and each of these people's live days are the days of their orders with
+    something paid."""
+    rows = await db.read(TEAM_DAYS_WALKED, ids=list(ids))
+    people = sorted({*ids, *(r["member"] for r in rows)})
+    live: dict[str, set[int]] = {}
+    for r in await db.read(LIVE_DAYS_STORED, ids=people):
+        live[r["id"]] = {day_of(ms) for ms in r["paidMs"]}
+        assert set(r["stored"] or []) == live[r["id"]], f"{r['id']}: live days"
+        assert len(r["stored"] or []) == len(live[r["id"]]), f"{r['id']}: a live day twice"
+    walked: dict[str, tuple[int, int, dict[str, int]]] = {}
 
-    def add(key: str, sales: int, joined: int, buyer: str | None) -> None:
-        old_sales, old_joined, buyers = walked.get(key, (0, 0, set()))
-        walked[key] = (old_sales + sales, old_joined + joined, buyers | ({buyer} - {None}))
+    def add(key: str, sales: int, joined: int, buyer: str | None, day: int) -> None:
+        old_sales, old_joined, buyers = walked.get(key, (0, 0, {}))
+        if buyer is not None:
+            buyers = buyers | {buyer: previous_day(live[buyer], day)}
+        walked[key] = (old_sales + sales, old_joined + joined, buyers)
 
-    for r in await db.read(TEAM_DAYS_WALKED, ids=list(ids)):
+    for r in rows:
         bucket = bucket_of(r["joinedMs"])
-        add(day_key(r["id"], r["level"], day_of(r["joinedMs"]), bucket), 0, 1, None)
+        joined_day = day_of(r["joinedMs"])
+        add(day_key(r["id"], r["level"], joined_day, bucket), 0, 1, None, joined_day)
         for net, paid_ms in r["orders"]:
-            key = day_key(r["id"], r["level"], day_of(paid_ms), bucket)
-            add(key, net, 0, r["member"] if net > 0 else None)
+            day = day_of(paid_ms)
+            key = day_key(r["id"], r["level"], day, bucket)
+            add(key, net, 0, r["member"] if net > 0 else None, day)
+    stored_rows = await db.read(TEAM_DAYS_STORED, ids=list(ids))
     stored = {
-        r["key"]: (r["sales"], r["joined"], set(r["buyers"]))
-        for r in await db.read(TEAM_DAYS_STORED, ids=list(ids))
+        r["key"]: (r["sales"], r["joined"], dict(zip(r["buyers"], r["prevs"], strict=True)))
+        for r in stored_rows
     }
-    for r in await db.read(TEAM_DAYS_STORED, ids=list(ids)):
+    for r in stored_rows:
         assert len(r["buyers"]) == len(set(r["buyers"])), f"{r['key']}: a buyer twice"
         assert r["key"] == day_key(r["id"], r["level"], r["day"], r["bucket"])
-    empty = (0, 0, set[str]())
+    empty: tuple[int, int, dict[str, int]] = (0, 0, {})
     assert {k: v for k, v in stored.items() if v != empty} == {
         k: v for k, v in walked.items() if v != empty
     }

@@ -119,10 +119,23 @@ CREATE (o)-[:PAYS]->(:Commission {
 })
 """
 
+# The buyers first, in id order: their live days (`graph.tree.team_days`) change under
+# their lock only, and taking it before anything else keeps the order of locks the same
+# in every order's transaction.
+LOCK_BUYERS: LiteralString = """
+UNWIND $orders AS row
+WITH DISTINCT row.buyerId AS id ORDER BY id
+MATCH (b:Distributor {id: id})
+SET b._lock = true
+REMOVE b._lock
+"""
+
 # The subscriptions' events (TEAM_ORDER, COMMISSION_CREDITED) in the same statement, so the
 # common case stays two round trips; appended last.
 WRITE: LiteralString = (
     "CALL () { "
+    + LOCK_BUYERS
+    + " } CALL () { "
     + CREATE_ORDERS
     + " } CALL () { "
     + WRITE_ENTRIES

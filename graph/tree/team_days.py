@@ -6,8 +6,15 @@ They are kept in the write transaction of every change they summarise: an order
 (`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
 (`graph.tree.registration`, `graph.tree.bulk`), and the move of a subtree
 (`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0017
-builds them for a store that predates them, 0020 again with buckets. 86400000 is
-`DAY_MS` and 32 is `BUCKETS` (checked below).
+builds them for a store that predates them, 0020 again with buckets, 0021 again with
+each buyer's previous live day (`prevs`, aligned with `buyers`) and every buyer's live
+days (`Distributor.liveDays`: the UTC days of their orders not fully refunded).
+86400000 is `DAY_MS`, 32 is `BUCKETS` and -1000000000 is `NO_DAY` (checked below).
+
+A buyer's live days change only under the buyer's lock: an order locks its buyers first
+(`graph.money.orders.WRITE`), a refund its buyer (`REFUND_LOCK`), and a move locks the
+members it moves; so a buyer's previous days are computed from live days that no one
+else is changing.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from domain.tree.team_days import BUCKETS, DAY_MS, JoinedDay
+from domain.tree.team_days import BUCKETS, DAY_MS, NO_DAY, JoinedDay
 
 assert DAY_MS == 86_400_000, "the roll-ups' Cypher spells out the day's length"
 assert BUCKETS == 32, "the roll-ups' Cypher spells out the number of buckets"
+assert NO_DAY == -1_000_000_000, "the roll-ups' Cypher spells out the day before any day"
 
 STAMPS: tuple[LiteralString, LiteralString, LiteralString] = ("a1", "a2", "a3")
 
@@ -30,7 +38,37 @@ _key: LiteralString = "up[1] + '|' + toString(up[0]) + '|' + toString(day) + '|'
 _merge_day: LiteralString = """
 MERGE (t:TeamDay {key: key})
   ON CREATE SET t.ancestorId = up[1], t.level = up[0], t.day = day, t.bucket = bucket,
-    t.sales = 0, t.joined = 0, t.buyers = []
+    t.sales = 0, t.joined = 0, t.buyers = [], t.prevs = []
+"""
+
+
+_PREVIOUS: LiteralString = (
+    "reduce(m = -1000000000, y IN {days} | CASE WHEN y < {day} AND y > m THEN y ELSE m END)"
+)
+_NEXT: LiteralString = (
+    "reduce(m = -1000000000, y IN {days} | "
+    "CASE WHEN y > {day} AND (m = -1000000000 OR y < m) THEN y ELSE m END)"
+)
+
+
+def _previous(days: LiteralString, day: LiteralString) -> LiteralString:
+    """The latest of the list `days` before `day`, or NO_DAY
+    (`domain.tree.team_days.previous_day`)."""
+    return _PREVIOUS.replace("{days}", days).replace("{day}", day)
+
+
+def _next(days: LiteralString, day: LiteralString) -> LiteralString:
+    """The earliest of the list `days` after `day`, or NO_DAY."""
+    return _NEXT.replace("{days}", days).replace("{day}", day)
+
+
+# `t`'s entry of the buyer `id` gets the previous day `prev`, appended if it has none.
+_set_previous: LiteralString = """
+WITH t, id, prev, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = id] AS at
+SET t.prevs = CASE WHEN size(at) = 0 THEN t.prevs + prev
+                   ELSE [i IN range(0, size(t.prevs) - 1) |
+                         CASE WHEN i = at[0] THEN prev ELSE t.prevs[i] END] END,
+    t.buyers = CASE WHEN size(at) = 0 THEN t.buyers + id ELSE t.buyers END
 """
 
 
@@ -46,9 +84,12 @@ def _ups(variable: LiteralString) -> LiteralString:
     )
 
 
-# Inside `graph.money.orders.WRITE`, after the orders exist: each order's amount (its net
-# when new) and its buyer go to the roll-ups of the payment day of the buyer's ancestors.
-ORDER_DAYS: LiteralString = (
+# Inside `graph.money.orders.WRITE`, after the orders exist and their buyers are locked:
+# each order's amount (its net when new) goes to the roll-ups of the payment day of the
+# buyer's ancestors; then each buyer's new live days (of an order with something paid)
+# join their live days, and the buyer enters those days' roll-ups with the live day
+# before each, and takes the new day as the previous one of the live day after it.
+_ORDER_SALES: LiteralString = (
     """
 UNWIND $orders AS row
 MATCH (b:Distributor {id: row.buyerId})
@@ -64,11 +105,41 @@ WITH row, up, day, bucket, """
 """
     + _merge_day
     + """
-SET t.sales = t.sales + row.amount,
-    t.buyers = CASE WHEN row.amount > 0 AND NOT row.buyerId IN t.buyers
-                    THEN t.buyers + row.buyerId ELSE t.buyers END
+SET t.sales = t.sales + row.amount
 """
 )
+_ORDER_BUYERS: LiteralString = (
+    """
+UNWIND $orders AS row
+WITH row WHERE row.amount > 0
+WITH row.buyerId AS buyerId, collect(DISTINCT row.paidAtMs / 86400000) AS days
+ORDER BY buyerId
+MATCH (b:Distributor {id: buyerId})
+WITH b, days, coalesce(b.liveDays, []) AS old
+WITH b, old, [d IN days WHERE NOT d IN old] AS added
+WHERE size(added) > 0
+SET b.liveDays = old + added
+WITH b, old + added AS live, added
+UNWIND added + [d IN added | """
+    + _next("live", "d")
+    + """] AS x
+WITH DISTINCT b, live, x WHERE x <> -1000000000
+UNWIND """
+    + _ups("b")
+    + """ AS up
+WITH b, up, x AS day, """
+    + _bucket("b")
+    + """ AS bucket, """
+    + _previous("live", "x")
+    + """ AS prev
+WITH b.id AS id, prev, up, day, bucket, """
+    + _key
+    + """ AS key ORDER BY key
+"""
+    + _merge_day
+    + _set_previous
+)
+ORDER_DAYS: LiteralString = "CALL () { " + _ORDER_SALES + " } CALL () { " + _ORDER_BUYERS + " }"
 
 # New members: `$days` are `JoinedDay` rows (registration, bulk loads).
 JOIN_DAYS: LiteralString = (
@@ -83,12 +154,16 @@ SET t.joined = t.joined + d.joined
 """
 )
 
-# A refund, after its order's `net` is lowered: first lock the order's roll-ups, so that
-# the read of the buyer's other orders of that day sees every refund committed before.
+# A refund, after its order's `net` is lowered: first lock the buyer (their live days)
+# and the order's roll-ups, so that the read of the buyer's other orders of that day sees
+# every refund committed before.
 REFUND_LOCK: LiteralString = (
     """
 MATCH (o:Order {id: $orderId})
 MATCH (b:Distributor {id: o.buyerId})
+SET b._lock = true
+REMOVE b._lock
+WITH o, b
 UNWIND """
     + _ups("o")
     + """ AS up
@@ -105,12 +180,13 @@ REMOVE t._lock
 )
 
 # Then take the refunded amount off the day's sales; the buyer leaves the day's buyers
-# when none of their orders of that day is left with anything paid.
+# when none of their orders of that day is left with anything paid, the day leaves their
+# live days, and their next live day takes the one before as its previous day.
 REFUND_DAYS: LiteralString = (
     """
 MATCH (o:Order {id: $orderId})
 MATCH (b:Distributor {id: o.buyerId})
-WITH o, o.paidAt.epochMillis / 86400000 AS day, """
+WITH o, b, o.paidAt.epochMillis / 86400000 AS day, """
     + _bucket("b")
     + """ AS bucket
 CALL (o, day) {
@@ -119,16 +195,40 @@ CALL (o, day) {
     AND x.paidAt < datetime({epochMillis: (day + 1) * 86400000}) AND x.net > 0
   RETURN count(x) > 0 AS live
 }
-UNWIND """
+CALL (o, live, day, bucket) {
+  UNWIND """
     + _ups("o")
     + """ AS up
-WITH o, live, up, day, bucket, """
+  WITH o, live, up, day, bucket, """
     + _key
     + """ AS key ORDER BY key
-MATCH (t:TeamDay {key: key})
-SET t.sales = t.sales - $amount,
-    t.buyers = CASE WHEN live THEN t.buyers ELSE [b IN t.buyers WHERE b <> o.buyerId] END
+  MATCH (t:TeamDay {key: key})
+  WITH t, live, o.buyerId AS id
+  WITH t, live, id, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = id] AS at
+  SET t.sales = t.sales - $amount,
+      t.prevs = CASE WHEN live THEN t.prevs
+                     ELSE [i IN range(0, size(t.prevs) - 1) WHERE NOT i IN at | t.prevs[i]] END,
+      t.buyers = CASE WHEN live THEN t.buyers ELSE [x IN t.buyers WHERE x <> id] END
+}
+WITH b, day, bucket WHERE NOT live AND day IN coalesce(b.liveDays, [])
+WITH b, day, bucket, [d IN b.liveDays WHERE d <> day] AS days
+SET b.liveDays = days
+WITH b, bucket, """
+    + _next("days", "day")
+    + """ AS after, """
+    + _previous("days", "day")
+    + """ AS prev
+WHERE after <> -1000000000
+WITH b, bucket, after AS day, prev
+UNWIND """
+    + _ups("b")
+    + """ AS up
+WITH b.id AS id, prev, up, day, bucket, """
+    + _key
+    + """ AS key ORDER BY key
 """
+    + _merge_day
+    + _set_previous
 )
 
 # Moving a subtree (`$path`, its range `$lo`..`$hi`, its root at `$depth`): the root and
@@ -149,21 +249,29 @@ CALL (m) {
 }
 WITH m, m.depth - $depth AS r, """
     + _bucket("m")
-    + """ AS bucket,
+    + """ AS bucket, [d IN days WHERE d.live | d.day] AS lives,
      [{day: m.joinedAt.epochMillis / 86400000, net: 0, live: false, joined: 1}] + days AS changes
 UNWIND [x IN """
     + _ups("m")
     + """ WHERE x[0] > r] AS up
 UNWIND changes AS c
-WITH m, up, c, c.day AS day, bucket
-WITH m, up, c, day, bucket, """
+WITH m, up, c, c.day AS day, bucket, lives
+WITH m, up, c, day, bucket, lives, """
     + _key
     + """ AS key ORDER BY key
 """
     + _merge_day
     + """
+WITH t, m, c, lives, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = m.id] AS at
 SET t.sales = t.sales + $sign * c.net,
     t.joined = t.joined + $sign * c.joined,
+    t.prevs = CASE
+      WHEN NOT c.live THEN t.prevs
+      WHEN $sign < 0 THEN [i IN range(0, size(t.prevs) - 1) WHERE NOT i IN at | t.prevs[i]]
+      WHEN size(at) > 0 THEN t.prevs
+      ELSE t.prevs + """
+    + _previous("lives", "c.day")
+    + """ END,
     t.buyers = CASE
       WHEN NOT c.live THEN t.buyers
       WHEN $sign < 0 THEN [b IN t.buyers WHERE b <> m.id]
@@ -181,13 +289,16 @@ def _level(template: LiteralString, level: int) -> LiteralString:
 
 
 # Team metrics of one level: whole days from the roll-ups, the partial days at the two
-# ends of the window from the ancestor-stamp indexes; distinct buyers across all of it.
+# ends of the window from the ancestor-stamp indexes. The whole days' distinct buyers are
+# their entries whose previous live day is before the first whole day
+# (`domain.tree.team_days.first_in_window`); a buyer of the partial days is one more
+# unless they have a live day among the whole days.
 _level_window: LiteralString = """
 CALL () {
   OPTIONAL MATCH (t:TeamDay)
   WHERE t.ancestorId = $id AND t.level = {k} AND t.day >= $firstDay AND t.day < $endDay
   RETURN coalesce(sum(t.sales), 0) AS daySales, coalesce(sum(t.joined), 0) AS dayJoined,
-         collect(t.buyers) AS lists
+         coalesce(sum(size([p IN t.prevs WHERE p < $firstDay])), 0) AS dayBuyers
 }
 CALL () {
   CALL () {
@@ -213,20 +324,22 @@ CALL () {
   }
   RETURN count(m) AS edgeJoined
 }
-WITH daySales + edgeSales AS teamSales, dayJoined + edgeJoined AS newMembers,
-     lists + [edge] AS lists
-CALL (lists) {
-  UNWIND lists AS buyers
-  UNWIND buyers AS buyer
-  RETURN count(DISTINCT buyer) AS activeMembers
+CALL (edge) {
+  UNWIND edge AS buyer
+  WITH DISTINCT buyer
+  MATCH (b:Distributor {id: buyer})
+  WHERE none(d IN coalesce(b.liveDays, []) WHERE d >= $firstDay AND d < $endDay)
+  RETURN count(b) AS edgeBuyers
 }
-RETURN teamSales, newMembers, activeMembers
+RETURN daySales + edgeSales AS teamSales, dayJoined + edgeJoined AS newMembers,
+       dayBuyers + edgeBuyers AS activeMembers
 """
 LEVEL_WINDOWS: dict[int, LiteralString] = {k: _level(_level_window, k) for k in (1, 2, 3)}
 
-# Migration 0017: every roll-up from the members and orders themselves, one ancestor at a
-# time (a team's members and orders are index seeks on its stamps). Idempotent: it
-# starts from none.
+# Migration 0021: every roll-up from the members and orders themselves, one ancestor at a
+# time (a team's members and orders are index seeks on its stamps), after every buyer's
+# live days. Idempotent: it starts from none (live days are set for everyone who ever
+# ordered, so none is left from before).
 DROP_ALL: LiteralString = """
 MATCH (t:TeamDay)
 CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
@@ -239,28 +352,42 @@ CALL (a) {
        count(*) AS n
   MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day) + '|' + toString(bucket)})
     ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
-      t.sales = 0, t.buyers = []
+      t.sales = 0, t.buyers = [], t.prevs = []
   SET t.joined = n
 } IN TRANSACTIONS OF 1000 ROWS
 """
-BUILD_SALES: LiteralString = """
+BUILD_LIVE_DAYS: LiteralString = """
+MATCH (o:Order) WHERE o.buyerId IS NOT NULL AND o.paidAt IS NOT NULL
+WITH o.buyerId AS id,
+     collect(DISTINCT CASE WHEN o.net > 0 THEN o.paidAt.epochMillis / 86400000 END) AS days
+CALL (id, days) {
+  MATCH (b:Distributor {id: id})
+  SET b.liveDays = days
+} IN TRANSACTIONS OF 10000 ROWS
+"""
+BUILD_SALES: LiteralString = (
+    """
 MATCH (a:Distributor) WHERE a.teamSize > 0
 CALL (a) {
   MATCH (o:Order)
   WHERE o.{a} = a.id AND o.paidAt IS NOT NULL AND o.net IS NOT NULL AND o.buyerId IS NOT NULL
   MATCH (b:Distributor {id: o.buyerId})
-  WITH a, o.paidAt.epochMillis / 86400000 AS day,
-       coalesce(b.joinedAt.epochMillis, 0) % 32 AS bucket, sum(o.net) AS sales,
-       collect(DISTINCT CASE WHEN o.net > 0 THEN o.buyerId END) AS buyers
+  WITH a, b, o, o.paidAt.epochMillis / 86400000 AS day
+  WITH a, day, coalesce(b.joinedAt.epochMillis, 0) % 32 AS bucket, sum(o.net) AS sales,
+       collect(DISTINCT CASE WHEN o.net > 0 THEN [o.buyerId, """
+    + _previous("coalesce(b.liveDays, [])", "day")
+    + """] END) AS entries
   MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day) + '|' + toString(bucket)})
     ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
       t.joined = 0
-  SET t.sales = sales, t.buyers = buyers
+  SET t.sales = sales, t.buyers = [e IN entries | e[0]], t.prevs = [e IN entries | e[1]]
 } IN TRANSACTIONS OF 1000 ROWS
 """
+)
 BUILD: tuple[LiteralString, ...] = (
     DROP_ALL,
     *(_level(BUILD_JOINED, k) for k in (1, 2, 3)),
+    BUILD_LIVE_DAYS,
     *(_level(BUILD_SALES, k) for k in (1, 2, 3)),
 )
 

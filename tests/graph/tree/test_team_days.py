@@ -260,3 +260,62 @@ async def test_members_of_one_day_in_many_buckets_stay_exact(db: Database, uid: 
     await assert_team_days_consistent(db, everyone)
     for root in a:
         await _assert_metrics_walk(db, root, _windows())
+
+
+def _every_window(days: int) -> list[tuple[datetime, datetime]]:
+    """Every window of whole days over `days` days from the day of NOW, and each of them
+    with partial days at both ends."""
+    start = NOW.replace(hour=0)
+    bounds = [start + timedelta(days=d) for d in range(days + 1)]
+    windows = [(s, u) for s in bounds for u in bounds if s < u]
+    return windows + [(s + timedelta(hours=9), u + timedelta(hours=3)) for s, u in windows]
+
+
+async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_order(
+    db: Database, uid: str
+) -> None:
+    """A buyer's orders of several days, recorded out of order and several in one batch,
+    then a refund that empties a day between two others and a move: every roll-up
+    (each buyer's previous live day included) and every window's active members equal a
+    walk."""
+    a = await chain(db, f"{uid}-a", 3)  # a0 -> a1 -> a2
+    m = [(await register(db, f"{uid}-m{k}", a[2], now=NOW)).id for k in range(3)]
+    everyone = [*a, *m]
+    day = NOW.replace(hour=10)
+
+    def order(n: int, buyer: str, days: int, amount: int = 1_000) -> NewOrder:
+        at = day + timedelta(days=days)
+        return NewOrder(f"{uid}-o{n}", buyer, amount, at, (OrderItem(amount_fen=amount),))
+
+    for n, (buyer, days) in enumerate([(m[0], 5), (m[0], 1), (m[0], 3), (m[1], 2)]):
+        await orders.record(db, orders=[order(n, buyer, days)], policy=default_policy(), now=NOW)
+    batch = [order(10 + d, m[2], d) for d in (4, 0, 2, 6)]
+    batch += [order(20, m[0], 4), order(21, m[1], 2)]
+    await orders.record(db, orders=batch, policy=default_policy(), now=NOW)
+    await assert_team_days_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, _every_window(7))
+
+    # the only order of m0's day 3 (between days 1 and 4) and of m2's first day refunded
+    for n, amount in ((2, 1_000), (10, 1_000)):
+        await refunds.refund(
+            db, order_id=f"{uid}-o{n}", refund_id=f"{uid}-r{n}", amount_fen=amount, now=NOW
+        )
+    await record_order(db, f"{uid}-o30", m[0], 500, paid_at=day + timedelta(days=3, hours=2))
+    await refunds.refund(db, order_id=f"{uid}-o30", refund_id=f"{uid}-r30", amount_fen=200, now=NOW)
+    await assert_team_days_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, _every_window(7))
+
+    await registration.reassign(
+        db,
+        distributor_id=m[2],
+        sponsor_id=a[0],
+        reason="test",
+        actor=ADMIN,
+        now=NOW,
+        team_leader_recruits=10,
+    )
+    await assert_tree_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, _every_window(7))
