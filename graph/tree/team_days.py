@@ -5,10 +5,11 @@ bucket (the member's `joinedAt` milliseconds modulo `BUCKETS`).
 They are kept in the write transaction of every change they summarise: an order
 (`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
 (`graph.tree.registration`, `graph.tree.bulk`), and the move of a subtree
-(`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Migration 0017
-builds them for a store that predates them, 0020 again with buckets, 0021 again with
-each buyer's previous live day (`prevs`, aligned with `buyers`) and every buyer's live
-days (`Distributor.liveDays`: the UTC days of their orders not fully refunded).
+(`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Each buyer of
+a roll-up carries their previous live day (`prevs`, aligned with `buyers`), and every
+buyer their live days (`Distributor.liveDays`: the UTC days of their orders not fully
+refunded); `domain.tree.team_days` says why. Migration 0021 builds them whole for a
+store that predates any of this (0017 made the index, 0020 the buckets).
 86400000 is `DAY_MS`, 32 is `BUCKETS` and -1000000000 is `NO_DAY` (checked below).
 
 A buyer's live days change only under the buyer's lock: an order locks its buyers first

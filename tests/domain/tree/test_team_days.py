@@ -1,4 +1,5 @@
-"""How a window splits into whole days and partial ends; roll-up increments."""
+"""How a window splits into whole days and partial ends; roll-up increments; distinct
+buyers counted from each entry's previous live day."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from hypothesis import strategies as st
 from domain.tree.team_days import (
     BUCKETS,
     DAY_MS,
+    NO_DAY,
     bucket_of,
     day_key,
+    first_in_window,
     joined_days,
+    previous_day,
     split_window,
 )
 
@@ -65,3 +69,27 @@ def test_members_who_joined_the_same_day_spread_over_buckets() -> None:
     )
     assert [r.key for r in rows] == sorted(r.key for r in rows)  # the lock order
     assert {r.key for r in rows} == {day_key("s", 1, 5, b) for b in range(BUCKETS)}
+
+
+DAY_SETS = st.dictionaries(
+    st.text("abcdef", min_size=1, max_size=2), st.sets(st.integers(0, 40), max_size=12)
+)
+
+
+@given(live=DAY_SETS, first=st.integers(-2, 42), length=st.integers(0, 44))
+def test_entries_before_the_run_count_its_distinct_buyers(
+    live: dict[str, set[int]], first: int, length: int
+) -> None:
+    """Over any run of whole days, the entries whose buyer's previous live day is before
+    the run are exactly its distinct buyers."""
+    end = first + length
+    previous = [previous_day(days, d) for days in live.values() for d in days if first <= d < end]
+    buyers = {b for b, days in live.items() if any(first <= d < end for d in days)}
+    assert first_in_window(previous, first) == len(buyers)
+
+
+def test_a_first_live_day_has_no_previous_day() -> None:
+    assert previous_day([], 5) == NO_DAY
+    assert previous_day([7, 9], 5) == NO_DAY
+    assert previous_day([1, 4, 9, 3], 5) == 4
+    assert NO_DAY < -(10**8)  # before any day a timestamp can name
