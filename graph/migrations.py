@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import LiteralString
 
 from graph.db import Database
+from graph.money import commission_days
 from graph.tree import team_days
 
 
@@ -274,6 +275,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         # The roll-ups again, each buyer with their previous live day, after every
         # buyer's live days (domain/tree/team_days.py): any earlier ones are dropped.
         team_days.BUILD,
+    ),
+    Migration(
+        "0022-commission-days",
+        (
+            # Daily commission roll-ups per beneficiary (graph/money/commission_days.py):
+            # team metrics read a window's whole days from them, not every commission.
+            "CREATE CONSTRAINT commission_day_key IF NOT EXISTS "
+            "FOR (d:CommissionDay) REQUIRE d.key IS UNIQUE",
+            "CREATE INDEX commission_day_window IF NOT EXISTS "
+            "FOR (d:CommissionDay) ON (d.beneficiaryId, d.day)",
+            "CALL db.awaitIndexes(300)",
+            *commission_days.BUILD,
+        ),
     ),
 )
 

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 from app.settings import default_policy
 from domain.fraud.identifiers import Identifier, IdentifierKind, identify
-from domain.models import DistributionMode, Distributor, NewOrder, Order, OrderItem, Policy
+from domain.models import (
+    CommissionStatus,
+    DistributionMode,
+    Distributor,
+    NewOrder,
+    Order,
+    OrderItem,
+    Policy,
+)
+from domain.money.commission_days import CommissionState, commission_day_key
 from domain.tree.team_days import bucket_of, day_key, day_of, previous_day
 from graph.db import Database
 from graph.money import ledger, orders
@@ -194,8 +203,44 @@ async def record_order(
 
 async def assert_ledger_consistent(db: Database, ids: Sequence[str]) -> None:
     """Every balance equals its entries, the entries equal the commissions and
-    withdrawals they come from (`graph.money.ledger.reconcile`), and every withdrawal record
-    equals its own entries (`graph.money.ledger.withdrawal_mismatches`)."""
+    withdrawals they come from (`graph.money.ledger.reconcile`), every withdrawal record
+    equals its own entries (`graph.money.ledger.withdrawal_mismatches`), and the daily
+    commission roll-ups equal the commissions."""
     assert [] == await ledger.reconcile(db, distributor_ids=ids)
     mismatches = await ledger.withdrawal_mismatches(db, distributor_ids=ids)
     assert [] == [m.describe() for m in mismatches]
+    await assert_commission_days_consistent(db, ids)
+
+
+COMMISSIONS_WALKED = """
+UNWIND $ids AS id
+MATCH (c:Commission {beneficiaryId: id})
+OPTIONAL MATCH (o:Order {id: c.orderId})
+OPTIONAL MATCH (b:Distributor {id: o.buyerId})
+RETURN id, c.paidAt.epochMillis AS paidMs, coalesce(b.joinedAt.epochMillis, 0) AS joinedMs,
+       c.bucket AS bucket, c.status AS status, c.amount AS amount, c.original AS original
+"""
+COMMISSION_DAYS_STORED = """
+UNWIND $ids AS id
+MATCH (d:CommissionDay {beneficiaryId: id})
+RETURN d.key AS key, d.day AS day, d.bucket AS bucket,
+       [d.pending, d.settled, d.cancelled] AS sums
+"""
+
+
+async def assert_commission_days_consistent(db: Database, ids: Sequence[str]) -> None:
+    """Each daily commission roll-up of these beneficiaries equals their commissions
+    (roll-ups left at zero may stay), and each commission keeps its buyer's bucket."""
+    walked: dict[str, list[int]] = {}
+    for r in await db.read(COMMISSIONS_WALKED, ids=list(ids)):
+        assert r["bucket"] == bucket_of(r["joinedMs"]), f"{r['id']}: a commission's bucket"
+        key = commission_day_key(r["id"], day_of(r["paidMs"]), r["bucket"])
+        counted = CommissionState(
+            CommissionStatus(r["status"]), r["amount"], r["original"]
+        ).counted()
+        walked[key] = [a + b for a, b in zip(walked.get(key, [0, 0, 0]), counted, strict=True)]
+    stored = {r["key"]: r["sums"] for r in await db.read(COMMISSION_DAYS_STORED, ids=list(ids))}
+    zero = [0, 0, 0]
+    assert {k: v for k, v in stored.items() if v != zero} == {
+        k: v for k, v in walked.items() if v != zero
+    }

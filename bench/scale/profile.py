@@ -110,7 +110,11 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             for k in (1, 2, 3)
         ),
         ("team.OWN_SALES", team.OWN_SALES, {"id": root.id, **window}),
-        ("team.COMMISSIONS_BY_STATUS", team.COMMISSIONS_BY_STATUS, {"id": root.id, **window}),
+        (
+            "team.COMMISSIONS_BY_STATUS (30-day window)",
+            team.COMMISSIONS_BY_STATUS,
+            {"id": root.id, **window, **days},
+        ),
         ("orders.PREPARE (one order)", orders.PREPARE, {"ids": ["none"], "buyerIds": [buyer]}),
         (
             "fraud_scan.SHARED",

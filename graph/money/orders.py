@@ -37,6 +37,7 @@ from graph import events
 from graph.db import Database, fetch
 from graph.fraud.identifiers import LINK_ORDERS
 from graph.locks import lock_distributor
+from graph.money.commission_days import ORDER_COMMISSION_DAYS
 from graph.money.ledger import WRITE_ENTRIES
 from graph.money.order_rows import (
     ORDER_FIELDS,
@@ -110,12 +111,12 @@ CREATE (b)-[:PLACED]->(o:Order {
   itemAmounts: row.itemAmounts, itemProducts: row.itemProducts, itemBrands: row.itemBrands,
   itemCommissionable: row.itemCommissionable, forfeits: row.forfeits
 })
-WITH o, row
+WITH o, row, coalesce(b.joinedAt.epochMillis, 0) % 32 AS bucket
 UNWIND row.commissions AS c
 CREATE (o)-[:PAYS]->(:Commission {
   id: c.id, orderId: o.id, level: c.level, beneficiaryId: c.beneficiaryId, base: c.base,
   rate: c.rate, original: c.amount, amount: c.amount, status: 'PENDING',
-  paidAt: o.paidAt, dueAt: o.paidAt + duration({days: $freezeDays})
+  paidAt: o.paidAt, dueAt: o.paidAt + duration({days: $freezeDays}), bucket: bucket
 })
 """
 
@@ -141,6 +142,8 @@ WRITE: LiteralString = (
     + WRITE_ENTRIES
     + " } CALL () { "
     + ORDER_DAYS
+    + " } CALL () { "
+    + ORDER_COMMISSION_DAYS
     + " } CALL () { "
     + events.APPEND
     + " }"

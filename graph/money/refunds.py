@@ -17,9 +17,11 @@ from neo4j.exceptions import ConstraintError
 from domain.errors import BadUserInput, Conflict, NotFound
 from domain.models import CommissionStatus, Order
 from domain.money.commission import remaining_commission
+from domain.money.commission_days import CommissionChange, CommissionState, day_deltas
 from domain.money.fen import format_fen
 from domain.money.ledger import Entry, commission_reduced
 from graph.db import Database, fetch
+from graph.money import commission_days
 from graph.money.ledger import write_entries
 from graph.money.orders import get_many
 from graph.tree.team_days import refund_days
@@ -37,7 +39,8 @@ LIVE_COMMISSIONS = """
 MATCH (:Order {id: $id})-[:PAYS]->(c:Commission)
 WHERE c.status IN ['PENDING', 'SETTLED']
 RETURN c.id AS id, c.level AS level, c.beneficiaryId AS beneficiaryId, c.status AS status,
-       c.original AS original, c.amount AS amount
+       c.original AS original, c.amount AS amount,
+       c.paidAt.epochMillis / 86400000 AS day, c.bucket AS bucket
 """
 
 APPLY = """
@@ -75,6 +78,7 @@ async def refund(
             )
         remaining = paid - refunded - amount_fen
         changes: list[dict[str, object]] = []
+        moved: list[CommissionChange] = []
         entries: list[Entry] = []
         for c in await fetch(tx, LIVE_COMMISSIONS, id=order_id):
             target = remaining_commission(
@@ -85,6 +89,17 @@ async def refund(
                 CommissionStatus.CANCELLED.value if remaining == 0 and not settled else c["status"]
             )
             changes.append({"id": c["id"], "amount": target, "status": status})
+            moved.append(
+                CommissionChange(
+                    beneficiary_id=c["beneficiaryId"],
+                    day=c["day"],
+                    bucket=c["bucket"],
+                    before=CommissionState(
+                        CommissionStatus(c["status"]), c["amount"], c["original"]
+                    ),
+                    after=CommissionState(CommissionStatus(status), target, c["original"]),
+                )
+            )
             entries += commission_reduced(
                 refund_id=refund_id,
                 level=c["level"],
@@ -103,6 +118,7 @@ async def refund(
             commissions=changes,
         )
         await refund_days(tx, order_id=order_id, amount_fen=amount_fen)
+        await commission_days.apply(tx, deltas=day_deltas(moved))
         await write_entries(tx, entries=entries, at=now)
 
     try:

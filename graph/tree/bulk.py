@@ -191,6 +191,10 @@ DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
     CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
     """,
     """
+    MATCH (d:CommissionDay) WHERE d.beneficiaryId STARTS WITH $prefix
+    CALL (d) { DELETE d } IN TRANSACTIONS OF 10000 ROWS
+    """,
+    """
     MATCH (o:Order) WHERE o.buyerId STARTS WITH $prefix
     CALL (o) {
       OPTIONAL MATCH (o)-[:PAYS|REFUNDED_BY]->(x)

@@ -129,15 +129,42 @@ RETURN r.channel AS channel, count(*) AS n
 ORDER BY n DESC, channel
 """
 
-# Index-only: every property read is in `commission_beneficiary_totals`.
-COMMISSIONS_BY_STATUS = """
+# A beneficiary's commissions per status over [since, until): the whole days from the
+# daily commission roll-ups (kept by `graph.money.commission_days`), the partial days at
+# the two ends from the commission index alone (`commission_beneficiary_totals`).
+_commission_edge: LiteralString = """
 MATCH (c:Commission)
 USING INDEX c:Commission(beneficiaryId, paidAt, status, amount, original)
-WHERE c.beneficiaryId = $id AND c.paidAt >= $since AND c.paidAt < $until
+WHERE c.beneficiaryId = $id AND c.paidAt >= {from} AND c.paidAt < {to}
   AND c.status IS NOT NULL AND c.amount IS NOT NULL AND c.original IS NOT NULL
-WITH c.status AS status, c.original AS original, c.amount AS amount
-RETURN status, sum(CASE status WHEN 'CANCELLED' THEN original ELSE amount END) AS amount
+RETURN c.status AS status, c.amount AS amount, c.original AS original
 """
+COMMISSIONS_BY_STATUS: LiteralString = (
+    """
+CALL () {
+  OPTIONAL MATCH (d:CommissionDay)
+  WHERE d.beneficiaryId = $id AND d.day >= $firstDay AND d.day < $endDay
+  RETURN coalesce(sum(d.pending), 0) AS pending, coalesce(sum(d.settled), 0) AS settled,
+         coalesce(sum(d.cancelled), 0) AS cancelled
+}
+CALL () {
+  CALL () {
+"""
+    + _commission_edge.replace("{from}", "$since").replace("{to}", "$headUntil")
+    + """
+    UNION ALL
+"""
+    + _commission_edge.replace("{from}", "$tailSince").replace("{to}", "$until")
+    + """
+  }
+  RETURN coalesce(sum(CASE status WHEN 'PENDING' THEN amount END), 0) AS edgePending,
+         coalesce(sum(CASE status WHEN 'SETTLED' THEN amount END), 0) AS edgeSettled,
+         coalesce(sum(CASE status WHEN 'CANCELLED' THEN original END), 0) AS edgeCancelled
+}
+RETURN pending + edgePending AS PENDING, settled + edgeSettled AS SETTLED,
+       cancelled + edgeCancelled AS CANCELLED
+"""
+)
 
 
 async def upline(db: Database, *, distributor_id: str, depth: int) -> list[UplineEntry]:
@@ -240,9 +267,10 @@ async def metrics(
     """SPEC §3.4 for `root` over `depth` levels and the window [since, until).
 
     Level counts come from the maintained counters; new members, active members and
-    team sales from the daily roll-ups (`graph.tree.team_days`) for the window's whole
-    days and from the ancestor-stamp indexes for the partial days at its ends, so the
-    cost follows the number of days (and the distinct buyers), not the team's orders.
+    team sales from the daily roll-ups (`graph.tree.team_days`), and the commissions
+    from theirs (`graph.money.commission_days`), for the window's whole days, and from
+    the indexes for the partial days at its ends, so the cost follows the number of
+    days, not the team's orders.
     """
     level_counts = list(root.level_counts[:depth])
     window = window_bounds(since, until)
@@ -257,10 +285,10 @@ async def metrics(
     # Independent reads, sent at once: the slowest one sets the time.
     own, commissions, *levels = await asyncio.gather(
         db.read(OWN_SALES, id=root.id, **window),
-        db.read(COMMISSIONS_BY_STATUS, id=root.id, **window),
+        db.read(COMMISSIONS_BY_STATUS, id=root.id, **window, **days),
         *(db.read(LEVEL_WINDOWS[k], id=root.id, **window, **days) for k in range(1, depth + 1)),
     )
-    by_status = {r["status"]: r["amount"] for r in commissions}
+    by_status = commissions[0]
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
@@ -269,7 +297,7 @@ async def metrics(
         team_sales_fen=sum(level[0]["teamSales"] for level in levels),
         own_sales_fen=own[0]["ownSales"],
         commissions=[
-            CommissionTotal(status=status, amount_fen=by_status.get(status.value, 0))
+            CommissionTotal(status=status, amount_fen=by_status[status.value])
             for status in CommissionStatus
         ],
     )

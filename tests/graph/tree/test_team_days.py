@@ -8,15 +8,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from app.settings import default_policy
-from domain.models import Actor, BindMode, Distributor, NewOrder, OrderItem, Rank, Status
+from domain.models import (
+    Actor,
+    BindMode,
+    CommissionStatus,
+    Distributor,
+    NewOrder,
+    OrderItem,
+    Rank,
+    Status,
+)
 from domain.tree.paths import descendant_range
 from graph.db import Database
-from graph.money import orders, refunds
+from graph.money import orders, refunds, settlement
 from graph.money.order_rows import fingerprint, order_row
 from graph.tree import admin, registration, team
 from graph.tree.distributors import require
 from tests.helpers import (
     NOW,
+    assert_ledger_consistent,
     assert_team_days_consistent,
     assert_tree_consistent,
     chain,
@@ -40,6 +50,14 @@ RETURN sum(CASE WHEN m.joinedAt >= $since AND m.joinedAt < $until THEN 1 ELSE 0 
 """
 
 
+# The root's own commissions per status, from the commissions themselves.
+WALKED_COMMISSIONS = """
+MATCH (c:Commission) WHERE c.beneficiaryId = $id AND c.paidAt >= $since AND c.paidAt < $until
+RETURN c.status AS status,
+       sum(CASE c.status WHEN 'CANCELLED' THEN c.original ELSE c.amount END) AS amount
+"""
+
+
 async def _assert_metrics_walk(
     db: Database, root_id: str, windows: list[tuple[datetime, datetime]]
 ) -> None:
@@ -55,6 +73,11 @@ async def _assert_metrics_walk(
             walked["activeMembers"],
             walked["teamSales"],
         ), (root_id, since, until)
+        paid = await db.read(WALKED_COMMISSIONS, id=root_id, since=since, until=until)
+        by_status = {r["status"]: r["amount"] for r in paid}
+        assert {c.status.value: c.amount_fen for c in found.commissions} == {
+            s.value: by_status.get(s.value, 0) for s in CommissionStatus
+        }, (root_id, since, until)
 
 
 def _windows() -> list[tuple[datetime, datetime]]:
@@ -296,7 +319,9 @@ async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_ord
     for root in a:
         await _assert_metrics_walk(db, root, _every_window(7))
 
-    # the only order of m0's day 3 (between days 1 and 4) and of m2's first day refunded
+    # the first days' commissions settled; then the only order of m0's day 3 (between
+    # days 1 and 4) and of m2's first day refunded
+    await settlement.settle(db, as_of=day + timedelta(days=7 + 3), now=NOW)
     for n, amount in ((2, 1_000), (10, 1_000)):
         await refunds.refund(
             db, order_id=f"{uid}-o{n}", refund_id=f"{uid}-r{n}", amount_fen=amount, now=NOW
@@ -317,5 +342,6 @@ async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_ord
         team_leader_recruits=10,
     )
     await assert_tree_consistent(db, everyone)
+    await assert_ledger_consistent(db, everyone)
     for root in a:
         await _assert_metrics_walk(db, root, _every_window(7))
