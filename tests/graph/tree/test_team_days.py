@@ -5,6 +5,7 @@ split never answer from before a reassignment, a freeze or a rank change."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from app.settings import default_policy
@@ -345,3 +346,35 @@ async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_ord
     await assert_ledger_consistent(db, everyone)
     for root in a:
         await _assert_metrics_walk(db, root, _every_window(7))
+
+
+async def test_concurrent_orders_of_one_buyer_on_different_days_keep_its_previous_days(
+    db: Database, uid: str
+) -> None:
+    """Orders of the same two buyers for many days, recorded all at once (each its own
+    transaction) and refunded all at once: every buyer's live days and previous days
+    stay exact, since they change only under the buyer's lock."""
+    a = await chain(db, f"{uid}-a", 2)  # a0 -> a1
+    m = [(await register(db, f"{uid}-m{k}", a[1], now=NOW)).id for k in range(2)]
+    everyone = [*a, *m]
+    day = NOW.replace(hour=9)
+    placed = [(m[k % 2], (k * 5) % 9, f"{uid}-o{k}") for k in range(12)]
+    await asyncio.gather(
+        *(
+            record_order(db, order_id, buyer, 1_000, paid_at=day + timedelta(days=days))
+            for buyer, days, order_id in placed
+        )
+    )
+    await assert_team_days_consistent(db, everyone)
+    await asyncio.gather(
+        *(
+            refunds.refund(
+                db, order_id=order_id, refund_id=f"{order_id}-r", amount_fen=1_000, now=NOW
+            )
+            for _, _, order_id in placed[::3]
+        )
+    )
+    await assert_team_days_consistent(db, everyone)
+    await assert_ledger_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, _every_window(9))
