@@ -337,25 +337,24 @@ RETURN daySales + edgeSales AS teamSales, dayJoined + edgeJoined AS newMembers,
 """
 LEVEL_WINDOWS: dict[int, LiteralString] = {k: _level(_level_window, k) for k in (1, 2, 3)}
 
-# Migration 0021: every roll-up from the members and orders themselves, one ancestor at a
-# time (a team's members and orders are index seeks on its stamps), after every buyer's
-# live days. Idempotent: it starts from none (live days are set for everyone who ever
-# ordered, so none is left from before).
+# Migration 0021: every roll-up from the members and orders themselves, after every
+# buyer's live days: the members' roll-ups in one pass over the members per level (each
+# created once: the build starts from none), then the sales one ancestor at a time (a
+# team's orders are index seeks on its stamps). Idempotent: it starts from none (live
+# days are set for everyone who ever ordered, so none is left from before).
 DROP_ALL: LiteralString = """
 MATCH (t:TeamDay)
 CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
 """
 BUILD_JOINED: LiteralString = """
-MATCH (a:Distributor) WHERE a.teamSize > 0
-CALL (a) {
-  MATCH (m:Distributor) WHERE m.{a} = a.id AND m.joinedAt IS NOT NULL
-  WITH a, m.joinedAt.epochMillis / 86400000 AS day, m.joinedAt.epochMillis % 32 AS bucket,
-       count(*) AS n
-  MERGE (t:TeamDay {key: a.id + '|{k}|' + toString(day) + '|' + toString(bucket)})
-    ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
-      t.sales = 0, t.buyers = [], t.prevs = []
-  SET t.joined = n
-} IN TRANSACTIONS OF 1000 ROWS
+MATCH (m:Distributor) WHERE m.{a} IS NOT NULL AND m.joinedAt IS NOT NULL
+WITH m.{a} AS id, m.joinedAt.epochMillis / 86400000 AS day,
+     m.joinedAt.epochMillis % 32 AS bucket, count(*) AS n
+CALL (id, day, bucket, n) {
+  CREATE (:TeamDay {key: id + '|{k}|' + toString(day) + '|' + toString(bucket),
+    ancestorId: id, level: {k}, day: day, bucket: bucket, sales: 0, joined: n,
+    buyers: [], prevs: []})
+} IN TRANSACTIONS OF 10000 ROWS
 """
 BUILD_LIVE_DAYS: LiteralString = """
 MATCH (o:Order) WHERE o.buyerId IS NOT NULL AND o.paidAt IS NOT NULL
