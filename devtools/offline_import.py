@@ -7,7 +7,12 @@ its ten index entries: about 7,000 distributors/s on this machine. For an initia
 store files directly. The local server is stopped, the default database **replaced**,
 the server started again, and the migrations then build every constraint and index in
 one population pass. The rows are the same `Placement`s as the online path (counters,
-paths and ancestor stamps computed by `rules.tree.layout`).
+paths and ancestor stamps computed by `rules.tree.layout`). The team roll-ups of the
+members' joining days (`domain.tree.team_days.joined_counts`) are imported with them, and
+the migration that would build them is recorded as applied
+(`graph.migrations.BUILT_BY_IMPORT`): creating millions of roll-ups one transaction at a
+time was most of an import's time. An imported roll-up has no `buyers` or `prevs` until
+an order of that day (writers read a missing list as empty).
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from pathlib import Path
 from devtools import neo4j_server
 from devtools.neo4j_server import Neo4jServerError, ServerConfig
 from domain.tree.paths import Placement
+from domain.tree.team_days import day_key, joined_counts
 from graph.db import Database
-from graph.migrations import migrate
+from graph.migrations import BUILT_BY_IMPORT, migrate, record_applied
 
 NODE_HEADER = (
     "id:ID", "name", "rank", "status", "joinedAt:datetime", "path", "depth:int",
@@ -32,6 +38,10 @@ NODE_HEADER = (
     "a1", "a2", "a3",
 )  # fmt: skip
 EDGE_HEADER = (":START_ID", ":END_ID", "at:datetime")
+TEAM_DAY_HEADER = (
+    "key:ID(TeamDay)", "ancestorId", "level:int", "day:int", "bucket:int", "sales:int",
+    "joined:int",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,16 @@ def _iso(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
-def write_csv(rows: Sequence[Placement], directory: Path) -> tuple[Path, Path]:
-    """The importer's node and relationship files for `rows` (sponsors before recruits)."""
+@dataclass(frozen=True)
+class ImportFiles:
+    distributors: Path
+    referred: Path
+    team_days: Path
+
+
+def write_csv(rows: Sequence[Placement], directory: Path) -> ImportFiles:
+    """The importer's files for `rows` (sponsors before recruits): the distributors, their
+    `REFERRED` edges, and the team roll-ups of the days they joined."""
     nodes, edges = directory / "distributors.csv", directory / "referred.csv"
     with nodes.open("w", newline="") as node_file, edges.open("w", newline="") as edge_file:
         node_csv, edge_csv = csv.writer(node_file), csv.writer(edge_file)
@@ -70,7 +88,15 @@ def write_csv(rows: Sequence[Placement], directory: Path) -> tuple[Path, Path]:
             )  # fmt: skip
             if p.sponsor_id is not None:
                 edge_csv.writerow((p.sponsor_id, p.id, joined))
-    return nodes, edges
+    team_days = directory / "team_days.csv"
+    with team_days.open("w", newline="") as day_file:
+        day_csv = csv.writer(day_file)
+        day_csv.writerow(TEAM_DAY_HEADER)
+        counts = joined_counts((p.ancestors, p.joined_at_ms) for p in rows)
+        day_csv.writerows(
+            (day_key(a, k, d, b), a, k, d, b, 0, n) for (a, k, d, b), n in counts.items()
+        )
+    return ImportFiles(distributors=nodes, referred=edges, team_days=team_days)
 
 
 def report_file(config: ServerConfig) -> Path:
@@ -79,16 +105,17 @@ def report_file(config: ServerConfig) -> Path:
     return config.home.resolve() / "import.report"
 
 
-def run_importer(*, config: ServerConfig, nodes: Path, edges: Path) -> None:
-    """Replace the default database with the contents of the two files (server stopped)."""
+def run_importer(*, config: ServerConfig, files: ImportFiles) -> None:
+    """Replace the default database with the contents of `files` (server stopped)."""
     if neo4j_server.status(config=config).running:
         raise Neo4jServerError("stop Neo4j before an offline import (`referral neo4j stop`).")
     neo4j_server.run_admin_tool(
         config,
         *("database", "import", "full", "neo4j", "--overwrite-destination"),
         f"--report-file={report_file(config)}",
-        f"--nodes=Distributor={nodes}",
-        f"--relationships=REFERRED={edges}",
+        f"--nodes=Distributor={files.distributors}",
+        f"--nodes=TeamDay={files.team_days}",
+        f"--relationships=REFERRED={files.referred}",
     )
 
 
@@ -106,12 +133,13 @@ async def import_network(
     neo4j_server.stop(config=config)
     with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
         began = time.monotonic()
-        nodes, edges = write_csv(rows, Path(scratch))
+        files = write_csv(rows, Path(scratch))
         written = time.monotonic()
-        run_importer(config=config, nodes=nodes, edges=edges)
+        run_importer(config=config, files=files)
         imported = time.monotonic()
     neo4j_server.start(config=config)
     started = time.monotonic()
+    await record_applied(database, migration_id=BUILT_BY_IMPORT)
     await migrate(database, index_timeout_s=index_timeout_s)
     return ImportReport(
         distributors=len(rows),

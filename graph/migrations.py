@@ -294,11 +294,22 @@ MIGRATIONS: tuple[Migration, ...] = (
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
 RECORD = "MERGE (m:Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()"
 
+# The migration whose only work is building the team roll-ups from the members and
+# orders: an offline import writes a network's roll-ups with its members (it has no
+# orders yet), so it records this one as applied instead of running it
+# (devtools/offline_import.py).
+BUILT_BY_IMPORT = "0021-buyer-live-days"
+
 
 async def _auto_commit(db: Database, statement: LiteralString) -> None:
     """Run one statement in its own transaction (`CALL … IN TRANSACTIONS` needs that)."""
     async with db.driver.session(database=db.name) as session:
         await (await session.run(statement)).consume()
+
+
+async def record_applied(db: Database, *, migration_id: str) -> None:
+    """Record `migration_id` as applied without running it (its work is already done)."""
+    await db.driver.execute_query(RECORD, {"id": migration_id}, database_=db.name)
 
 
 async def migrate(db: Database, *, index_timeout_s: int = 300) -> list[str]:

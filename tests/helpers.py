@@ -69,8 +69,8 @@ RETURN id, length(p) AS level, m.id AS member, m.joinedAt.epochMillis AS joinedM
 TEAM_DAYS_STORED = """
 MATCH (t:TeamDay) WHERE t.ancestorId IN $ids
 RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day,
-       t.bucket AS bucket, t.sales AS sales, t.joined AS joined, t.buyers AS buyers,
-       t.prevs AS prevs
+       t.bucket AS bucket, t.sales AS sales, t.joined AS joined,
+       coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
 """
 LIVE_DAYS_STORED = """
 UNWIND $ids AS id

@@ -91,16 +91,26 @@ class JoinedDay:
     joined: int
 
 
+def joined_counts(
+    members: Iterable[tuple[tuple[str | None, ...], int]],
+) -> Counter[tuple[str, int, int, int]]:
+    """How many new members, given as (their ancestors a1..a3, joined ms), each
+    (ancestor, level, day, bucket) roll-up gains."""
+    counts: Counter[tuple[str, int, int, int]] = Counter()
+    for ancestors, joined_ms in members:
+        day, bucket = day_of(joined_ms), bucket_of(joined_ms)
+        for level, ancestor in enumerate(ancestors[:LEVEL_CAP], start=1):
+            if ancestor is not None:
+                counts[(ancestor, level, day, bucket)] += 1
+    return counts
+
+
 def joined_days(
     members: Iterable[tuple[tuple[str | None, ...], int]],
 ) -> list[JoinedDay]:
     """Roll-up increments for new members given as (their ancestors a1..a3, joined ms),
     one per (ancestor, level, day, bucket), in key order (the order writers lock them in)."""
-    counts: Counter[tuple[str, int, int, int]] = Counter()
-    for ancestors, joined_ms in members:
-        for level, ancestor in enumerate(ancestors[:LEVEL_CAP], start=1):
-            if ancestor is not None:
-                counts[(ancestor, level, day_of(joined_ms), bucket_of(joined_ms))] += 1
+    counts = joined_counts(members)
     rows = [JoinedDay(day_key(a, k, d, b), a, k, d, b, n) for (a, k, d, b), n in counts.items()]
     return sorted(rows, key=lambda r: r.key)
 

@@ -65,11 +65,12 @@ def _next(days: LiteralString, day: LiteralString) -> LiteralString:
 
 # `t`'s entry of the buyer `id` gets the previous day `prev`, appended if it has none.
 _set_previous: LiteralString = """
-WITH t, id, prev, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = id] AS at
-SET t.prevs = CASE WHEN size(at) = 0 THEN t.prevs + prev
-                   ELSE [i IN range(0, size(t.prevs) - 1) |
-                         CASE WHEN i = at[0] THEN prev ELSE t.prevs[i] END] END,
-    t.buyers = CASE WHEN size(at) = 0 THEN t.buyers + id ELSE t.buyers END
+WITH t, id, prev, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
+WITH t, id, prev, buyers, prevs, [i IN range(0, size(buyers) - 1) WHERE buyers[i] = id] AS at
+SET t.prevs = CASE WHEN size(at) = 0 THEN prevs + prev
+                   ELSE [i IN range(0, size(prevs) - 1) |
+                         CASE WHEN i = at[0] THEN prev ELSE prevs[i] END] END,
+    t.buyers = CASE WHEN size(at) = 0 THEN buyers + id ELSE buyers END
 """
 
 
@@ -205,11 +206,13 @@ CALL (o, live, day, bucket) {
     + """ AS key ORDER BY key
   MATCH (t:TeamDay {key: key})
   WITH t, live, o.buyerId AS id
-  WITH t, live, id, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = id] AS at
+  WITH t, live, id, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
+  WITH t, live, id, buyers, prevs,
+       [i IN range(0, size(buyers) - 1) WHERE buyers[i] = id] AS at
   SET t.sales = t.sales - $amount,
-      t.prevs = CASE WHEN live THEN t.prevs
-                     ELSE [i IN range(0, size(t.prevs) - 1) WHERE NOT i IN at | t.prevs[i]] END,
-      t.buyers = CASE WHEN live THEN t.buyers ELSE [x IN t.buyers WHERE x <> id] END
+      t.prevs = CASE WHEN live THEN prevs
+                     ELSE [i IN range(0, size(prevs) - 1) WHERE NOT i IN at | prevs[i]] END,
+      t.buyers = CASE WHEN live THEN buyers ELSE [x IN buyers WHERE x <> id] END
 }
 WITH b, day, bucket WHERE NOT live AND day IN coalesce(b.liveDays, [])
 WITH b, day, bucket, [d IN b.liveDays WHERE d <> day] AS days
@@ -263,21 +266,23 @@ WITH m, up, c, day, bucket, lives, """
 """
     + _merge_day
     + """
-WITH t, m, c, lives, [i IN range(0, size(t.buyers) - 1) WHERE t.buyers[i] = m.id] AS at
+WITH t, m, c, lives, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
+WITH t, m, c, lives, buyers, prevs,
+     [i IN range(0, size(buyers) - 1) WHERE buyers[i] = m.id] AS at
 SET t.sales = t.sales + $sign * c.net,
     t.joined = t.joined + $sign * c.joined,
     t.prevs = CASE
-      WHEN NOT c.live THEN t.prevs
-      WHEN $sign < 0 THEN [i IN range(0, size(t.prevs) - 1) WHERE NOT i IN at | t.prevs[i]]
-      WHEN size(at) > 0 THEN t.prevs
-      ELSE t.prevs + """
+      WHEN NOT c.live THEN prevs
+      WHEN $sign < 0 THEN [i IN range(0, size(prevs) - 1) WHERE NOT i IN at | prevs[i]]
+      WHEN size(at) > 0 THEN prevs
+      ELSE prevs + """
     + _previous("lives", "c.day")
     + """ END,
     t.buyers = CASE
-      WHEN NOT c.live THEN t.buyers
-      WHEN $sign < 0 THEN [b IN t.buyers WHERE b <> m.id]
-      WHEN m.id IN t.buyers THEN t.buyers
-      ELSE t.buyers + m.id END
+      WHEN NOT c.live THEN buyers
+      WHEN $sign < 0 THEN [b IN buyers WHERE b <> m.id]
+      WHEN m.id IN buyers THEN buyers
+      ELSE buyers + m.id END
 """
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,20 @@ from app.settings import ROOT, Settings
 from devtools import neo4j_server
 from devtools.demo import generate
 from devtools.offline_import import import_network
+from domain.models import Actor
 from graph.db import Database
-from graph.tree import team
+from graph.migrations import BUILT_BY_IMPORT
+from graph.money import refunds
+from graph.tree import registration, team
 from graph.tree.distributors import require
 from tests.conftest import TEST_BOLT_PORT, server_config
-from tests.helpers import assert_tree_consistent, register
+from tests.helpers import (
+    NOW,
+    assert_ledger_consistent,
+    assert_tree_consistent,
+    record_order,
+    register,
+)
 
 PORT = int(os.environ.get("REFERRAL_TEST_IMPORT_PORT", str(TEST_BOLT_PORT + 10)))
 HOME = ROOT / "var" / "neo4j-import-test"
@@ -77,6 +87,35 @@ async def test_imported_network_serves_uplines_and_takes_new_recruits(
     assert [ids[0]] == [e.distributor.id for e in above]
     counted = await db.read("MATCH (d:Distributor {id: $id}) RETURN count(d) AS n", id=ids[5])
     assert 1 == counted[0]["n"]
+
+
+async def test_imported_roll_ups_take_orders_refunds_and_moves(
+    imported: tuple[Database, list[str]],
+) -> None:
+    """The team roll-ups arrive with the import (their migration recorded, not run), and
+    orders on the days members joined, a refund and a move keep them exact, though an
+    imported roll-up holds no buyer list yet."""
+    db, ids = imported
+    applied = await db.read(
+        "MATCH (m:Migration {id: $id}) RETURN count(m) AS n", id=BUILT_BY_IMPORT
+    )
+    assert 1 == applied[0]["n"]
+    rows = [p for p in generate(size=300, prefix="imp", seed=3) if p.depth >= 3][:6]
+    for k, p in enumerate(rows):
+        paid = datetime.fromtimestamp(p.joined_at_ms / 1000, tz=UTC) + timedelta(minutes=1)
+        await record_order(db, f"imp-o{k}", p.id, 1_000 + k, paid_at=paid)
+    await refunds.refund(db, order_id="imp-o0", refund_id="imp-r0", amount_fen=1_000, now=NOW)
+    await registration.reassign(
+        db,
+        distributor_id=rows[1].id,
+        sponsor_id=ids[0],
+        reason="test",
+        actor=Actor(subject="admin-1", role="ADMIN"),
+        now=NOW,
+        team_leader_recruits=10,
+    )
+    await assert_tree_consistent(db, ids)
+    await assert_ledger_consistent(db, ids)
 
 
 async def test_the_importers_report_lands_in_the_servers_home_not_the_working_directory(
