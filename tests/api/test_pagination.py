@@ -276,7 +276,8 @@ async def test_pages_both_ways_give_the_rows_of_one_big_page(
     if whole:
         assert big["totalCount"] == len(rows)
     forwards = await _forwards(client, listing, world, size=3, until=None if whole else rows[-1])
-    assert rows == forwards
+    # a list longer than the big page: the last page of 3 may reach past its last row
+    assert rows == (forwards if whole else forwards[: len(rows)])
     if whole:
         assert rows == await _backwards(client, listing, world, size=3, before=None)
         last = await _page(client, listing, world, last=2)
