@@ -64,13 +64,15 @@ def _next(days: LiteralString, day: LiteralString) -> LiteralString:
 
 
 # `t`'s entry of the buyer `id` gets the previous day `prev`, appended if it has none.
+# Every list is read inside SET, as it is when that row is written: several rows of one
+# statement may write one roll-up, and a value projected before the SET would be stale.
 _set_previous: LiteralString = """
-WITH t, id, prev, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
-WITH t, id, prev, buyers, prevs, [i IN range(0, size(buyers) - 1) WHERE buyers[i] = id] AS at
-SET t.prevs = CASE WHEN size(at) = 0 THEN prevs + prev
-                   ELSE [i IN range(0, size(prevs) - 1) |
-                         CASE WHEN i = at[0] THEN prev ELSE prevs[i] END] END,
-    t.buyers = CASE WHEN size(at) = 0 THEN buyers + id ELSE buyers END
+SET t.prevs = CASE WHEN id IN coalesce(t.buyers, [])
+                   THEN [i IN range(0, size(t.buyers) - 1) |
+                         CASE WHEN t.buyers[i] = id THEN prev ELSE t.prevs[i] END]
+                   ELSE coalesce(t.prevs, []) + prev END,
+    t.buyers = CASE WHEN id IN coalesce(t.buyers, []) THEN t.buyers
+                    ELSE coalesce(t.buyers, []) + id END
 """
 
 
@@ -206,13 +208,12 @@ CALL (o, live, day, bucket) {
     + """ AS key ORDER BY key
   MATCH (t:TeamDay {key: key})
   WITH t, live, o.buyerId AS id
-  WITH t, live, id, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
-  WITH t, live, id, buyers, prevs,
-       [i IN range(0, size(buyers) - 1) WHERE buyers[i] = id] AS at
   SET t.sales = t.sales - $amount,
-      t.prevs = CASE WHEN live THEN prevs
-                     ELSE [i IN range(0, size(prevs) - 1) WHERE NOT i IN at | prevs[i]] END,
-      t.buyers = CASE WHEN live THEN buyers ELSE [x IN buyers WHERE x <> id] END
+      t.prevs = CASE WHEN live THEN t.prevs
+                     ELSE [i IN range(0, size(coalesce(t.buyers, [])) - 1)
+                           WHERE t.buyers[i] <> id | t.prevs[i]] END,
+      t.buyers = CASE WHEN live THEN t.buyers
+                      ELSE [x IN coalesce(t.buyers, []) WHERE x <> id] END
 }
 WITH b, day, bucket WHERE NOT live AND day IN coalesce(b.liveDays, [])
 WITH b, day, bucket, [d IN b.liveDays WHERE d <> day] AS days
@@ -266,23 +267,21 @@ WITH m, up, c, day, bucket, lives, """
 """
     + _merge_day
     + """
-WITH t, m, c, lives, coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
-WITH t, m, c, lives, buyers, prevs,
-     [i IN range(0, size(buyers) - 1) WHERE buyers[i] = m.id] AS at
 SET t.sales = t.sales + $sign * c.net,
     t.joined = t.joined + $sign * c.joined,
     t.prevs = CASE
-      WHEN NOT c.live THEN prevs
-      WHEN $sign < 0 THEN [i IN range(0, size(prevs) - 1) WHERE NOT i IN at | prevs[i]]
-      WHEN size(at) > 0 THEN prevs
-      ELSE prevs + """
+      WHEN NOT c.live THEN t.prevs
+      WHEN $sign < 0 THEN [i IN range(0, size(coalesce(t.buyers, [])) - 1)
+                           WHERE t.buyers[i] <> m.id | t.prevs[i]]
+      WHEN m.id IN coalesce(t.buyers, []) THEN t.prevs
+      ELSE coalesce(t.prevs, []) + """
     + _previous("lives", "c.day")
     + """ END,
     t.buyers = CASE
-      WHEN NOT c.live THEN buyers
-      WHEN $sign < 0 THEN [b IN buyers WHERE b <> m.id]
-      WHEN m.id IN buyers THEN buyers
-      ELSE buyers + m.id END
+      WHEN NOT c.live THEN t.buyers
+      WHEN $sign < 0 THEN [b IN coalesce(t.buyers, []) WHERE b <> m.id]
+      WHEN m.id IN coalesce(t.buyers, []) THEN t.buyers
+      ELSE coalesce(t.buyers, []) + m.id END
 """
 )
 
