@@ -88,6 +88,22 @@ def _ups(variable: LiteralString) -> LiteralString:
     )
 
 
+# With `b`, `day`, `bucket` and `prev`: b's entry in each of its ancestors' roll-ups of
+# that day takes `prev` as its previous live day (entered if it has none), in key order.
+_enter_previous: LiteralString = (
+    """
+UNWIND """
+    + _ups("b")
+    + """ AS up
+WITH b.id AS id, prev, up, day, bucket, """
+    + _key
+    + """ AS key ORDER BY key
+"""
+    + _merge_day
+    + _set_previous
+)
+
+
 # Inside `graph.money.orders.WRITE`, after the orders exist and their buyers are locked:
 # each order's amount (its net when new) goes to the roll-ups of the payment day of the
 # buyer's ancestors; then each buyer's new live days (of an order with something paid)
@@ -128,20 +144,13 @@ UNWIND added + [d IN added | """
     + _next("live", "d")
     + """] AS x
 WITH DISTINCT b, live, x WHERE x <> -1000000000
-UNWIND """
-    + _ups("b")
-    + """ AS up
-WITH b, up, x AS day, """
+WITH b, x AS day, """
     + _bucket("b")
     + """ AS bucket, """
     + _previous("live", "x")
     + """ AS prev
-WITH b.id AS id, prev, up, day, bucket, """
-    + _key
-    + """ AS key ORDER BY key
 """
-    + _merge_day
-    + _set_previous
+    + _enter_previous
 )
 ORDER_DAYS: LiteralString = "CALL () { " + _ORDER_SALES + " } CALL () { " + _ORDER_BUYERS + " }"
 
@@ -225,15 +234,8 @@ WITH b, bucket, """
     + """ AS prev
 WHERE after <> -1000000000
 WITH b, bucket, after AS day, prev
-UNWIND """
-    + _ups("b")
-    + """ AS up
-WITH b.id AS id, prev, up, day, bucket, """
-    + _key
-    + """ AS key ORDER BY key
 """
-    + _merge_day
-    + _set_previous
+    + _enter_previous
 )
 
 # Moving a subtree (`$path`, its range `$lo`..`$hi`, its root at `$depth`): the root and

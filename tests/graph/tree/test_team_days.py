@@ -59,6 +59,19 @@ RETURN c.status AS status,
 """
 
 
+async def _move(db: Database, distributor_id: str, *, under: str) -> None:
+    """An admin's `reassignSponsor` of `distributor_id` to `under`."""
+    await registration.reassign(
+        db,
+        distributor_id=distributor_id,
+        sponsor_id=under,
+        reason="test",
+        actor=ADMIN,
+        now=NOW,
+        team_leader_recruits=10,
+    )
+
+
 async def _assert_metrics_walk(
     db: Database, root_id: str, windows: list[tuple[datetime, datetime]]
 ) -> None:
@@ -132,15 +145,7 @@ async def test_team_metrics_equal_a_walk_after_orders_refunds_and_moves(
         await _assert_metrics_walk(db, root, _windows())
 
     # move a2 (with c0..c2, a3, a4 and their orders) under b1; bind the loner under a0
-    await registration.reassign(
-        db,
-        distributor_id=a[2],
-        sponsor_id=b[1],
-        reason="test",
-        actor=ADMIN,
-        now=NOW,
-        team_leader_recruits=10,
-    )
+    await _move(db, a[2], under=b[1])
     await registration.bind(
         db,
         distributor_id=loner.id,
@@ -154,15 +159,7 @@ async def test_team_metrics_equal_a_walk_after_orders_refunds_and_moves(
     for root in roots:
         await _assert_metrics_walk(db, root, _windows())
     # and back again
-    await registration.reassign(
-        db,
-        distributor_id=a[2],
-        sponsor_id=a[1],
-        reason="test",
-        actor=ADMIN,
-        now=NOW,
-        team_leader_recruits=10,
-    )
+    await _move(db, a[2], under=a[1])
     await record_order(db, f"{uid}-o9", a[4], 900, paid_at=NOW + timedelta(days=2))
     await assert_tree_consistent(db, everyone)
     for root in roots:
@@ -180,15 +177,7 @@ async def test_upline_and_split_follow_a_reassignment(db: Database, uid: str) ->
     assert [a[2], a[1], a[0]] == [
         e.distributor.id for e in await team.upline(db, distributor_id=a[3], depth=3)
     ]
-    await registration.reassign(
-        db,
-        distributor_id=a[2],
-        sponsor_id=b[2],
-        reason="test",
-        actor=ADMIN,
-        now=NOW,
-        team_leader_recruits=10,
-    )
+    await _move(db, a[2], under=b[2])
     upline = await team.upline(db, distributor_id=a[3], depth=3)
     assert [(1, a[2], b[2]), (2, b[2], b[1]), (3, b[1], b[0])] == [
         (e.level, e.distributor.id, e.distributor.sponsor_id) for e in upline
@@ -271,15 +260,7 @@ async def test_members_of_one_day_in_many_buckets_stay_exact(db: Database, uid: 
     await assert_team_days_consistent(db, everyone)
     await refunds.refund(db, order_id=f"{uid}-o3", refund_id=f"{uid}-x3", amount_fen=1_003, now=NOW)
     for k in (5, 6, 37):
-        await registration.reassign(
-            db,
-            distributor_id=members[k],
-            sponsor_id=a[0],
-            reason="test",
-            actor=ADMIN,
-            now=NOW,
-            team_leader_recruits=10,
-        )
+        await _move(db, members[k], under=a[0])
     await assert_tree_consistent(db, everyone)
     await assert_team_days_consistent(db, everyone)
     for root in a:
@@ -333,15 +314,7 @@ async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_ord
     for root in a:
         await _assert_metrics_walk(db, root, _every_window(7))
 
-    await registration.reassign(
-        db,
-        distributor_id=m[2],
-        sponsor_id=a[0],
-        reason="test",
-        actor=ADMIN,
-        now=NOW,
-        team_leader_recruits=10,
-    )
+    await _move(db, m[2], under=a[0])
     await assert_tree_consistent(db, everyone)
     await assert_ledger_consistent(db, everyone)
     for root in a:
