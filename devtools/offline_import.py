@@ -9,7 +9,7 @@ the server started again, and the migrations then build every constraint and ind
 one population pass. The rows are the same `Placement`s as the online path (counters,
 paths and ancestor stamps computed by `rules.tree.layout`). The team roll-ups of the
 members' joining days (`domain.tree.team_days.joined_counts`) are imported with them, and
-the migration that would build them is recorded as applied
+the migrations that would build them are recorded as applied
 (`graph.migrations.BUILT_BY_IMPORT`): creating millions of roll-ups one transaction at a
 time was most of an import's time. An imported roll-up has no `buyers` or `prevs` until
 an order of that day (writers read a missing list as empty).
@@ -139,7 +139,8 @@ async def import_network(
         imported = time.monotonic()
     neo4j_server.start(config=config)
     started = time.monotonic()
-    await record_applied(database, migration_id=BUILT_BY_IMPORT)
+    for migration_id in BUILT_BY_IMPORT:
+        await record_applied(database, migration_id=migration_id)
     await migrate(database, index_timeout_s=index_timeout_s)
     return ImportReport(
         distributors=len(rows),

@@ -289,16 +289,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             *commission_days.BUILD,
         ),
     ),
+    Migration(
+        "0023-team-day-older-counts",
+        # Each team roll-up's buyers counted by how old their previous live day is
+        # (domain/tree/team_days.py, `older_counts`), for those built before.
+        (team_days.BUILD_OLDER,),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"
 RECORD = "MERGE (m:Migration {id: $id}) ON CREATE SET m.appliedAt = datetime()"
 
-# The migration whose only work is building the team roll-ups from the members and
+# The migrations whose only work is building the team roll-ups from the members and
 # orders: an offline import writes a network's roll-ups with its members (it has no
-# orders yet), so it records this one as applied instead of running it
-# (devtools/offline_import.py).
-BUILT_BY_IMPORT = "0021-buyer-live-days"
+# orders yet, so no buyers to count), so it records these as applied instead of running
+# them (devtools/offline_import.py).
+BUILT_BY_IMPORT = ("0021-buyer-live-days", "0023-team-day-older-counts")
 
 
 async def _auto_commit(db: Database, statement: LiteralString) -> None:

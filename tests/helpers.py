@@ -17,7 +17,7 @@ from domain.models import (
     Policy,
 )
 from domain.money.commission_days import CommissionState, commission_day_key
-from domain.tree.team_days import bucket_of, day_key, day_of, previous_day
+from domain.tree.team_days import bucket_of, day_key, day_of, older_counts, previous_day
 from graph.db import Database
 from graph.money import ledger, orders
 from graph.tree import registration
@@ -70,7 +70,7 @@ TEAM_DAYS_STORED = """
 MATCH (t:TeamDay) WHERE t.ancestorId IN $ids
 RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day,
        t.bucket AS bucket, t.sales AS sales, t.joined AS joined,
-       coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs
+       coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs, t.older AS older
 """
 LIVE_DAYS_STORED = """
 UNWIND $ids AS id
@@ -84,8 +84,8 @@ RETURN id, b.liveDays AS stored,
 async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
     """Each stored daily roll-up of these ancestors equals a walk of the tree and the
     orders (roll-ups left with nothing in them may stay), each buyer's previous live day
-    included, and each of these people's live days are the days of their orders with
-    something paid."""
+    and the counts of them by age (`older`) included, and each of these people's live days
+    are the days of their orders with something paid."""
     rows = await db.read(TEAM_DAYS_WALKED, ids=list(ids))
     people = sorted({*ids, *(r["member"] for r in rows)})
     live: dict[str, set[int]] = {}
@@ -117,6 +117,8 @@ async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
     for r in stored_rows:
         assert len(r["buyers"]) == len(set(r["buyers"])), f"{r['key']}: a buyer twice"
         assert r["key"] == day_key(r["id"], r["level"], r["day"], r["bucket"])
+        if r["prevs"] or r["older"] is not None:  # counted whenever there are entries
+            assert r["older"] == older_counts(r["day"], r["prevs"]), f"{r['key']}: older"
     empty: tuple[int, int, dict[str, int]] = (0, 0, {})
     assert {k: v for k, v in stored.items() if v != empty} == {
         k: v for k, v in walked.items() if v != empty

@@ -15,6 +15,10 @@ is before `first`, so the distinct buyers of the run are counted as the entries 
 previous day is before it (`first_in_window`), with no set of ids built: a per-entry
 integer comparison instead of hashing every id of the window.
 
+A roll-up also keeps those comparisons made already for the runs that start up to
+`OLDER_SPAN` days before its day (`older_counts`): a run of a month or less counts each
+roll-up's first-time buyers with one number, not by reading its entries.
+
 A member's bucket is its `joinedAt` (epoch ms, which never changes) modulo `BUCKETS`, so a
 day of a big team is spread over `BUCKETS` roll-ups: an order rewrites a buyer set of a
 `BUCKETS`-th of the day's buyers, not all of them (a leader of 110,000 had 12,805
@@ -34,6 +38,7 @@ from domain.cap import LEVEL_CAP
 DAY_MS = 86_400_000
 BUCKETS = 32
 NO_DAY = -1_000_000_000  # a buyer's previous live day when they have none (before any day)
+OLDER_SPAN = 32  # how many days back a roll-up's `older_counts` reach
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -125,3 +130,12 @@ def first_in_window(previous_days: Iterable[int], first_day: int) -> int:
     starting at `first_day`, given the entries' previous live days: the run's distinct
     buyers."""
     return sum(1 for p in previous_days if p < first_day)
+
+
+def older_counts(day: int, previous_days: Iterable[int]) -> list[int]:
+    """For a roll-up of `day` whose entries have these previous live days: how many of
+    them have one more than `i` days before `day`, for each `i` below `OLDER_SPAN`. A run
+    starting at `first_day` with `day - first_day < OLDER_SPAN` finds the roll-up's
+    first-time buyers (`first_in_window`) at index `day - first_day`."""
+    ages = [day - p for p in previous_days]
+    return [sum(1 for age in ages if age > i) for i in range(OLDER_SPAN)]

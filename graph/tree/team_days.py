@@ -1,6 +1,6 @@
 """Daily team roll-ups in Neo4j (`domain.tree.team_days`): `(:TeamDay {key, ancestorId,
-level, day, bucket, sales, joined, buyers})`, one per ancestor, level (1..3), UTC day and
-bucket (the member's `joinedAt` milliseconds modulo `BUCKETS`).
+level, day, bucket, sales, joined, buyers, prevs, older})`, one per ancestor, level
+(1..3), UTC day and bucket (the member's `joinedAt` milliseconds modulo `BUCKETS`).
 
 They are kept in the write transaction of every change they summarise: an order
 (`graph.money.orders`), a refund (`graph.money.refunds`), a registration and a bulk load
@@ -8,9 +8,13 @@ They are kept in the write transaction of every change they summarise: an order
 (`graph.tree.structure.move_under`). Writers touch roll-ups in key order. Each buyer of
 a roll-up carries their previous live day (`prevs`, aligned with `buyers`), and every
 buyer their live days (`Distributor.liveDays`: the UTC days of their orders not fully
-refunded); `domain.tree.team_days` says why. Migration 0021 builds them whole for a
-store that predates any of this (0017 made the index, 0020 the buckets).
-86400000 is `DAY_MS`, 32 is `BUCKETS` and -1000000000 is `NO_DAY` (checked below).
+refunded); `domain.tree.team_days` says why. A roll-up's `older` counts are its `prevs`
+counted once for the runs of whole days a window reads (`older_counts`): every writer
+of `prevs` sets them again from the new list (`_set_older`). Migration 0021 builds the
+roll-ups whole for a store that predates any of this (0017 made the index, 0020 the
+buckets), and 0023 gives those built before `older` existed their counts.
+86400000 is `DAY_MS`, 32 is `BUCKETS` and `OLDER_SPAN`, and -1000000000 is `NO_DAY`
+(checked below).
 
 A buyer's live days change only under the buyer's lock: an order locks its buyers first
 (`graph.money.orders.WRITE`), a refund its buyer (`REFUND_LOCK`), and a move locks the
@@ -25,11 +29,12 @@ from typing import LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from domain.tree.team_days import BUCKETS, DAY_MS, NO_DAY, JoinedDay
+from domain.tree.team_days import BUCKETS, DAY_MS, NO_DAY, OLDER_SPAN, JoinedDay
 
 assert DAY_MS == 86_400_000, "the roll-ups' Cypher spells out the day's length"
 assert BUCKETS == 32, "the roll-ups' Cypher spells out the number of buckets"
 assert NO_DAY == -1_000_000_000, "the roll-ups' Cypher spells out the day before any day"
+assert OLDER_SPAN == 32, "the roll-ups' Cypher spells out how far back `older` reaches"
 
 STAMPS: tuple[LiteralString, LiteralString, LiteralString] = ("a1", "a2", "a3")
 
@@ -63,10 +68,20 @@ def _next(days: LiteralString, day: LiteralString) -> LiteralString:
     return _NEXT.replace("{days}", days).replace("{day}", day)
 
 
+# After a SET that wrote `t.prevs`: its `older` counts (`domain.tree.team_days.
+# older_counts`) from the list as it is now, in a clause of its own. When several rows of
+# one statement write one roll-up, each row's counts follow its own write of the list, so
+# the last ones written follow the last list.
+_set_older: LiteralString = """
+SET t.older = CASE WHEN t.prevs IS NULL THEN null
+                   ELSE [i IN range(0, 31) | size([p IN t.prevs WHERE t.day - p > i])] END
+"""
+
 # `t`'s entry of the buyer `id` gets the previous day `prev`, appended if it has none.
 # Every list is read inside SET, as it is when that row is written: several rows of one
 # statement may write one roll-up, and a value projected before the SET would be stale.
-_set_previous: LiteralString = """
+_set_previous: LiteralString = (
+    """
 SET t.prevs = CASE WHEN id IN coalesce(t.buyers, [])
                    THEN [i IN range(0, size(t.buyers) - 1) |
                          CASE WHEN t.buyers[i] = id THEN prev ELSE t.prevs[i] END]
@@ -74,6 +89,8 @@ SET t.prevs = CASE WHEN id IN coalesce(t.buyers, [])
     t.buyers = CASE WHEN id IN coalesce(t.buyers, []) THEN t.buyers
                     ELSE coalesce(t.buyers, []) + id END
 """
+    + _set_older
+)
 
 
 def _bucket(member: LiteralString) -> LiteralString:
@@ -223,6 +240,9 @@ CALL (o, live, day, bucket) {
                            WHERE t.buyers[i] <> id | t.prevs[i]] END,
       t.buyers = CASE WHEN live THEN t.buyers
                       ELSE [x IN coalesce(t.buyers, []) WHERE x <> id] END
+"""
+    + _set_older
+    + """
 }
 WITH b, day, bucket WHERE NOT live AND day IN coalesce(b.liveDays, [])
 WITH b, day, bucket, [d IN b.liveDays WHERE d <> day] AS days
@@ -285,6 +305,7 @@ SET t.sales = t.sales + $sign * c.net,
       WHEN m.id IN coalesce(t.buyers, []) THEN t.buyers
       ELSE coalesce(t.buyers, []) + m.id END
 """
+    + _set_older
 )
 
 
@@ -298,14 +319,18 @@ def _level(template: LiteralString, level: int) -> LiteralString:
 # Team metrics of one level: whole days from the roll-ups, the partial days at the two
 # ends of the window from the ancestor-stamp indexes. The whole days' distinct buyers are
 # their entries whose previous live day is before the first whole day
-# (`domain.tree.team_days.first_in_window`); a buyer of the partial days is one more
-# unless they have a live day among the whole days.
+# (`domain.tree.team_days.first_in_window`), counted already in each roll-up's `older`
+# when the window starts less than OLDER_SPAN days before it, and from its `prevs`
+# otherwise (or when it has no counts); a buyer of the partial days is one more unless
+# they have a live day among the whole days.
 _level_window: LiteralString = """
 CALL () {
   OPTIONAL MATCH (t:TeamDay)
   WHERE t.ancestorId = $id AND t.level = {k} AND t.day >= $firstDay AND t.day < $endDay
   RETURN coalesce(sum(t.sales), 0) AS daySales, coalesce(sum(t.joined), 0) AS dayJoined,
-         coalesce(sum(size([p IN t.prevs WHERE p < $firstDay])), 0) AS dayBuyers
+         coalesce(sum(CASE WHEN t.older IS NOT NULL AND t.day - $firstDay < 32
+                           THEN t.older[t.day - $firstDay]
+                           ELSE size([p IN t.prevs WHERE p < $firstDay]) END), 0) AS dayBuyers
 }
 CALL () {
   CALL () {
@@ -387,7 +412,21 @@ CALL (a) {
     ON CREATE SET t.ancestorId = a.id, t.level = {k}, t.day = day, t.bucket = bucket,
       t.joined = 0
   SET t.sales = sales, t.buyers = [e IN entries | e[0]], t.prevs = [e IN entries | e[1]]
+"""
+    + _set_older
+    + """
 } IN TRANSACTIONS OF 1000 ROWS
+"""
+)
+# Migration 0023: the `older` counts of roll-ups built before they existed.
+BUILD_OLDER: LiteralString = (
+    """
+MATCH (t:TeamDay) WHERE t.prevs IS NOT NULL AND t.older IS NULL
+CALL (t) {
+"""
+    + _set_older
+    + """
+} IN TRANSACTIONS OF 10000 ROWS
 """
 )
 BUILD: tuple[LiteralString, ...] = (

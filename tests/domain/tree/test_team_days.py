@@ -10,10 +10,12 @@ from domain.tree.team_days import (
     BUCKETS,
     DAY_MS,
     NO_DAY,
+    OLDER_SPAN,
     bucket_of,
     day_key,
     first_in_window,
     joined_days,
+    older_counts,
     previous_day,
     split_window,
 )
@@ -86,6 +88,23 @@ def test_entries_before_the_run_count_its_distinct_buyers(
     previous = [previous_day(days, d) for days in live.values() for d in days if first <= d < end]
     buyers = {b for b, days in live.items() if any(first <= d < end for d in days)}
     assert first_in_window(previous, first) == len(buyers)
+
+
+@given(
+    live=DAY_SETS,
+    day=st.integers(0, 40),
+    back=st.integers(0, OLDER_SPAN - 1),
+)
+def test_a_roll_ups_older_counts_are_its_first_time_buyers_of_each_run(
+    live: dict[str, set[int]], day: int, back: int
+) -> None:
+    """A roll-up's older counts answer, for each run starting up to OLDER_SPAN - 1 days
+    before its day, what counting its entries' previous live days would."""
+    previous = [previous_day(days, day) for days in live.values() if day in days]
+    older = older_counts(day, previous)
+    assert len(older) == OLDER_SPAN
+    assert older[back] == first_in_window(previous, day - back)
+    assert older == sorted(older, reverse=True)  # fewer entries are older than more days
 
 
 def test_a_first_live_day_has_no_previous_day() -> None:

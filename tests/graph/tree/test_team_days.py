@@ -23,7 +23,7 @@ from domain.tree.paths import descendant_range
 from graph.db import Database
 from graph.money import orders, refunds, settlement
 from graph.money.order_rows import fingerprint, order_row
-from graph.tree import admin, registration, team
+from graph.tree import admin, registration, team, team_days
 from graph.tree.distributors import require
 from tests.helpers import (
     NOW,
@@ -319,6 +319,61 @@ async def test_distinct_buyers_of_many_days_stay_exact_when_days_come_out_of_ord
     await assert_ledger_consistent(db, everyone)
     for root in a:
         await _assert_metrics_walk(db, root, _every_window(7))
+
+
+async def test_windows_longer_than_the_older_counts_reach_stay_exact(
+    db: Database, uid: str
+) -> None:
+    """Live days months apart: a window that starts OLDER_SPAN days or more before a
+    roll-up's day counts its buyers from their previous days, a shorter one from the
+    roll-up's older counts; both equal a walk, after the orders, a refund that empties a
+    day between two others, and a move."""
+    a = await chain(db, f"{uid}-a", 2)  # a0 -> a1
+    m = [(await register(db, f"{uid}-m{k}", a[1], now=NOW)).id for k in range(2)]
+    everyone = [*a, *m]
+    day = NOW.replace(hour=8)
+    placed = [(m[0], 0), (m[0], 3), (m[0], 34), (m[0], 40), (m[0], 70), (m[1], 34), (m[1], 71)]
+    for n, (buyer, days) in enumerate(placed):
+        await record_order(db, f"{uid}-o{n}", buyer, 1_000, paid_at=day + timedelta(days=days))
+    start = NOW.replace(hour=0)
+    bounds = [start + timedelta(days=d) for d in (0, 3, 4, 33, 35, 41, 70, 72)]
+    windows = [(s, u) for s in bounds for u in bounds if s < u]
+    windows += [(s + timedelta(hours=9), u + timedelta(hours=3)) for s, u in windows]
+    await assert_team_days_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, windows)
+
+    await refunds.refund(db, order_id=f"{uid}-o3", refund_id=f"{uid}-r3", amount_fen=1_000, now=NOW)
+    await _move(db, m[1], under=a[0])
+    await assert_team_days_consistent(db, everyone)
+    for root in a:
+        await _assert_metrics_walk(db, root, windows)
+
+
+async def test_the_older_counts_migration_counts_roll_ups_built_before_them(
+    db: Database, uid: str
+) -> None:
+    """Roll-ups written before `older` existed (here: with it removed) get their counts
+    from migration 0023, and windows read them as a walk does."""
+    a = await chain(db, f"{uid}-a", 2)  # a0 -> a1
+    m = [(await register(db, f"{uid}-m{k}", a[1], now=NOW)).id for k in range(2)]
+    day = NOW.replace(hour=8)
+    for n, (buyer, days) in enumerate([(m[0], 0), (m[0], 2), (m[1], 2), (m[0], 5)]):
+        await record_order(db, f"{uid}-o{n}", buyer, 1_000, paid_at=day + timedelta(days=days))
+    await db.driver.execute_query(
+        "MATCH (t:TeamDay) WHERE t.ancestorId IN $ids REMOVE t.older", {"ids": a}
+    )
+    async with db.driver.session(database=db.name) as session:
+        await (await session.run(team_days.BUILD_OLDER)).consume()
+    await assert_team_days_consistent(db, [*a, *m])
+    counted = await db.read(
+        "MATCH (t:TeamDay) WHERE t.ancestorId IN $ids AND size(t.prevs) > 0 "
+        "RETURN count(t) AS n, count(t.older) AS counted",
+        ids=a,
+    )
+    assert counted[0]["n"] == counted[0]["counted"] > 0
+    for root in a:
+        await _assert_metrics_walk(db, root, _every_window(6))
 
 
 async def test_concurrent_orders_of_one_buyer_on_different_days_keep_its_previous_days(
