@@ -7,7 +7,6 @@ level counts come from the counters maintained on every distributor.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -166,6 +165,35 @@ RETURN pending + edgePending AS PENDING, settled + edgeSettled AS SETTLED,
 """
 )
 
+_LEVEL_COLUMNS: tuple[LiteralString, ...] = ("teamSales", "newMembers", "activeMembers")
+_LEVEL_NUMBERS: tuple[LiteralString, ...] = ("1", "2", "3")
+
+
+def _renamed(
+    query: LiteralString, columns: tuple[LiteralString, ...], suffix: LiteralString
+) -> LiteralString:
+    """`query` (one row) as a subquery whose `columns` are returned with `suffix`."""
+    renamed: list[LiteralString] = [column + " AS " + column + suffix for column in columns]
+    return "CALL () {\nCALL () {\n" + query + "}\nRETURN " + ", ".join(renamed) + "\n}\n"
+
+
+def _metrics(depth: int) -> LiteralString:
+    """Team metrics of `depth` levels in one read: the root's own sales, its commissions
+    per status, and each level's window (`teamSales1`, `newMembers1`, … per level)."""
+    parts: list[LiteralString] = [
+        _renamed(OWN_SALES, ("ownSales",), ""),
+        _renamed(COMMISSIONS_BY_STATUS, ("PENDING", "SETTLED", "CANCELLED"), ""),
+    ]
+    for k in range(1, depth + 1):
+        parts.append(_renamed(LEVEL_WINDOWS[k], _LEVEL_COLUMNS, _LEVEL_NUMBERS[k - 1]))
+    return "".join(parts) + "RETURN *"
+
+
+# One statement, not five sent at once: one round trip, one plan, and no four of them
+# queued behind other calls' on a busy server (docs/decisions.md, "Team metrics in one
+# statement").
+METRICS: dict[int, LiteralString] = {depth: _metrics(depth) for depth in (1, 2, 3)}
+
 
 async def upline(db: Database, *, distributor_id: str, depth: int) -> list[UplineEntry]:
     """The sponsors above `distributor_id`, level 1 (the sponsor) first, up to `depth`."""
@@ -270,7 +298,7 @@ async def metrics(
     team sales from the daily roll-ups (`graph.tree.team_days`), and the commissions
     from theirs (`graph.money.commission_days`), for the window's whole days, and from
     the indexes for the partial days at its ends, so the cost follows the number of
-    days, not the team's orders.
+    days, not the team's orders. All of it is one statement (`METRICS`).
     """
     level_counts = list(root.level_counts[:depth])
     window = window_bounds(since, until)
@@ -282,22 +310,17 @@ async def metrics(
         "headUntil": at_ms(split.head_until_ms),
         "tailSince": at_ms(split.tail_since_ms),
     }
-    # Independent reads, sent at once: the slowest one sets the time.
-    own, commissions, *levels = await asyncio.gather(
-        db.read(OWN_SALES, id=root.id, **window),
-        db.read(COMMISSIONS_BY_STATUS, id=root.id, **window, **days),
-        *(db.read(LEVEL_WINDOWS[k], id=root.id, **window, **days) for k in range(1, depth + 1)),
-    )
-    by_status = commissions[0]
+    (found,) = await db.read(METRICS[depth], id=root.id, **window, **days)
+    levels = _LEVEL_NUMBERS[:depth]
     return TeamMetrics(
         level_counts=level_counts,
         team_size=sum(level_counts),
-        new_members=sum(lv[0]["newMembers"] for lv in levels) if windowed else sum(level_counts),
-        active_members=sum(level[0]["activeMembers"] for level in levels),
-        team_sales_fen=sum(level[0]["teamSales"] for level in levels),
-        own_sales_fen=own[0]["ownSales"],
+        new_members=sum(found["newMembers" + k] for k in levels) if windowed else sum(level_counts),
+        active_members=sum(found["activeMembers" + k] for k in levels),
+        team_sales_fen=sum(found["teamSales" + k] for k in levels),
+        own_sales_fen=found["ownSales"],
         commissions=[
-            CommissionTotal(status=status, amount_fen=by_status[status.value])
+            CommissionTotal(status=status, amount_fen=found[status.value])
             for status in CommissionStatus
         ],
     )

@@ -15,6 +15,7 @@ import graph
 from graph.db import Database
 from graph.money.leaderboard import AHEAD, BOARDS, MINE, TOP
 from graph.pagination import KeysetQueries
+from graph.tree.team import METRICS
 from graph.tree.team_days import LEVEL_WINDOWS
 
 SMALL_LABELS = ("Migration", "RuleSet")
@@ -43,6 +44,8 @@ def named_queries() -> dict[str, str]:
         found[f"leaderboard {metric.value} ahead"] = board.everyone + AHEAD
     for level, query in LEVEL_WINDOWS.items():
         found[f"team_days.LEVEL_WINDOWS[{level}]"] = query
+    for depth, query in METRICS.items():
+        found[f"team.METRICS[{depth}]"] = query
     return found
 
 
