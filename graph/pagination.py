@@ -25,6 +25,9 @@ from graph.db import Database
 
 T = TypeVar("T")
 Fetch = Callable[[bool, Position | None, int], Awaitable[list[Row[T]]]]
+# A read from a boundary that also says whether any row lies the other way from it, in
+# the same round trip: (the rows, whether there is one beyond the boundary).
+FetchBeside = Callable[[bool, Position, int], Awaitable[tuple[list[Row[T]], bool]]]
 
 # A position's time value is the instant in nanoseconds since the epoch; read back as a
 # DateTime in UTC. (Every writer stamps times with the UTC clock, docs/decisions.md.)
@@ -155,20 +158,33 @@ async def count(db: Database, query: LiteralString, **params: Any) -> int:
     return n
 
 
-async def paginate(window: Window, *, fetch: Fetch[T], total: Awaitable[int] | int) -> Page[T]:
+async def paginate(
+    window: Window,
+    *,
+    fetch: Fetch[T],
+    total: Awaitable[int] | int,
+    fetch_beside: FetchBeside[T] | None = None,
+) -> Page[T]:
     """One page of `window` in list order, with `totalCount` and both flags exact.
 
     From a boundary, the other side is read at the same time as the page: a row beyond
     the boundary is also beyond the page's nearest row (the page starts right past the
-    boundary), so the flag costs no round trip of its own; only when there is none (the
+    boundary), so the flag costs no round trip of its own (none at all with
+    `fetch_beside`, which reads both in one query); only when there is none (the
     boundary may be the list's first row, or gone) is the row next to the page asked."""
     toward = page_limit(window)
-    other_side = None
-    if window.boundary is not None:
-        other_side = fetch(not window.forward, window.boundary, 1)
-    found, count, beyond_boundary = await asyncio.gather(
-        fetch(window.forward, window.boundary, toward), _counted(total), _read(other_side)
-    )
+    if window.boundary is not None and fetch_beside is not None:
+        (found, beyond_boundary), count = await asyncio.gather(
+            fetch_beside(window.forward, window.boundary, toward), _counted(total)
+        )
+    else:
+        other_side = None
+        if window.boundary is not None:
+            other_side = fetch(not window.forward, window.boundary, 1)
+        found, count, beside = await asyncio.gather(
+            fetch(window.forward, window.boundary, toward), _counted(total), _read(other_side)
+        )
+        beyond_boundary = bool(beside)
     rows = found[: window.size]
     more = len(found) > window.size
     # The other side: nothing before the start (or past the end); else a row read the

@@ -13,13 +13,14 @@ from strawberry.fastapi import BaseContext
 
 from access.pii import Keyring
 from access.rate_limit import MutationLimits
-from domain.models import Actor, Distributor, DownlineMember, Policy, RefundRate, UplineEntry
-from domain.pagination import CursorCodec, ListCursors, ListKey, Row, Window
+from domain.models import Actor, Distributor, Policy, RefundRate, UplineEntry
+from domain.pagination import CursorCodec, ListCursors, ListKey, Window
 from graph.db import Database
 from graph.event_hub import EventHub
 from graph.fraud import refund_rate
 from graph.money.group_commit import OrderGroups
 from graph.tree import distributors, invites
+from graph.tree.team import FirstRead
 
 
 def utc_now() -> datetime:
@@ -77,8 +78,8 @@ class Context(BaseContext):
         init=False, default_factory=dict
     )
     # Likewise a downline page's first read, by (root id, depth, level, window).
-    prefetched_downlines: dict[tuple[str, int, int | None, Window], list[Row[DownlineMember]]] = (
-        field(init=False, default_factory=dict)
+    prefetched_downlines: dict[tuple[str, int, int | None, Window], FirstRead] = field(
+        init=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:

@@ -15,12 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString
 
-from domain.models import Distributor, DownlineMember, UplineEntry
-from domain.pagination import Row, Window
+from domain.models import Distributor, UplineEntry
+from domain.pagination import Window
 from graph.db import Database
 from graph.pagination import page_limit
 from graph.tree.records import distributor_from_node, fields
-from graph.tree.team import levels_below, levels_read, levels_reading, member_row
+from graph.tree.team import (
+    FirstRead,
+    beside,
+    levels_below,
+    levels_read,
+    levels_reading,
+    member_row,
+)
 
 DISTRIBUTOR_WITH_UPLINE = (
     """
@@ -67,12 +74,16 @@ async def distributor_with_upline(
     )
 
 
-def _with_downline(order: LiteralString) -> LiteralString:
+def _with_downline(order: LiteralString, *, opposite: LiteralString | None) -> LiteralString:
+    """The root and its page in `order`; with `opposite` (a page from a boundary), also
+    whether a member lies the other way from the boundary (`team.beside`)."""
     return (
         """
 MATCH (d:Distributor {id: $id})
 OPTIONAL MATCH (s:Distributor)-[:REFERRED]->(d)
-CALL (d) {"""
+"""
+        + (beside(opposite) if opposite else "")
+        + "CALL (d) {"
         + levels_below(order)
         + "  RETURN collect({level: lv.n, m: "
         + fields("m")
@@ -80,19 +91,22 @@ CALL (d) {"""
 }
 RETURN """
         + fields("d")
-        + """ AS d, s.id AS sponsorId, page
-"""
+        + " AS d, s.id AS sponsorId, page, "
+        + ("beside" if opposite else "null AS beside")
+        + "\n"
     )
 
 
-DISTRIBUTOR_WITH_DOWNLINE = _with_downline("ASC")
-DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS = _with_downline("DESC")
+DISTRIBUTOR_WITH_DOWNLINE = _with_downline("ASC", opposite=None)
+DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS = _with_downline("DESC", opposite=None)
+DISTRIBUTOR_WITH_DOWNLINE_BESIDE = _with_downline("ASC", opposite="DESC")
+DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS_BESIDE = _with_downline("DESC", opposite="ASC")
 
 
 @dataclass(frozen=True)
 class WithDownline:
     distributor: Distributor
-    first_read: list[Row[DownlineMember]]  # `graph.tree.team.downline`'s first read
+    first_read: FirstRead  # `graph.tree.team.downline`'s first read
 
 
 async def distributor_with_downline(
@@ -100,19 +114,24 @@ async def distributor_with_downline(
 ) -> WithDownline | None:
     """The distributor and the first read of its downline page in `window` (depth ≤ 3,
     `level` checked) in one query; None if unknown."""
-    reading = levels_reading(
-        levels_read(depth=depth, level=level), forward=window.forward, boundary=window.boundary
-    )
+    levels = levels_read(depth=depth, level=level)
+    reading = levels_reading(levels, forward=window.forward, boundary=window.boundary)
+    if window.boundary is None:
+        query = DISTRIBUTOR_WITH_DOWNLINE if window.forward else DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS
+        other: list[dict[str, object]] = []
+    else:
+        query = (
+            DISTRIBUTOR_WITH_DOWNLINE_BESIDE
+            if window.forward
+            else DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS_BESIDE
+        )
+        other = levels_reading(levels, forward=not window.forward, boundary=window.boundary)
     records = await db.read(
-        DISTRIBUTOR_WITH_DOWNLINE if window.forward else DISTRIBUTOR_WITH_DOWNLINE_BACKWARDS,
-        id=distributor_id,
-        levels=reading,
-        limit=page_limit(window),
+        query, id=distributor_id, levels=reading, besideLevels=other, limit=page_limit(window)
     )
     if not records:
         return None
     record = records[0]
     root = distributor_from_node(record["d"], sponsor_id=record["sponsorId"])
-    return WithDownline(
-        distributor=root, first_read=[member_row(root, entry) for entry in record["page"]]
-    )
+    rows = [member_row(root, entry) for entry in record["page"]]
+    return WithDownline(distributor=root, first_read=FirstRead(rows, record["beside"]))

@@ -7,6 +7,7 @@ level counts come from the counters maintained on every distributor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -60,7 +61,13 @@ assert PATH_STEP == 12, "UPLINE's Cypher spells out the path step"
 DOWNLINE = ListKey(kind="downline", sort="level, path", shape=(int, str))
 
 
-def levels_below(order: LiteralString) -> LiteralString:
+def levels_below(
+    order: LiteralString,
+    *,
+    levels: LiteralString = "$levels",
+    limit: LiteralString = "$limit",
+    carry: LiteralString = "",
+) -> LiteralString:
     """A page across the levels below the root `d`, in one query: `$levels` are the levels
     to read, in reading order, as `{i, n, after, before}` (`i` the reading position, `n`
     the level below the root, `after` and `before` a position's path below the root, or
@@ -68,10 +75,14 @@ def levels_below(order: LiteralString) -> LiteralString:
     (`d.path + '/'` to `d.path + '0'`, `descendant_range`), in `order`, of at most
     `$limit` rows; the rows of the levels are then merged in reading order and cut to
     `$limit`, as `lv` and `m`. A position is appended to the root's own path, so a
-    cursor can choose where to start, never which subtree to read."""
+    cursor can choose where to start, never which subtree to read. `levels` and `limit`
+    name other parameters (or a literal limit) for a second page in the same query;
+    `carry` lists more variables the rows keep (", beside")."""
     return (
         """
-UNWIND $levels AS lv
+UNWIND """
+        + levels
+        + """ AS lv
 CALL (d, lv) {
   WITH CASE WHEN lv.after IS NULL THEN d.path + '/' ELSE d.path + '/' + lv.after END
          AS lower,
@@ -85,13 +96,28 @@ CALL (d, lv) {
         + order
         + ", m.path "
         + order
-        + """ LIMIT $limit
+        + " LIMIT "
+        + limit
+        + """
   RETURN m
 }
-WITH lv, m ORDER BY lv.i, m.path """
+WITH lv, m"""
+        + carry
+        + " ORDER BY lv.i, m.path "
         + order
-        + """ LIMIT $limit
-"""
+        + " LIMIT "
+        + limit
+        + "\n"
+    )
+
+
+def beside(order: LiteralString) -> LiteralString:
+    """Whether the root `d` has a member on the other side of a page's boundary, read in
+    `order` (the page's opposite) from the levels `$besideLevels`, as `beside`."""
+    return (
+        "CALL (d) {"
+        + levels_below(order, levels="$besideLevels", limit="1")
+        + "  RETURN count(m) > 0 AS beside\n}\n"
     )
 
 
@@ -99,19 +125,27 @@ assert descendant_range("x") == ("x/", "x0"), "levels_below spells out the subtr
 assert SEPARATOR == "/", "levels_below spells out the separator"
 
 
-def _page(order: LiteralString) -> LiteralString:
-    """`levels_below` of the root `$root`; a member's sponsor is its `a1` stamp."""
+def _page(order: LiteralString, *, opposite: LiteralString | None = None) -> LiteralString:
+    """`levels_below` of the root `$root`; a member's sponsor is its `a1` stamp. With
+    `opposite`, each row also says whether the other side of the boundary has a member
+    (`beside`)."""
     return (
-        "MATCH (d:Distributor {id: $root})"
-        + levels_below(order)
+        "MATCH (d:Distributor {id: $root})\n"
+        + (beside(opposite) if opposite else "")
+        + levels_below(order, carry=", beside" if opposite else "")
         + "RETURN lv.n AS level, "
         + fields("m")
-        + " AS m, m.a1 AS sponsorId\n"
+        + " AS m, m.a1 AS sponsorId"
+        + (", beside" if opposite else "")
+        + "\n"
     )
 
 
 DOWNLINE_PAGE = _page("ASC")
 DOWNLINE_PAGE_BACKWARDS = _page("DESC")
+# A page from a boundary and whether a member lies the other way from it, in one query.
+DOWNLINE_PAGE_BESIDE = _page("ASC", opposite="DESC")
+DOWNLINE_PAGE_BACKWARDS_BESIDE = _page("DESC", opposite="ASC")
 
 OWN_SALES = """
 MATCH (o:Order)
@@ -207,6 +241,16 @@ async def upline(db: Database, *, distributor_id: str, depth: int) -> list[Uplin
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class FirstRead:
+    """A downline page's own read, made already with its root (`graph.tree.prefetch`):
+    its rows and, when the page starts from a boundary, whether a member lies the other
+    way from it (`beside`; None without a boundary)."""
+
+    rows: list[Row[DownlineMember]]
+    beside: bool | None
+
+
 async def downline(
     db: Database,
     *,
@@ -214,29 +258,37 @@ async def downline(
     depth: int,
     level: int | None,
     window: Window,
-    first_read: list[Row[DownlineMember]] | None = None,
+    first_read: FirstRead | None = None,
 ) -> Page[DownlineMember]:
     """One keyset page of the downline, ordered by level, then by branch (path).
 
-    One query (`DOWNLINE_PAGE`): each level is a seek of the (depth, path) index that
-    reads at most a page of rows already in order (either way), so a page costs
-    O(page × levels) however far the cursor is. `first_read`: the page's own read, made
-    already with the root (`graph.tree.prefetch`); only the other side is then asked.
+    One query (`DOWNLINE_PAGE`, or from a boundary `DOWNLINE_PAGE_BESIDE`, which also
+    reads whether a member lies the other way): each level is a seek of the (depth, path)
+    index that reads at most a page of rows already in order (either way), so a page
+    costs O(page × levels) however far the cursor is. `first_read`: that read, made
+    already with the root; no query is then sent unless the page's flags need the row
+    next to it.
     """
     levels = levels_read(depth=depth, level=level)
     first = first_read
 
-    async def fetch(
-        forward: bool, boundary: Position | None, limit: int
-    ) -> list[Row[DownlineMember]]:
+    def prefetched(forward: bool, boundary: Position | None, limit: int) -> FirstRead | None:
         nonlocal first
-        if first is not None and (forward, boundary, limit) == (
+        if first is None or (forward, boundary, limit) != (
             window.forward,
             window.boundary,
             page_limit(window),
         ):
-            rows, first = first, None
-            return rows
+            return None
+        found, first = first, None
+        return found
+
+    async def fetch(
+        forward: bool, boundary: Position | None, limit: int
+    ) -> list[Row[DownlineMember]]:
+        found = prefetched(forward, boundary, limit)
+        if found is not None:
+            return found.rows
         reading = levels_reading(levels, forward=forward, boundary=boundary)
         if not reading:
             return []
@@ -248,8 +300,27 @@ async def downline(
         )
         return [member_row(root, record) for record in records]
 
+    async def fetch_beside(
+        forward: bool, boundary: Position, limit: int
+    ) -> tuple[list[Row[DownlineMember]], bool]:
+        found = prefetched(forward, boundary, limit)
+        if found is not None and found.beside is not None:
+            return found.rows, found.beside
+        reading = levels_reading(levels, forward=forward, boundary=boundary)
+        if not reading:
+            return [], False
+        records = await db.read(
+            DOWNLINE_PAGE_BESIDE if forward else DOWNLINE_PAGE_BACKWARDS_BESIDE,
+            root=root.id,
+            levels=reading,
+            besideLevels=levels_reading(levels, forward=not forward, boundary=boundary),
+            limit=limit,
+        )
+        rows = [member_row(root, record) for record in records]
+        return rows, bool(records) and bool(records[0]["beside"])
+
     total = sum(root.level_counts[n - 1] for n in levels)
-    return await paginate(window, fetch=fetch, total=total)
+    return await paginate(window, fetch=fetch, total=total, fetch_beside=fetch_beside)
 
 
 def levels_read(*, depth: int, level: int | None) -> list[int]:

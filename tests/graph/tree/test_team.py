@@ -93,10 +93,61 @@ async def test_a_downline_position_never_reaches_outside_the_subtree(
         level = {"i": 0, "n": 1, "after": after, "before": before}
         records = await db.read(team.DOWNLINE_PAGE, root=root.id, levels=[level], limit=100)
         assert {r["m"]["id"] for r in records} <= mine
+        whole_level = [{"i": 0, "n": 1, "after": None, "before": None}]
+        (first, *_) = await db.read(
+            team.DOWNLINE_PAGE_BESIDE,
+            root=root.id,
+            levels=whole_level,
+            besideLevels=[level],
+            limit=100,
+        )
+        assert first["beside"] == bool(records)  # the same clamped range: no outsider
         (with_root,) = await db.read(
             prefetch.DISTRIBUTOR_WITH_DOWNLINE, id=root.id, levels=[level], limit=100
         )
         assert {r["m"]["id"] for r in with_root["page"]} <= mine
+
+
+async def test_a_page_from_a_boundary_reads_its_other_side_in_the_same_query(
+    db: Database, uid: str
+) -> None:
+    """From a cursor with members beyond it, one query answers the page and its flags;
+    from a position with nothing beyond it (a member since moved away, or any position
+    before the first or after the last), the flag is false, whatever lies outside the
+    subtree."""
+    root = await require(db, distributor_id=await _fan(db, uid))
+    await _fan(db, uid + "x")  # a neighbouring team, paths close to the root's
+    whole = await team.downline(db, root=root, depth=1, level=1, window=Window(True, 50))
+    positions = [r.position for r in whole.rows]
+    assert 3 == len(positions)
+
+    before = db.queries
+    forward = await team.downline(
+        db, root=root, depth=1, level=1, window=Window(True, 1, positions[1])
+    )
+    assert (1, True, False) == (
+        db.queries - before,
+        forward.has_previous_page,
+        forward.has_next_page,
+    )
+    before = db.queries
+    backward = await team.downline(
+        db, root=root, depth=1, level=1, window=Window(False, 1, positions[1])
+    )
+    assert (1, False, True) == (
+        db.queries - before,
+        backward.has_previous_page,
+        backward.has_next_page,
+    )
+
+    for start in ((1, ""), (0, "~"), (1, positions[0][1][:-1])):
+        page = await team.downline(db, root=root, depth=1, level=1, window=Window(True, 2, start))
+        assert [r.position for r in page.rows] == positions[:2], start
+        assert not page.has_previous_page and page.has_next_page, start
+    for end in ((1, "~~~~"), (2, ""), (1, positions[2][1] + "~")):
+        page = await team.downline(db, root=root, depth=1, level=1, window=Window(False, 2, end))
+        assert [r.position for r in page.rows] == positions[1:], end
+        assert page.has_previous_page and not page.has_next_page, end
 
 
 async def test_downline_cursor_is_stable_when_people_join_between_pages(
