@@ -295,6 +295,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         # (domain/tree/team_days.py, `older_counts`), for those built before.
         (team_days.BUILD_OLDER,),
     ),
+    Migration(
+        "0024-commission-day-totals",
+        (
+            # Team metrics read the commission roll-ups' sums from this index alone; it
+            # replaces the one on (beneficiaryId, day) (graph/tree/team.py).
+            "CREATE INDEX commission_day_totals IF NOT EXISTS FOR (d:CommissionDay) "
+            "ON (d.beneficiaryId, d.day, d.pending, d.settled, d.cancelled)",
+            "CALL db.awaitIndexes(300)",
+            "DROP INDEX commission_day_window IF EXISTS",
+        ),
+    ),
 )
 
 APPLIED = "MATCH (m:Migration) RETURN m.id AS id"

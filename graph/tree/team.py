@@ -163,7 +163,8 @@ ORDER BY n DESC, channel
 """
 
 # A beneficiary's commissions per status over [since, until): the whole days from the
-# daily commission roll-ups (kept by `graph.money.commission_days`), the partial days at
+# daily commission roll-ups (kept by `graph.money.commission_days`), read from their
+# index alone (`commission_day_totals`, which holds the three sums), the partial days at
 # the two ends from the commission index alone (`commission_beneficiary_totals`).
 _commission_edge: LiteralString = """
 MATCH (c:Commission)
@@ -176,7 +177,9 @@ COMMISSIONS_BY_STATUS: LiteralString = (
     """
 CALL () {
   OPTIONAL MATCH (d:CommissionDay)
+  USING INDEX d:CommissionDay(beneficiaryId, day, pending, settled, cancelled)
   WHERE d.beneficiaryId = $id AND d.day >= $firstDay AND d.day < $endDay
+    AND d.pending IS NOT NULL AND d.settled IS NOT NULL AND d.cancelled IS NOT NULL
   RETURN coalesce(sum(d.pending), 0) AS pending, coalesce(sum(d.settled), 0) AS settled,
          coalesce(sum(d.cancelled), 0) AS cancelled
 }
