@@ -109,7 +109,7 @@ class Connection(asyncio.Protocol):
         """One auto-commit statement: its keys and its records' values."""
         reply = await self.request([Structure(RUN, [query, params, extra]), PULL_ALL], timeout)
         if any(s.tag != SUCCESS for s in reply.summaries):
-            await self.request([Structure(RESET, [])], timeout)
+            await self._reset(timeout)
             _raise_failure(reply)
         if reply.unsupported is not None:
             raise reply.unsupported
@@ -148,6 +148,18 @@ class Connection(asyncio.Protocol):
             self.transport.close()
 
     # internals
+
+    async def _reset(self, timeout: float | None) -> None:
+        """Make the connection usable again after a FAILURE. The server may close it
+        right after the answer (as it can after ending a timed-out transaction), or not
+        answer the RESET: the failure it answered is still the statement's answer, and
+        the closed connection leaves the pool (`closed`)."""
+        if self.closed:
+            return
+        try:
+            await self.request([Structure(RESET, [])], timeout)
+        except (ServiceUnavailable, NoAnswer):
+            self.close()
 
     def _silent(self, timeout: float) -> None:
         if self._waiter is not None and not self._waiter.done():

@@ -13,7 +13,7 @@ from neo4j.exceptions import ClientError, ConstraintError, CypherSyntaxError, Se
 from domain.errors import RequestTimeout
 from graph.bolt import packstream
 from graph.bolt import pool as pool_module
-from graph.bolt.connection import RECORD, NoAnswer
+from graph.bolt.connection import FAILURE, IGNORED, RECORD, SUCCESS, NoAnswer, _chunk
 from graph.bolt.packstream import Structure, Unsupported, pack, unpack, unpack_in_python
 from graph.bolt.pool import DirectPool, direct_pool
 from graph.db import Database, request_deadline
@@ -221,3 +221,52 @@ async def test_a_cancelled_statement_leaves_nothing_for_the_next(db: Database) -
     for i in range(5):
         assert [r["x"] for r in await db.read("RETURN $i AS x", i=i)] == [i]
         await asyncio.sleep(0.5)
+
+
+async def _server_that_fails_and_hangs_up(code: str) -> asyncio.Server:
+    """A Bolt 5.4 server on loopback that logs anyone in, answers the first statement
+    with FAILURE `code` and closes the connection at once (as Neo4j may after ending a
+    timed-out transaction)."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(20)  # the magic and four versions
+        writer.write(bytes.fromhex("00000405"))
+        logged_in = [Structure(SUCCESS, [{}]), Structure(SUCCESS, [{}])]  # HELLO, LOGON
+        failed = [Structure(FAILURE, [{"code": code, "message": "ended"}]), Structure(IGNORED, [])]
+        for answers in (logged_in, failed):
+            await reader.read(65536)  # each request's messages arrive in one write
+            out = bytearray()
+            for answer in answers:
+                _chunk(answer, out)
+            writer.write(out)
+            await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+async def test_a_failure_answered_before_the_server_hangs_up_is_still_the_answer() -> None:
+    """The statement's FAILURE reaches the caller as the driver's exception, not as
+    "connection closed" (which the breaker would count as an outage), and the closed
+    connection does not go back to the pool."""
+    server = await _server_that_fails_and_hangs_up(
+        "Neo.ClientError.Transaction.TransactionTimedOut"
+    )
+    port = server.sockets[0].getsockname()[1]
+    pool = direct_pool(
+        uri=f"bolt://127.0.0.1:{port}",
+        user="neo4j",
+        password="x",
+        connect_timeout=1,
+        handshake_timeout=1,
+    )
+    assert pool is not None
+    try:
+        with pytest.raises(ClientError) as raised:
+            await pool.run("RETURN 1", {}, database="neo4j", write=False, timeout=2)
+        assert raised.value.code == "Neo.ClientError.Transaction.TransactionTimedOut"
+        assert pool._idle == []
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()
