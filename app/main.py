@@ -25,7 +25,12 @@ from app.http_edge import BodyLimit, error_body, install_error_handlers
 from app.invites import invite_router
 from app.metrics import exposition, observe_neo4j, observe_subscriptions, trace_from
 from app.reports import reports_router
-from app.scheduler import process_holder, scan_periodically, settle_periodically
+from app.scheduler import (
+    process_holder,
+    scan_periodically,
+    settle_periodically,
+    total_days_periodically,
+)
 from app.settings import Settings
 from app.web import mount_explorer
 from domain.errors import Unavailable
@@ -131,6 +136,16 @@ def create_app(
                     db,
                     interval=settings.fraud_scan_interval_seconds,
                     hot_limit=settings.hot_identifier_limit,
+                    clock=utc_now,
+                    stop=stop,
+                    holder=holder,
+                )
+            )
+        if settings.team_totals_interval_seconds > 0:
+            jobs.append(
+                total_days_periodically(
+                    db,
+                    interval=settings.team_totals_interval_seconds,
                     clock=utc_now,
                     stop=stop,
                     holder=holder,

@@ -1,4 +1,5 @@
-"""Jobs the app runs on a timer: settlement, and the fraud-ring scan.
+"""Jobs the app runs on a timer: settlement, the fraud-ring scan, and the day totals of
+the team roll-ups of the days just over (`graph.tree.team_day_totals`).
 
 Each runs inside the app (one task per process) and does exactly what its admin
 mutation does (`settleCommissions(asOf: now)`, `runFraudScan`). With several worker
@@ -22,14 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.metrics import observe_job
+from domain.tree.team_days import DAY_MS
 from graph import leases
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
 from graph.money import settlement
+from graph.tree import team_day_totals
 
 log = logging.getLogger("referral.scheduler")
 SETTLE_LEASE = "settle-commissions"
 SCAN_LEASE = "fraud-scan"
+TOTALS_LEASE = "team-day-totals"
 
 
 def process_holder() -> str:
@@ -135,3 +139,22 @@ async def scan_periodically(
 
     lease = None if holder is None else JobLease(db, SCAN_LEASE, holder, lease_ttl(interval))
     await run_periodically("fraud rings found", job, interval=interval, stop=stop, lease=lease)
+
+
+async def total_days_periodically(
+    db: Database,
+    *,
+    interval: float,
+    clock: Callable[[], datetime],
+    stop: asyncio.Event,
+    holder: str | None = None,
+) -> None:
+    """Give the team roll-ups of the days just over their day totals, every `interval`
+    seconds (under the lease when `holder` names this process)."""
+
+    async def job() -> int:
+        today = int(clock().timestamp() * 1000) // DAY_MS
+        return await team_day_totals.build(db, today=today)
+
+    lease = None if holder is None else JobLease(db, TOTALS_LEASE, holder, lease_ttl(interval))
+    await run_periodically("team days totalled", job, interval=interval, stop=stop, lease=lease)

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     team_bonus_rate: Decimal = Field(Decimal(0), ge=0, le=Decimal("0.10"))
     # Seconds between settlement runs inside the app; 0 turns the scheduler off.
     settle_interval_seconds: float = Field(3600.0, ge=0)
+    # Seconds between runs of the job that sums the team roll-ups of the days just over
+    # (graph/tree/team_day_totals.py); 0 = off (team metrics then read the roll-ups).
+    team_totals_interval_seconds: float = Field(3600.0, ge=0)
 
     # Fraud detection (SPEC §3.8). The secret keys the HMAC of every identifier.
     identifier_secret: str = Field(DEV_IDENTIFIER_SECRET, min_length=16)

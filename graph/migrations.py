@@ -12,7 +12,7 @@ from typing import LiteralString
 
 from graph.db import Database
 from graph.money import commission_days
-from graph.tree import team_days
+from graph.tree import team_day_totals, team_days
 
 
 @dataclass(frozen=True)
@@ -304,6 +304,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ON (d.beneficiaryId, d.day, d.pending, d.settled, d.cancelled)",
             "CALL db.awaitIndexes(300)",
             "DROP INDEX commission_day_window IF EXISTS",
+        ),
+    ),
+    Migration(
+        "0025-team-day-totals",
+        (
+            # The sums of each team day's 32 roll-ups (graph/tree/team_day_totals.py):
+            # a window of team metrics reads one per whole day, not 32. The index on
+            # TeamDay(day) finds the days the scheduler's job gives a total.
+            "CREATE CONSTRAINT team_day_total_key IF NOT EXISTS "
+            "FOR (s:TeamDayTotal) REQUIRE s.key IS UNIQUE",
+            "CREATE INDEX team_day_total_window IF NOT EXISTS "
+            "FOR (s:TeamDayTotal) ON (s.ancestorId, s.level, s.day)",
+            "CREATE INDEX team_day_day IF NOT EXISTS FOR (t:TeamDay) ON (t.day)",
+            "CALL db.awaitIndexes(300)",
+            team_day_totals.BUILD_ALL,
         ),
     ),
 )

@@ -17,7 +17,15 @@ from domain.models import (
     Policy,
 )
 from domain.money.commission_days import CommissionState, commission_day_key
-from domain.tree.team_days import bucket_of, day_key, day_of, older_counts, previous_day
+from domain.tree.team_days import (
+    BUCKETS,
+    OLDER_SPAN,
+    bucket_of,
+    day_key,
+    day_of,
+    older_counts,
+    previous_day,
+)
 from graph.db import Database
 from graph.money import ledger, orders
 from graph.tree import registration
@@ -72,6 +80,11 @@ RETURN t.key AS key, t.ancestorId AS id, t.level AS level, t.day AS day,
        t.bucket AS bucket, t.sales AS sales, t.joined AS joined,
        coalesce(t.buyers, []) AS buyers, coalesce(t.prevs, []) AS prevs, t.older AS older
 """
+TEAM_DAY_TOTALS_STORED = """
+MATCH (s:TeamDayTotal) WHERE s.ancestorId IN $ids
+RETURN s.key AS key, s.ancestorId AS id, s.level AS level, s.day AS day, s.sales AS sales,
+       s.joined AS joined, s.older AS older
+"""
 LIVE_DAYS_STORED = """
 UNWIND $ids AS id
 MATCH (b:Distributor {id: id})
@@ -123,6 +136,20 @@ async def assert_team_days_consistent(db: Database, ids: Sequence[str]) -> None:
     assert {k: v for k, v in stored.items() if v != empty} == {
         k: v for k, v in walked.items() if v != empty
     }
+    for s in await db.read(TEAM_DAY_TOTALS_STORED, ids=list(ids)):
+        assert s["key"] == f"{s['id']}|{s['level']}|{s['day']}"
+        buckets = [
+            r
+            for r in stored_rows
+            if (r["id"], r["level"], r["day"]) == (s["id"], s["level"], s["day"])
+        ]
+        assert len(buckets) == BUCKETS, f"{s['key']}: a total of {len(buckets)} buckets"
+        olders = [older_counts(r["day"], r["prevs"]) for r in buckets]
+        assert (s["sales"], s["joined"], s["older"]) == (
+            sum(r["sales"] for r in buckets),
+            sum(r["joined"] for r in buckets),
+            [sum(o[i] for o in olders) for i in range(OLDER_SPAN)],
+        ), f"{s['key']}: the total is not its buckets' sums"
 
 
 async def register(

@@ -17,6 +17,7 @@ from neo4j import AsyncManagedTransaction
 from domain.tree.paths import Placement
 from domain.tree.team_days import joined_days
 from graph.db import Database
+from graph.tree import team_day_totals
 from graph.tree.team_days import add_joined
 
 CREATE_NODES = """
@@ -190,6 +191,7 @@ DELETE_BY_PREFIX: tuple[LiteralString, ...] = (
     MATCH (t:TeamDay) WHERE t.ancestorId STARTS WITH $prefix
     CALL (t) { DELETE t } IN TRANSACTIONS OF 10000 ROWS
     """,
+    team_day_totals.DELETE_BY_PREFIX,
     """
     MATCH (d:CommissionDay) WHERE d.beneficiaryId STARTS WITH $prefix
     CALL (d) { DELETE d } IN TRANSACTIONS OF 10000 ROWS

@@ -30,6 +30,7 @@ from typing import LiteralString
 from neo4j import AsyncManagedTransaction
 
 from domain.tree.team_days import BUCKETS, DAY_MS, NO_DAY, OLDER_SPAN, JoinedDay
+from graph.tree.team_day_totals import refreshed, total_key
 
 assert DAY_MS == 86_400_000, "the roll-ups' Cypher spells out the day's length"
 assert BUCKETS == 32, "the roll-ups' Cypher spells out the number of buckets"
@@ -37,6 +38,9 @@ assert NO_DAY == -1_000_000_000, "the roll-ups' Cypher spells out the day before
 assert OLDER_SPAN == 32, "the roll-ups' Cypher spells out how far back `older` reaches"
 
 STAMPS: tuple[LiteralString, LiteralString, LiteralString] = ("a1", "a2", "a3")
+
+# After the writes to the roll-ups `t`: their day totals' keys (`graph.tree.team_day_totals`).
+_touched: LiteralString = "collect(DISTINCT " + total_key("t") + ")"
 
 # `up` is [level, ancestorId], `day` the UTC day, `bucket` the member's, `key` their
 # roll-up's key.
@@ -143,6 +147,9 @@ WITH row, up, day, bucket, """
     + _merge_day
     + """
 SET t.sales = t.sales + row.amount
+RETURN """
+    + _touched
+    + """ AS soldKeys
 """
 )
 _ORDER_BUYERS: LiteralString = (
@@ -168,8 +175,18 @@ WITH b, x AS day, """
     + """ AS prev
 """
     + _enter_previous
+    + "RETURN "
+    + _touched
+    + " AS boughtKeys\n"
 )
-ORDER_DAYS: LiteralString = "CALL () { " + _ORDER_SALES + " } CALL () { " + _ORDER_BUYERS + " }"
+ORDER_DAYS: LiteralString = (
+    "CALL () { "
+    + _ORDER_SALES
+    + " } CALL () { "
+    + _ORDER_BUYERS
+    + " }\n"
+    + refreshed("soldKeys + boughtKeys")
+)
 
 # New members: `$days` are `JoinedDay` rows (registration, bulk loads).
 JOIN_DAYS: LiteralString = (
@@ -181,7 +198,11 @@ ORDER BY key
     + _merge_day
     + """
 SET t.joined = t.joined + d.joined
+WITH """
+    + _touched
+    + """ AS keys
 """
+    + refreshed("keys")
 )
 
 # A refund, after its order's `net` is lowered: first lock the buyer (their live days)
@@ -242,20 +263,30 @@ CALL (o, live, day, bucket) {
                       ELSE [x IN coalesce(t.buyers, []) WHERE x <> id] END
 """
     + _set_older
-    + """
+    + "RETURN "
+    + _touched
+    + """ AS refundedKeys
 }
-WITH b, day, bucket WHERE NOT live AND day IN coalesce(b.liveDays, [])
-WITH b, day, bucket, [d IN b.liveDays WHERE d <> day] AS days
-SET b.liveDays = days
-WITH b, bucket, """
-    + _next("days", "day")
+WITH b, live, day AS refunded, bucket, refundedKeys
+CALL (b, live, refunded, bucket) {
+  WITH b, refunded, bucket WHERE NOT live AND refunded IN coalesce(b.liveDays, [])
+  WITH b, refunded, bucket, [d IN b.liveDays WHERE d <> refunded] AS days
+  SET b.liveDays = days
+  WITH b, bucket, """
+    + _next("days", "refunded")
     + """ AS after, """
-    + _previous("days", "day")
+    + _previous("days", "refunded")
     + """ AS prev
-WHERE after <> -1000000000
-WITH b, bucket, after AS day, prev
+  WHERE after <> -1000000000
+  WITH b, bucket, after AS day, prev
 """
     + _enter_previous
+    + "RETURN "
+    + _touched
+    + """ AS nextKeys
+}
+"""
+    + refreshed("refundedKeys + nextKeys")
 )
 
 # Moving a subtree (`$path`, its range `$lo`..`$hi`, its root at `$depth`): the root and
@@ -306,6 +337,10 @@ SET t.sales = t.sales + $sign * c.net,
       ELSE coalesce(t.buyers, []) + m.id END
 """
     + _set_older
+    + "WITH "
+    + _touched
+    + " AS keys\n"
+    + refreshed("keys")
 )
 
 
@@ -316,8 +351,10 @@ def _level(template: LiteralString, level: int) -> LiteralString:
     return template.replace("{a}", stamp).replace("{k}", number)
 
 
-# Team metrics of one level: whole days from the roll-ups, the partial days at the two
-# ends of the window from the ancestor-stamp indexes. The whole days' distinct buyers are
+# Team metrics of one level: whole days from their day totals where they have one
+# (`graph.tree.team_day_totals`, within OLDER_SPAN days of the first whole day), from
+# their roll-ups otherwise, the partial days at the two ends of the window from the
+# ancestor-stamp indexes. The whole days' distinct buyers are
 # their entries whose previous live day is before the first whole day
 # (`domain.tree.team_days.first_in_window`), counted already in each roll-up's `older`
 # when the window starts less than OLDER_SPAN days before it, and from its `prevs`
@@ -325,12 +362,20 @@ def _level(template: LiteralString, level: int) -> LiteralString:
 # they have a live day among the whole days.
 _level_window: LiteralString = """
 CALL () {
+  OPTIONAL MATCH (s:TeamDayTotal)
+  WHERE s.ancestorId = $id AND s.level = {k} AND s.day >= $firstDay AND s.day < $endDay
+    AND s.day < $firstDay + 32
+  RETURN coalesce(sum(s.sales), 0) AS totalSales, coalesce(sum(s.joined), 0) AS totalJoined,
+         coalesce(sum(s.older[s.day - $firstDay]), 0) AS totalBuyers, collect(s.day) AS summed
+}
+CALL (summed) {
   OPTIONAL MATCH (t:TeamDay)
   WHERE t.ancestorId = $id AND t.level = {k} AND t.day >= $firstDay AND t.day < $endDay
-  RETURN coalesce(sum(t.sales), 0) AS daySales, coalesce(sum(t.joined), 0) AS dayJoined,
+    AND NOT t.day IN summed
+  RETURN coalesce(sum(t.sales), 0) AS bucketSales, coalesce(sum(t.joined), 0) AS bucketJoined,
          coalesce(sum(CASE WHEN t.older IS NOT NULL AND t.day - $firstDay < 32
                            THEN t.older[t.day - $firstDay]
-                           ELSE size([p IN t.prevs WHERE p < $firstDay]) END), 0) AS dayBuyers
+                           ELSE size([p IN t.prevs WHERE p < $firstDay]) END), 0) AS bucketBuyers
 }
 CALL () {
   CALL () {
@@ -363,8 +408,9 @@ CALL (edge) {
   WHERE none(d IN coalesce(b.liveDays, []) WHERE d >= $firstDay AND d < $endDay)
   RETURN count(b) AS edgeBuyers
 }
-RETURN daySales + edgeSales AS teamSales, dayJoined + edgeJoined AS newMembers,
-       dayBuyers + edgeBuyers AS activeMembers
+RETURN totalSales + bucketSales + edgeSales AS teamSales,
+       totalJoined + bucketJoined + edgeJoined AS newMembers,
+       totalBuyers + bucketBuyers + edgeBuyers AS activeMembers
 """
 LEVEL_WINDOWS: dict[int, LiteralString] = {k: _level(_level_window, k) for k in (1, 2, 3)}
 
