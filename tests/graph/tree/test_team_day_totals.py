@@ -50,9 +50,7 @@ async def _totals(db: Database, ids: list[str]) -> list[tuple[str, int]]:
     return [(r["team"], r["day"]) for r in await db.read(TOTALS, ids=ids)]
 
 
-async def test_a_day_over_gets_totals_that_follow_every_later_write(
-    db: Database, uid: str
-) -> None:
+async def test_a_day_over_gets_totals_that_follow_every_later_write(db: Database, uid: str) -> None:
     a, everyone = await _full_day(db, uid)
     assert await _totals(db, a) == []
     await team_day_totals.build(db, today=DAY)  # the day is not over: no total yet
