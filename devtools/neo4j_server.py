@@ -39,9 +39,11 @@ START_MARKER = b"--- neo4j_server.start"
 # Bolt's magic preamble and four version proposals (5.0-5.8, 4.4, none, none).
 BOLT_HANDSHAKE = bytes.fromhex("6060b017 00080805 00000404 00000000 00000000")
 # Neo4j 5.26's server JVM defaults (conf/neo4j.conf) less the profiling, pre-touch and TLS
-# ones, plus exit-on-OOM and a few more module opens.
+# ones, plus exit-on-OOM, a few more module opens, and G1 aiming at young collections of
+# 10 ms, not its default 200 (docs/decisions.md, "Shorter garbage-collection pauses").
 JVM_FLAGS = (
     "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=10",
     "-XX:+ExitOnOutOfMemoryError",
     "-XX:-OmitStackTraceInFastThrow",
     "-XX:+DisableExplicitGC",
