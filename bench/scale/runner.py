@@ -15,6 +15,10 @@ from bench.scale.ops_neo4j import BareOps, HttpOps, Neo4jOps
 from bench.scale.ops_pg import PgOps
 from bench.scale.workload import Call, Check, Measured, Plan, cross_check, measure
 
+# Calls run before an operation's measured ones, on every system alike. Neo4j's JVM
+# compiles a query's code paths after it has run them many times: team metrics warmed
+# with 5 calls paid that compilation in its first measured ones (docs/benchmarks.md,
+# session 29), which a server running for hours never does again.
 WARM_READS = 50
 
 
@@ -84,7 +88,7 @@ async def run_all(
         "team metrics, largest team, 30 days",
         product,
         [_metrics(plan)] * metrics_calls,
-        warm=[_metrics(plan)] * 5,
+        warm=[_metrics(plan)] * WARM_READS,
     )
     split: dict[str, list[Any]] = {}
     for system, workers, prefix in [
