@@ -2,7 +2,8 @@
 
 Runs --warm calls one after another, then --rounds rounds of --calls calls of the
 benchmark's team metrics (largest team, 30 days) with --concurrency callers, and prints
-each round's p50, p99, its slowest calls (with when they started in the round), and the
+each round's p50 and p99 (as the benchmark takes them: `Measured.pct`, so p99 of 100
+calls is the slowest), its slowest calls (with when they started in the round), and the
 JVM's collections during the round. Keep a store first (`python -m bench.scale --size
 100000 ... --keep`); restart its Neo4j to see a cold JVM.
 
@@ -19,7 +20,7 @@ import time
 from bench.scale import neo4j_side
 from bench.scale.dataset import END
 from bench.scale.ops_neo4j import Neo4jOps
-from bench.scale.workload import WINDOW
+from bench.scale.workload import WINDOW, Measured
 from graph.db import Database
 
 GC_COUNTERS = """
@@ -33,9 +34,11 @@ async def collections(db: Database) -> dict[str, tuple[int, int]]:
     return {r["name"].split("name=")[-1]: (r["count"], r["ms"]) for r in rows}
 
 
-async def one_round(neo: Neo4jOps, args: argparse.Namespace) -> list[tuple[float, float]]:
-    """Each call's (ms, seconds into the round it started)."""
-    samples: list[tuple[float, float]] = []
+async def one_round(neo: Neo4jOps, args: argparse.Namespace) -> tuple[Measured, list[float]]:
+    """The round's calls measured as the benchmark measures them, and when each started
+    (seconds into the round, in the order of `samples`)."""
+    samples: list[float] = []
+    starts: list[float] = []
     taken = 0
     began = time.perf_counter()
 
@@ -45,10 +48,12 @@ async def one_round(neo: Neo4jOps, args: argparse.Namespace) -> list[tuple[float
             taken += 1
             started = time.perf_counter()
             await neo.metrics(args.root, END - WINDOW, END)
-            samples.append(((time.perf_counter() - started) * 1000, started - began))
+            samples.append((time.perf_counter() - started) * 1000)
+            starts.append(started - began)
 
     await asyncio.gather(*(caller() for _ in range(args.concurrency)))
-    return samples
+    seconds = time.perf_counter() - began
+    return Measured("team metrics", neo.name, args.concurrency, samples, seconds), starts
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -62,17 +67,16 @@ async def main(args: argparse.Namespace) -> None:
         gc.freeze()
         for number in range(args.rounds):
             before = await collections(db)
-            samples = await one_round(neo, args)
+            measured, starts = await one_round(neo, args)
             after = await collections(db)
-            ms = sorted(s for s, _ in samples)
-            slowest = ", ".join(f"{s:.0f} ms at {t:.2f} s" for s, t in sorted(samples)[-4:])
+            calls = sorted(zip(measured.samples, starts, strict=True))
+            slowest = ", ".join(f"{ms:.0f} ms at {t:.2f} s" for ms, t in calls[-4:])
             jvm = {
                 k: f"{after[k][0] - before[k][0]} in {after[k][1] - before[k][1]} ms" for k in after
             }
             print(
-                f"round {number}: p50 {ms[len(ms) // 2]:.1f} ms,"
-                f" p99 {ms[int(len(ms) * 0.99) - 1]:.1f} ms; slowest {slowest};"
-                f" JVM collections {jvm}",
+                f"round {number}: p50 {measured.pct(0.5):.1f} ms,"
+                f" p99 {measured.pct(0.99):.1f} ms; slowest {slowest}; JVM collections {jvm}",
                 flush=True,
             )
     finally:
