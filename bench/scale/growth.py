@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.scale.report import markdown_table
+
 Run = dict[str, Any]
 
 
@@ -47,12 +49,12 @@ def growth_table(runs: Sequence[Run]) -> list[str]:
         keys.extend(k for k in table if k not in keys)
     header = ["operation", "system", *sizes]
     header += [f"p50, {sizes[i]} ÷ {sizes[i - 1]}" for i in range(1, len(sizes))]
-    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
+    rows = []
     for op, system in keys:
         entries = [table.get((op, system)) for table in by_run]
         ratios = [_ratio(entries[i], entries[i - 1]) for i in range(1, len(entries))]
-        lines.append("| " + " | ".join([op, system, *map(_cell, entries), *ratios]) + " |")
-    return lines
+        rows.append([op, system, *map(_cell, entries), *ratios])
+    return markdown_table(header, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

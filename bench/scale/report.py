@@ -31,7 +31,7 @@ def _row(cells: Sequence[object]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return [_row(header), "|---|" + "---:|" * (len(header) - 1), *(_row(r) for r in rows)]
 
 
@@ -64,7 +64,7 @@ def latency_table(measured: Sequence[Measured]) -> list[str]:
         "Neo4j queries/call",
         "SPEC §7",
     ]
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def ratio_table(measured: Sequence[Measured]) -> list[str]:
@@ -84,7 +84,7 @@ def ratio_table(measured: Sequence[Measured]) -> list[str]:
                 f"{m.throughput / b.throughput:.2f}",
             )
         )
-    return _table(
+    return markdown_table(
         ["operation", "system", "p50 / neo4j p50", "p99 / neo4j p99", "throughput / neo4j"], rows
     )
 
@@ -110,7 +110,9 @@ def overhead_table(measured: Sequence[Measured]) -> list[str]:
                         f"{m.pct(0.99) / bare.pct(0.99):.2f}",
                     )
                 )
-    return _table(["operation", "path", "p50 ms", "bare p50 ms", "p50 ratio", "p99 ratio"], rows)
+    return markdown_table(
+        ["operation", "path", "p50 ms", "bare p50 ms", "p50 ratio", "p99 ratio"], rows
+    )
 
 
 def loads_table(title: str, loads: Loads) -> list[str]:
@@ -118,7 +120,7 @@ def loads_table(title: str, loads: Loads) -> list[str]:
         (name, f"{n:,}" if n else "", f"{s:.1f}", f"{n / s:,.0f}" if n and s else "")
         for name, n, s in loads.phases
     ]
-    return [f"**{title}**", "", *_table(["phase", "rows", "seconds", "rows/s"], rows)]
+    return [f"**{title}**", "", *markdown_table(["phase", "rows", "seconds", "rows/s"], rows)]
 
 
 def checks_table(checks: Sequence[Check]) -> list[str]:
@@ -126,7 +128,7 @@ def checks_table(checks: Sequence[Check]) -> list[str]:
         (c.op, ", ".join(c.systems), f"{c.compared:,}", "yes" if c.equal else f"**NO** {c.detail}")
         for c in checks
     ]
-    return _table(["operation", "systems", "calls compared", "equal"], rows)
+    return markdown_table(["operation", "systems", "calls compared", "equal"], rows)
 
 
 def write(
@@ -150,7 +152,9 @@ def write(
         lines += [*loads_table(name, phases), ""]
     if sweep:
         lines += ["**Neo4j bulk-load batch sizes** (side network, nodes then edges)", ""]
-        lines += _table(["batch", "distributors/s"], [(f"{b:,}", f"{r:,.0f}") for b, r in sweep])
+        lines += markdown_table(
+            ["batch", "distributors/s"], [(f"{b:,}", f"{r:,.0f}") for b, r in sweep]
+        )
     report = folder / "report.md"
     report.write_text("\n".join(lines) + "\n")
     record = {
