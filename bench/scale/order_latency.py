@@ -1,136 +1,185 @@
-"""Where one order's commission split spends its time, one call at a time.
+"""Where one order's commission split spends its time, at concurrency C.
 
-Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI, records --calls
-single orders through `graph.money.orders.record` (warm), and splits each call into: the
-statements inside the managed transaction (PREPARE read, split in Python, WRITE), the
-commit (the rest of `Database.write`), and what `record` does outside the transaction.
-Then PROFILEs the WRITE statement of one more order in a transaction that is rolled back.
-Deletes what it loaded.
+Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI and records
+single orders the way `graph.money.orders.record` records them in the common case:
+PREPARE as an auto-commit read and the split in Python (`orders.plan_guarded_write`),
+then `GUARDED_WRITE` as one auto-commit statement (commit included). Two rounds over the
+same --calls buyers: each buyer's first order of the UTC day (their live day and their
+ancestors' roll-ups of the day are entered), then a second order of theirs that day.
+For each round it prints the p50 / p99 of the plan, the write and the whole, the orders
+per second, and with --server-pid (the Neo4j JVM's process id) the server's CPU
+milliseconds per order, read from /proc. Then an empty auto-commit write, the floor of
+any write here. Ends with the PROFILE of one more first order's `GUARDED_WRITE`, rolled
+back. Deletes what it loaded.
 
-    NEO4J_URI=bolt://127.0.0.1:7691 python -m bench.scale.order_latency [--calls 300]
+    NEO4J_URI=bolt://127.0.0.1:7691 python -m bench.scale.order_latency \\
+        [--calls 400] [--concurrency 4] [--server-pid PID]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
+import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from pathlib import Path
 
 from app.settings import Settings
 from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import POLICY
-from bench.scale.profile import _operators, _total_hits
+from bench.scale.profile import neo4j_profile
 from bench.scale.workload import Measured
 from domain.models import NewOrder, OrderItem
-from graph.db import Database, Work
+from domain.tree.paths import Placement
+from graph.db import Database
 from graph.migrations import migrate
 from graph.money import orders
 from graph.tree import bulk
 
-T = TypeVar("T")
+PROBE_WRITE = "CREATE (p:OrderLatencyProbe {id: $id}) RETURN p.id AS id"
+PROBE_DELETE = "MATCH (p:OrderLatencyProbe) DELETE p"
 
 
-class SplitDatabase(Database):
-    """Times each write transaction's work apart from the whole `write` call."""
+@dataclass
+class Round:
+    """One round's samples (ms) and the server CPU seconds it used."""
 
-    def __init__(self, db: Database) -> None:
-        super().__init__(db.driver, name=db.name)
-        self.work_ms = 0.0
-        self.write_ms = 0.0
+    name: str
+    plan: list[float] = field(default_factory=list)
+    write: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu_s: float | None = None
 
-    async def write(self, work: Work[T]) -> T:
-        async def timed(tx: Any) -> T:
-            started = time.perf_counter()
-            try:
-                return await work(tx)
-            finally:
-                self.work_ms = (time.perf_counter() - started) * 1000
+    def line(self) -> str:
+        whole = (
+            [p + w for p, w in zip(self.plan, self.write, strict=True)] if self.plan else self.write
+        )
+        parts = [f"{self.name}: {len(whole) / self.seconds:,.0f} calls/s"]
+        for label, samples in (("plan", self.plan), ("write", self.write), ("whole", whole)):
+            if samples:
+                m = Measured("split", label, 1, samples, self.seconds)
+                parts.append(f"{label} p50 {m.pct(0.5):.2f} / p99 {m.pct(0.99):.2f} ms")
+        if self.server_cpu_s is not None:
+            parts.append(f"server CPU {self.server_cpu_s / len(whole) * 1000:.2f} ms per call")
+        return "; ".join(parts)
 
+
+def apart(rows: list[Placement]) -> list[str]:
+    """Members with three ancestors, no two sharing one (so no two orders touch the same
+    roll-up, as for random buyers of a large network), deepest first."""
+    taken: set[str] = set()
+    found: list[str] = []
+    for row in sorted(rows, key=lambda r: -r.depth):
+        ancestors = {a for a in row.ancestors if a is not None}
+        if len(ancestors) == 3 and not ancestors & taken:
+            taken |= ancestors
+            found.append(row.id)
+    return found
+
+
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process `pid` so far (from /proc), or None."""
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def timed_round(
+    name: str, jobs: list[Callable[[Round], Awaitable[None]]], concurrency: int, pid: int | None
+) -> Round:
+    """Run `jobs` with `concurrency` callers, timing the whole and the server's CPU."""
+    found = Round(name)
+    queue = iter(jobs)
+
+    async def caller() -> None:
+        for job in queue:
+            await job(found)
+
+    cpu_before = server_cpu_seconds(pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    found.seconds = time.perf_counter() - started
+    cpu_after = server_cpu_seconds(pid)
+    if cpu_before is not None and cpu_after is not None:
+        found.server_cpu_s = cpu_after - cpu_before
+    return found
+
+
+def order_job(db: Database, order_id: str, buyer: str) -> Callable[[Round], Awaitable[None]]:
+    """Record one order as `orders.record`'s common case, timing its two steps."""
+
+    async def job(into: Round) -> None:
+        now = datetime.now(UTC)
+        new = NewOrder(order_id, buyer, 10_000, now, (OrderItem(amount_fen=10_000),))
         started = time.perf_counter()
-        try:
-            return await super().write(timed)
-        finally:
-            self.write_ms = (time.perf_counter() - started) * 1000
+        planned = await orders.plan_guarded_write(db, orders=[new], policy=POLICY, now=now)
+        assert planned is not None, f"{buyer}: not the common case"
+        planned_at = time.perf_counter()
+        written = await db.write_at_once(orders.GUARDED_WRITE, **planned.params)
+        assert written, f"{order_id}: the guard refused"
+        into.plan.append((planned_at - started) * 1000)
+        into.write.append((time.perf_counter() - planned_at) * 1000)
+
+    return job
 
 
-async def main(calls: int) -> None:
-    base = Settings().open_database()
-    await migrate(base)
-    db = SplitDatabase(base)
+def probe_job(db: Database, probe_id: str) -> Callable[[Round], Awaitable[None]]:
+    """One empty auto-commit write (a node created), timed."""
+
+    async def job(into: Round) -> None:
+        started = time.perf_counter()
+        await db.write_at_once(PROBE_WRITE, id=probe_id)
+        into.write.append((time.perf_counter() - started) * 1000)
+
+    return job
+
+
+async def main(calls: int, concurrency: int, pid: int | None) -> None:
+    db = Settings().open_database()
+    await migrate(db)
     prefix = "ol" + uuid.uuid4().hex[:6]
-    rows = side_network(prefix, 5_000, fanout=5)
+    rows = side_network(prefix, 160 * (calls + 1), fanout=5)
     await bulk.load_network(db, rows=rows)
-    rng = random.Random(2)
-    whole, work, commit = [], [], []
+    buyers = apart(rows)[: calls + 1]
+    assert len(buyers) == calls + 1, "too few members apart: a larger network is needed"
     try:
-        for n in range(calls + 30):
-            amount = rng.randrange(100, 100_000)
-            now = datetime.now(UTC)
-            order = NewOrder(
-                f"{prefix}-o{n}",
-                rng.choice(rows[1:]).id,
-                amount,
-                now,
-                (OrderItem(amount_fen=amount),),
-            )
-            started = time.perf_counter()
-            await orders.record(db, orders=[order], policy=POLICY, now=now)
-            if n >= 30:
-                whole.append((time.perf_counter() - started) * 1000)
-                work.append(db.work_ms)
-                commit.append(db.write_ms - db.work_ms)
-        for name, samples in (
-            ("orders.record, whole call", whole),
-            ("inside the transaction (PREPARE, split, WRITE)", work),
-            ("commit and session (write minus work)", commit),
-        ):
-            m = Measured("split", name, 1, samples, 1.0)
-            print(f"{name}: p50 {m.pct(0.5):.2f} ms, p95 {m.pct(0.95):.2f}, p99 {m.pct(0.99):.2f}")
-        await _profile_write(base, prefix, rows[7].id)
+        warm = [order_job(db, f"{prefix}-w{n}", rows[1 + n % 50].id) for n in range(60)]
+        await timed_round("warm-up", warm, concurrency, pid)
+        for tag, name in (("a", "first order of the day"), ("b", "second order that day")):
+            jobs = [order_job(db, f"{prefix}-{tag}{n}", b) for n, b in enumerate(buyers[1:])]
+            print((await timed_round(name, jobs, concurrency, pid)).line(), flush=True)
+        probes = [probe_job(db, f"{prefix}-p{n}") for n in range(calls)]
+        print((await timed_round("empty write", probes, concurrency, pid)).line())
+        now = datetime.now(UTC)
+        item = OrderItem(amount_fen=9_900)
+        profiled = NewOrder(f"{prefix}-profiled", buyers[0], 9_900, now, (item,))
+        planned = await orders.plan_guarded_write(db, orders=[profiled], policy=POLICY, now=now)
+        assert planned is not None
+        lines = await neo4j_profile(
+            db,
+            "orders.GUARDED_WRITE, a first order of the day",
+            orders.GUARDED_WRITE,
+            roll_back=True,
+            **planned.params,
+        )
+        print("\n" + "\n".join(lines))
     finally:
+        await db.write_at_once(PROBE_DELETE)
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
-        await base.close()
-
-
-async def _profile_write(db: Database, prefix: str, buyer: str) -> None:
-    """PROFILE the WRITE statement of one order (its transaction is rolled back)."""
-    captured: dict[str, Any] = {}
-    real_run = orders.AsyncManagedTransaction.run
-
-    async def run(self: Any, query: Any, parameters: Any = None, **kw: Any) -> Any:
-        if query is orders.WRITE:
-            captured.update(kw)
-            raise _Captured
-        return await real_run(self, query, parameters, **kw)
-
-    orders.AsyncManagedTransaction.run = run  # type: ignore[method-assign]
-    now = datetime.now(UTC)
-    try:
-        order = NewOrder(f"{prefix}-profiled", buyer, 9_900, now, (OrderItem(amount_fen=9_900),))
-        await orders.record(db, orders=[order], policy=POLICY, now=now)
-    except _Captured:
-        pass
-    finally:
-        orders.AsyncManagedTransaction.run = real_run  # type: ignore[method-assign]
-    async with db.driver.session(database=db.name) as session:
-        tx = await session.begin_transaction()
-        result = await tx.run("PROFILE " + orders.WRITE, captured)
-        summary = await result.consume()
-        await tx.rollback()
-    plan = summary.profile or {}
-    print(f"\nPROFILE of orders.WRITE for one order: total db hits {_total_hits(plan):,}")
-    print("\n".join(_operators(plan)))
-
-
-class _Captured(Exception):
-    """Stops `record` at its WRITE, once the parameters are known."""
+        await db.close()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=300)
-    asyncio.run(main(parser.parse_args().calls))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--calls", type=int, default=400, help="buyers, each ordering twice")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--server-pid", type=int, default=None, help="the Neo4j JVM's pid")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.calls, arguments.concurrency, arguments.server_pid))

@@ -8,14 +8,17 @@ or the plan with its timings and buffers (PostgreSQL).
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any, LiteralString
 
 import psycopg
 
+from bench.scale.neo4j_side import POLICY
 from bench.scale.ops_pg import DOWNLINE, METRICS, UPLINE
 from bench.scale.workload import Plan
 from domain.fraud.identifiers import RING_KINDS
 from domain.inputs import window_bounds
+from domain.models import NewOrder, OrderItem
 from domain.tree.team_days import at_ms, split_window
 from graph.db import Database
 from graph.fraud import scan as fraud_scan
@@ -41,13 +44,25 @@ def _total_hits(plan: Any) -> int:
     return int(plan.get("dbHits", 0)) + sum(_total_hits(c) for c in plan.get("children", []))
 
 
-async def neo4j_profile(db: Database, name: str, query: LiteralString, **params: Any) -> list[str]:
+async def neo4j_profile(
+    db: Database, name: str, query: LiteralString, *, roll_back: bool = False, **params: Any
+) -> list[str]:
+    """PROFILE of `query`; with `roll_back`, in a transaction rolled back (for a write,
+    which PROFILE runs)."""
     async with db.driver.session(database=db.name) as session:
-        started = time.perf_counter()
-        result = await session.run("PROFILE " + query, params)  # type: ignore[operator]
-        rows = len([record async for record in result])  # PROFILE needs the rows pulled
-        summary = await result.consume()
-        ms = (time.perf_counter() - started) * 1000
+        tx = await session.begin_transaction()
+        try:
+            started = time.perf_counter()
+            result = await tx.run("PROFILE " + query, params)  # type: ignore[operator]
+            rows = len([record async for record in result])  # PROFILE needs the rows pulled
+            summary = await result.consume()
+            if roll_back:
+                await tx.rollback()
+            else:
+                await tx.commit()
+            ms = (time.perf_counter() - started) * 1000
+        finally:
+            await tx.close()
     plan = summary.profile or {}
     head = (
         f"### Neo4j: {name}\n\n{ms:.1f} ms wall with PROFILE; server "
@@ -55,6 +70,20 @@ async def neo4j_profile(db: Database, name: str, query: LiteralString, **params:
         f"total db hits {_total_hits(plan):,}; {rows:,} rows returned\n"
     )
     return [head, "```", *_operators(plan), "```", ""]
+
+
+async def _order_write_profile(db: Database, buyer: str) -> list[str]:
+    """PROFILE of one order's `GUARDED_WRITE` as the split runs it, rolled back."""
+    name = "orders.GUARDED_WRITE (one order, rolled back)"
+    paid = datetime.now(UTC)
+    new = NewOrder("profile-order", buyer, 10_000, paid, (OrderItem(amount_fen=10_000),))
+    try:
+        planned = await orders.plan_guarded_write(db, orders=[new], policy=POLICY, now=paid)
+        if planned is None:
+            return [f"### Neo4j: {name}\n\nnot the common case for {buyer}\n"]
+        return await neo4j_profile(db, name, orders.GUARDED_WRITE, roll_back=True, **planned.params)
+    except Exception as exc:  # evidence is best effort: say what failed, go on
+        return [f"### Neo4j: {name}\n\nPROFILE failed: {exc}\n"]
 
 
 def pg_profile(dsn: str, name: str, query: str, params: dict[str, Any]) -> list[str]:
@@ -127,6 +156,7 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             lines += await neo4j_profile(db, name, query, **params)
         except Exception as exc:  # evidence is best effort: say what failed, go on
             lines += [f"### Neo4j: {name}\n\nPROFILE failed: {exc}\n"]
+    lines += await _order_write_profile(db, buyer)
     metrics_params = {"root": root.id, "since": plan.since, "until": plan.until}
     for design in ("adj", "clo"):
         lines += pg_profile(dsn, f"{design} upline", UPLINE[design], {"id": upline_id, "depth": 3})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, LiteralString, TypedDict
+from typing import Any, LiteralString, NamedTuple, TypedDict
 
 from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
@@ -252,6 +252,24 @@ async def record(
     return [created[o.id] for o in orders]
 
 
+class GuardedWrite(NamedTuple):
+    """`GUARDED_WRITE`'s parameters, and the orders as they are recorded if it writes."""
+
+    params: dict[str, Any]
+    recorded: list[Order]
+
+
+async def plan_guarded_write(
+    db: Database, *, orders: Sequence[NewOrder], policy: Policy, now: datetime
+) -> GuardedWrite | None:
+    """The common case's write of `orders` (distinct ids), planned but not run (the
+    benchmark profiles it), or None when the full transaction must decide."""
+    prints = {o.id: fingerprint(o) for o in orders}
+    return await _plan_at_once(
+        db, wanted={o.id: o for o in orders}, prints=prints, policy=policy, now=now
+    )
+
+
 async def _record_at_once(
     db: Database,
     *,
@@ -261,10 +279,31 @@ async def _record_at_once(
     now: datetime,
 ) -> dict[str, Order] | None:
     """The common case in two round trips: PREPARE as an auto-commit read, the split,
-    then `GUARDED_WRITE`. None (nothing written) when the full transaction must decide:
-    a replay, an unknown buyer, identifiers, a rank or a tier that reads own sales, or a
-    change since the read (which the guard sees, so no split is written from stale
-    facts)."""
+    then `GUARDED_WRITE`. None (nothing written) when the full transaction must decide."""
+    plan = await _plan_at_once(db, wanted=wanted, prints=prints, policy=policy, now=now)
+    if plan is None:
+        return None
+    try:
+        written = await db.write_at_once(GUARDED_WRITE, **plan.params)
+    except ConstraintError:  # a concurrent replay of the same id won
+        return None
+    if not written:
+        return None
+    return {o.id: o for o in plan.recorded}
+
+
+async def _plan_at_once(
+    db: Database,
+    *,
+    wanted: dict[str, NewOrder],
+    prints: dict[str, str],
+    policy: Policy,
+    now: datetime,
+) -> GuardedWrite | None:
+    """PREPARE as an auto-commit read, then the split. None when the full transaction
+    must decide: a replay, an unknown buyer, identifiers, or a rank or a tier that reads
+    own sales (a change since the read is left to the guard, so no split is written
+    from stale facts)."""
     if policy.distribution_mode is DistributionMode.SPEND_THRESHOLD or any(
         o.identifiers for o in wanted.values()
     ):
@@ -294,24 +333,18 @@ async def _record_at_once(
         b["id"]: {"id": b["id"], "rank": b["rank"], "status": b["status"], "path": b["path"]}
         for b in buyers.values()
     }
-    try:
-        written = await db.write_at_once(
-            GUARDED_WRITE,
-            ids=list(wanted),
-            versions=[] if prepared["version"] is None else [prepared["version"]],
-            expect=list(expect.values()),
-            orders=rows,
-            entries=[e.as_row() for e in entries],
-            now=now,
-            at=now,
-            freezeDays=policy.freeze_days,
-            events=[e.as_row() for e in _order_events(new, recorded)],
-        )
-    except ConstraintError:  # a concurrent replay of the same id won
-        return None
-    if not written:
-        return None
-    return {o.id: o for o in recorded}
+    params = {
+        "ids": list(wanted),
+        "versions": [] if prepared["version"] is None else [prepared["version"]],
+        "expect": list(expect.values()),
+        "orders": rows,
+        "entries": [e.as_row() for e in entries],
+        "now": now,
+        "at": now,
+        "freezeDays": policy.freeze_days,
+        "events": [e.as_row() for e in _order_events(new, recorded)],
+    }
+    return GuardedWrite(params, recorded)
 
 
 async def get_many(db: Database, *, ids: Sequence[str]) -> list[Order]:

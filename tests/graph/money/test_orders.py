@@ -244,3 +244,22 @@ async def test_a_batch_mixing_new_and_replayed_orders_keeps_input_order(
         await ledger.balance(db, distributor_id=ids[0])
     ).pending_fen
     await assert_ledger_consistent(db, ids)
+
+
+async def test_a_planned_guarded_write_writes_nothing_until_run(db: Database, uid: str) -> None:
+    """`plan_guarded_write` only reads; its write records the order it announced, once,
+    and declines (None) a replay, which the full transaction must answer."""
+    ids = await chain(db, uid, 4)
+    new = NewOrder(f"{uid}-o", ids[3], 10_000, NOW, (OrderItem(10_000),))
+    planned = await orders.plan_guarded_write(db, orders=[new], policy=THREE, now=NOW)
+    assert planned is not None
+    assert [] == await orders.get_many(db, ids=[new.id])
+    assert 0 == (await ledger.balance(db, distributor_id=ids[2])).pending_fen
+    assert [{"written": True}] == [
+        dict(r) for r in await db.write_at_once(orders.GUARDED_WRITE, **planned.params)
+    ]
+    assert planned.recorded == await orders.get_many(db, ids=[new.id])
+    assert [1_500, 500, 200] == [c.amount_fen for c in planned.recorded[0].commissions]
+    assert [] == await db.write_at_once(orders.GUARDED_WRITE, **planned.params)  # the guard
+    assert None is await orders.plan_guarded_write(db, orders=[new], policy=THREE, now=NOW)
+    await assert_ledger_consistent(db, ids)
