@@ -9,11 +9,13 @@ ancestors' roll-ups of the day are entered), then a second order of theirs that 
 For each round it prints the p50 / p99 of the plan, the write and the whole, the orders
 per second, and with --server-pid (the Neo4j JVM's process id) the server's CPU
 milliseconds per order, read from /proc. Then an empty auto-commit write, the floor of
-any write here. Ends with the PROFILE of one more first order's `GUARDED_WRITE`, rolled
-back. Deletes what it loaded.
+any write here, and with --parts the first orders of the day of as many other buyers
+again for each prefix of the write's parts (`orders.WRITE_PARTS`: the guard alone, then
+one part more each time), which is what each part adds. Ends with the PROFILE of one
+more first order's `GUARDED_WRITE`, rolled back. Deletes what it loaded.
 
     NEO4J_URI=bolt://127.0.0.1:7691 python -m bench.scale.order_latency \\
-        [--calls 400] [--concurrency 4] [--server-pid PID]
+        [--calls 400] [--concurrency 4] [--server-pid PID] [--parts]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import LiteralString
 
 from app.settings import Settings
 from bench.scale.dataset import side_network
@@ -110,8 +113,11 @@ async def timed_round(
     return found
 
 
-def order_job(db: Database, order_id: str, buyer: str) -> Callable[[Round], Awaitable[None]]:
-    """Record one order as `orders.record`'s common case, timing its two steps."""
+def order_job(
+    db: Database, order_id: str, buyer: str, write: LiteralString = orders.GUARDED_WRITE
+) -> Callable[[Round], Awaitable[None]]:
+    """Record one order as `orders.record`'s common case, timing its two steps; with
+    `write`, that statement in place of `GUARDED_WRITE` (a part of it)."""
 
     async def job(into: Round) -> None:
         now = datetime.now(UTC)
@@ -120,7 +126,7 @@ def order_job(db: Database, order_id: str, buyer: str) -> Callable[[Round], Awai
         planned = await orders.plan_guarded_write(db, orders=[new], policy=POLICY, now=now)
         assert planned is not None, f"{buyer}: not the common case"
         planned_at = time.perf_counter()
-        written = await db.write_at_once(orders.GUARDED_WRITE, **planned.params)
+        written = await db.write_at_once(write, **planned.params)
         assert written, f"{order_id}: the guard refused"
         into.plan.append((planned_at - started) * 1000)
         into.write.append((time.perf_counter() - planned_at) * 1000)
@@ -139,22 +145,42 @@ def probe_job(db: Database, probe_id: str) -> Callable[[Round], Awaitable[None]]
     return job
 
 
-async def main(calls: int, concurrency: int, pid: int | None) -> None:
+async def by_parts(
+    db: Database, prefix: str, buyers: list[str], concurrency: int, pid: int | None
+) -> None:
+    """First orders of the day of other buyers, written by the guard and the first k
+    parts of `orders.WRITE` (k = 0 … all): what each part adds."""
+    size = len(buyers) // (len(orders.WRITE_PARTS) + 1)
+    for k in range(len(orders.WRITE_PARTS) + 1):
+        write = orders.guarded(orders.subqueries([q for _, q in orders.WRITE_PARTS[:k]]))
+        name = "the guard" if k == 0 else f"+ {orders.WRITE_PARTS[k - 1][0]}"
+        group = buyers[k * size : (k + 1) * size]
+        await timed_round("warm-up", [order_job(db, f"{prefix}-k{k}w", group[0], write)], 1, pid)
+        jobs = [order_job(db, f"{prefix}-k{k}-{n}", b, write) for n, b in enumerate(group[1:])]
+        print((await timed_round(name, jobs, concurrency, pid)).line(), flush=True)
+
+
+async def main(calls: int, concurrency: int, pid: int | None, parts: bool) -> None:
     db = Settings().open_database()
     await migrate(db)
     prefix = "ol" + uuid.uuid4().hex[:6]
-    rows = side_network(prefix, 160 * (calls + 1), fanout=5)
+    wanted = (calls + 1) * (len(orders.WRITE_PARTS) + 2 if parts else 1)
+    rows = side_network(prefix, 200 * wanted, fanout=5)
     await bulk.load_network(db, rows=rows)
-    buyers = apart(rows)[: calls + 1]
-    assert len(buyers) == calls + 1, "too few members apart: a larger network is needed"
+    buyers = apart(rows)[:wanted]
+    assert len(buyers) == wanted, "too few members apart: a larger network is needed"
     try:
         warm = [order_job(db, f"{prefix}-w{n}", rows[1 + n % 50].id) for n in range(60)]
         await timed_round("warm-up", warm, concurrency, pid)
         for tag, name in (("a", "first order of the day"), ("b", "second order that day")):
-            jobs = [order_job(db, f"{prefix}-{tag}{n}", b) for n, b in enumerate(buyers[1:])]
+            jobs = [
+                order_job(db, f"{prefix}-{tag}{n}", b) for n, b in enumerate(buyers[1 : calls + 1])
+            ]
             print((await timed_round(name, jobs, concurrency, pid)).line(), flush=True)
         probes = [probe_job(db, f"{prefix}-p{n}") for n in range(calls)]
         print((await timed_round("empty write", probes, concurrency, pid)).line())
+        if parts:
+            await by_parts(db, prefix, buyers[calls + 1 :], concurrency, pid)
         now = datetime.now(UTC)
         item = OrderItem(amount_fen=9_900)
         profiled = NewOrder(f"{prefix}-profiled", buyers[0], 9_900, now, (item,))
@@ -181,5 +207,6 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=400, help="buyers, each ordering twice")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--server-pid", type=int, default=None, help="the Neo4j JVM's pid")
+    parser.add_argument("--parts", action="store_true", help="also the write part by part")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.calls, arguments.concurrency, arguments.server_pid))
+    asyncio.run(main(arguments.calls, arguments.concurrency, arguments.server_pid, arguments.parts))
