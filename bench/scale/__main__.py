@@ -141,6 +141,9 @@ async def main(args: argparse.Namespace) -> None:
             "neo4j": await neo4j_facts(db),
             "neo4j start-up s": f"{neo4j_start:.1f}",
             "neo4j store on disk": f"{neo4j_side.store_size(server) / 2**30:.2f} GiB",
+            "neo4j nodes by label": ", ".join(
+                f"{label} {n:,}" for label, n in (await neo4j_side.nodes_by_label(db)).items()
+            ),
             "postgresql": f"{pg.version()} (shared_buffers 1GB, work_mem 64MB, fsync and "
             "synchronous_commit on)",
             "postgresql database size": f"{pg_load.database_size(pg.dsn) / 2**30:.2f} GiB",

@@ -159,6 +159,18 @@ async def load(
     return loads, sweep
 
 
+async def nodes_by_label(db: Database) -> dict[str, int]:
+    """Nodes of each label that has any, most first, from Neo4j's count store (no scan)."""
+    labels = [r["label"] for r in await db.read("CALL db.labels() YIELD label RETURN label")]
+    counts: dict[str, int] = {}
+    for label in labels:
+        if not label.isidentifier():
+            continue  # the product's labels are plain identifiers
+        query = "MATCH (n:`" + label + "`) RETURN count(n) AS n"
+        counts[label] = (await db.read(query))[0]["n"]
+    return dict(sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: -kv[1]))
+
+
 def store_size(server: neo4j_server.ServerConfig) -> int:
     """Bytes of the store on disk (data/)."""
     return sum(p.stat().st_size for p in (server.home / "data").rglob("*") if p.is_file())

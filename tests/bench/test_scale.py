@@ -118,6 +118,7 @@ async def test_pg_designs_answer_like_cypher(db: Database, tmp_path: Path) -> No
 
 async def test_the_order_write_is_profiled_and_rolled_back(db: Database) -> None:
     """profile.md's PROFILE of one order's write shows its operators and leaves nothing."""
+    from bench.scale import neo4j_side
     from bench.scale.order_latency import apart
     from bench.scale.profile import _order_write_profile
 
@@ -131,5 +132,9 @@ async def test_the_order_write_is_profiled_and_rolled_back(db: Database) -> None
         assert "orders.GUARDED_WRITE" in lines[0] and "total db hits" in lines[0]
         assert any("Create" in line and "Order" in line for line in lines)
         assert [] == await orders.get_many(db, ids=["profile-order"])
+        counted = await neo4j_side.nodes_by_label(db)
+        everyone = await db.read("MATCH (d:Distributor) RETURN count(d) AS n")
+        assert everyone[0]["n"] == counted["Distributor"] >= len(rows)
+        assert 0 not in counted.values()
     finally:
         await bulk.delete_by_prefix(db, prefix=prefix + "-")
