@@ -3,19 +3,22 @@
 Loads a small network under a fresh prefix into the Neo4j at NEO4J_URI and records
 single orders the way `graph.money.orders.record` records them in the common case:
 PREPARE as an auto-commit read and the split in Python (`orders.plan_guarded_write`),
-then `GUARDED_WRITE` as one auto-commit statement (commit included). Two rounds over the
-same --calls buyers: each buyer's first order of the UTC day (their live day and their
-ancestors' roll-ups of the day are entered), then a second order of theirs that day.
-For each round it prints the p50 / p99 of the plan, the write and the whole, the orders
-per second, and with --server-pid (the Neo4j JVM's process id) the server's CPU
-milliseconds per order, read from /proc. Then an empty auto-commit write, the floor of
-any write here, and with --parts the first orders of the day of as many other buyers
-again for each prefix of the write's parts (`orders.WRITE_PARTS`: the guard alone, then
-one part more each time), which is what each part adds. Ends with the PROFILE of one
-more first order's `GUARDED_WRITE`, rolled back. Deletes what it loaded.
+then `GUARDED_WRITE` as one auto-commit statement (commit included).
+
+After 60 orders of warm-up, and --curve rounds of --calls orders of random members
+(each printed: how the server warms up), two rounds over the same --calls buyers, no
+two sharing an ancestor: each buyer's first order of the UTC day (their live day and
+their ancestors' roll-ups of the day are entered), then a second order of theirs that
+day. Each round prints its calls per second and the p50 / p99 of the plan, the write
+and the whole; with --server-pid (the Neo4j JVM's process id) also the server's CPU
+milliseconds per call, read from /proc. Then an empty auto-commit write, the floor of
+any write here; with --parts, first orders of the day of other buyers written by the
+guard alone and then by one part more of the write each time (`orders.WRITE_PARTS`):
+what each part adds. Ends with the PROFILE of one more first order's `GUARDED_WRITE`,
+rolled back. Deletes what it loaded.
 
     NEO4J_URI=bolt://127.0.0.1:7691 python -m bench.scale.order_latency \\
-        [--calls 400] [--concurrency 4] [--server-pid PID] [--parts]
+        [--calls 400] [--concurrency 4] [--server-pid PID] [--parts] [--curve 0]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -160,7 +164,7 @@ async def by_parts(
         print((await timed_round(name, jobs, concurrency, pid)).line(), flush=True)
 
 
-async def main(calls: int, concurrency: int, pid: int | None, parts: bool) -> None:
+async def main(calls: int, concurrency: int, pid: int | None, parts: bool, curve: int) -> None:
     db = Settings().open_database()
     await migrate(db)
     prefix = "ol" + uuid.uuid4().hex[:6]
@@ -172,6 +176,12 @@ async def main(calls: int, concurrency: int, pid: int | None, parts: bool) -> No
     try:
         warm = [order_job(db, f"{prefix}-w{n}", rows[1 + n % 50].id) for n in range(60)]
         await timed_round("warm-up", warm, concurrency, pid)
+        pick = random.Random(7)
+        for k in range(curve):  # the server warming up: --calls orders of random members
+            jobs = [
+                order_job(db, f"{prefix}-c{k}-{n}", pick.choice(rows[1:]).id) for n in range(calls)
+            ]
+            print((await timed_round(f"warming, round {k + 1}", jobs, concurrency, pid)).line())
         for tag, name in (("a", "first order of the day"), ("b", "second order that day")):
             jobs = [
                 order_job(db, f"{prefix}-{tag}{n}", b) for n, b in enumerate(buyers[1 : calls + 1])
@@ -208,5 +218,6 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--server-pid", type=int, default=None, help="the Neo4j JVM's pid")
     parser.add_argument("--parts", action="store_true", help="also the write part by part")
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.calls, arguments.concurrency, arguments.server_pid, arguments.parts))
+    parser.add_argument("--curve", type=int, default=0, help="warming rounds to print first")
+    a = parser.parse_args()
+    asyncio.run(main(a.calls, a.concurrency, a.server_pid, a.parts, a.curve))
