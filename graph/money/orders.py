@@ -248,7 +248,10 @@ async def record(
         )
         return {o.id: o for o in recorded}
 
-    created = await _record_at_once(db, wanted=wanted, prints=prints, policy=policy, now=now)
+    # The common case in two round trips: PREPARE as an auto-commit read and the split,
+    # then `GUARDED_WRITE`.
+    plan = await _plan_at_once(db, wanted=wanted, prints=prints, policy=policy, now=now)
+    created = None if plan is None else await _write_at_once(db, plan)
     if created is not None:
         return [created[o.id] for o in orders]
     try:
@@ -280,19 +283,9 @@ async def plan_guarded_write(
     )
 
 
-async def _record_at_once(
-    db: Database,
-    *,
-    wanted: dict[str, NewOrder],
-    prints: dict[str, str],
-    policy: Policy,
-    now: datetime,
-) -> dict[str, Order] | None:
-    """The common case in two round trips: PREPARE as an auto-commit read, the split,
-    then `GUARDED_WRITE`. None (nothing written) when the full transaction must decide."""
-    plan = await _plan_at_once(db, wanted=wanted, prints=prints, policy=policy, now=now)
-    if plan is None:
-        return None
+async def _write_at_once(db: Database, plan: GuardedWrite) -> dict[str, Order] | None:
+    """The second round trip of the common case: `GUARDED_WRITE` as planned. None
+    (nothing written) when the guard refuses and the full transaction must decide."""
     try:
         written = await db.write_at_once(GUARDED_WRITE, **plan.params)
     except ConstraintError:  # a concurrent replay of the same id won
