@@ -38,7 +38,7 @@ from typing import LiteralString
 from app.settings import Settings
 from bench.scale.dataset import side_network
 from bench.scale.neo4j_side import POLICY
-from bench.scale.profile import neo4j_profile
+from bench.scale.profile import order_write_profile
 from bench.scale.workload import Measured
 from domain.models import NewOrder, OrderItem
 from domain.tree.paths import Placement
@@ -191,19 +191,8 @@ async def main(calls: int, concurrency: int, pid: int | None, parts: bool, curve
         print((await timed_round("empty write", probes, concurrency, pid)).line())
         if parts:
             await by_parts(db, prefix, buyers[calls + 1 :], concurrency, pid)
-        now = datetime.now(UTC)
-        item = OrderItem(amount_fen=9_900)
-        profiled = NewOrder(f"{prefix}-profiled", buyers[0], 9_900, now, (item,))
-        planned = await orders.plan_guarded_write(db, orders=[profiled], policy=POLICY, now=now)
-        assert planned is not None
-        lines = await neo4j_profile(
-            db,
-            "orders.GUARDED_WRITE, a first order of the day",
-            orders.GUARDED_WRITE,
-            roll_back=True,
-            **planned.params,
-        )
-        print("\n" + "\n".join(lines))
+        name = "orders.GUARDED_WRITE, a first order of the day (rolled back)"
+        print("\n" + "\n".join(await order_write_profile(db, buyers[0], name)))
     finally:
         await db.write_at_once(PROBE_DELETE)
         await bulk.delete_by_prefix(db, prefix=prefix + "-")

@@ -72,9 +72,10 @@ async def neo4j_profile(
     return [head, "```", *_operators(plan), "```", ""]
 
 
-async def _order_write_profile(db: Database, buyer: str) -> list[str]:
+async def order_write_profile(
+    db: Database, buyer: str, name: str = "orders.GUARDED_WRITE (one order, rolled back)"
+) -> list[str]:
     """PROFILE of one order's `GUARDED_WRITE` as the split runs it, rolled back."""
-    name = "orders.GUARDED_WRITE (one order, rolled back)"
     paid = datetime.now(UTC)
     new = NewOrder("profile-order", buyer, 10_000, paid, (OrderItem(amount_fen=10_000),))
     try:
@@ -156,7 +157,7 @@ async def write_profile(db: Database, dsn: str, plan: Plan, root: Any, buyer: st
             lines += await neo4j_profile(db, name, query, **params)
         except Exception as exc:  # evidence is best effort: say what failed, go on
             lines += [f"### Neo4j: {name}\n\nPROFILE failed: {exc}\n"]
-    lines += await _order_write_profile(db, buyer)
+    lines += await order_write_profile(db, buyer)
     metrics_params = {"root": root.id, "since": plan.since, "until": plan.until}
     for design in ("adj", "clo"):
         lines += pg_profile(dsn, f"{design} upline", UPLINE[design], {"id": upline_id, "depth": 3})

@@ -190,7 +190,7 @@ def guarded(write: LiteralString) -> LiteralString:
 GUARDED_WRITE: LiteralString = guarded(WRITE)
 # Only for batches whose orders carry identifiers: linking them reads what the batch just
 # created, which makes the planner add an Eager barrier to the whole statement.
-WRITE_AND_LINK: LiteralString = WRITE + " CALL () { " + LINK_ORDERS + " }"
+WRITE_AND_LINK: LiteralString = WRITE + subqueries([LINK_ORDERS])
 
 GET_MANY = (
     """

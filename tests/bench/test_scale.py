@@ -120,7 +120,7 @@ async def test_the_order_write_is_profiled_and_rolled_back(db: Database) -> None
     """profile.md's PROFILE of one order's write shows its operators and leaves nothing."""
     from bench.scale import neo4j_side
     from bench.scale.order_latency import apart
-    from bench.scale.profile import _order_write_profile
+    from bench.scale.profile import order_write_profile
 
     prefix = "pw" + uuid.uuid4().hex[:6]
     rows = dataset.side_network(prefix, 200, fanout=2)
@@ -128,7 +128,7 @@ async def test_the_order_write_is_profiled_and_rolled_back(db: Database) -> None
     try:
         buyers = apart(rows)
         assert buyers and all(rows[int(b.rsplit("-", 1)[1])].depth >= 3 for b in buyers)
-        lines = await _order_write_profile(db, buyers[0])
+        lines = await order_write_profile(db, buyers[0])
         assert "orders.GUARDED_WRITE" in lines[0] and "total db hits" in lines[0]
         assert any("Create" in line and "Order" in line for line in lines)
         assert [] == await orders.get_many(db, ids=["profile-order"])
